@@ -1,0 +1,150 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cmath>
+#include <cstring>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+bool parseInt(const QString &text, int min, int max, int *value)
+{
+    bool ok = false;
+    const int parsed = text.trimmed().toInt(&ok);
+    if (!ok || parsed < min || parsed > max)
+        return false;
+    *value = parsed;
+    return true;
+}
+
+bool parseSeconds(const QString &text, double min, double max, double *value)
+{
+    bool ok = false;
+    const double parsed = text.trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(parsed) || parsed < min || parsed > max)
+        return false;
+    *value = parsed;
+    return true;
+}
+
+} // namespace
+
+bool CommandLine::wantsWindow(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const char *arg = argv[i];
+        if (std::strcmp(arg, "--") == 0)
+            break;
+        for (const char *flag : { "--headless", "-h", "--help", "-?", "-v", "--version", "--help-all" }) {
+            if (std::strcmp(arg, flag) == 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+CommandLine::Result CommandLine::parse(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Heiko downloads lists of files with a pool of workers you can watch.\n\n"
+        u"  heiko [URL...]                        open the window with these URLs queued\n"
+        u"  heiko --headless [options] [URL...]   download without a window, then exit\n\n"
+        u"Exit status: 0 every download finished; 1 any failed (or a list line was skipped); 2 bad usage."_s);
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+
+    const QCommandLineOption headless(u"headless"_s, u"Download without a window, then exit."_s);
+    const QCommandLineOption input({ u"i"_s, u"input-file"_s },
+                                   u"Read URLs from FILE, one per line ('-' = stdin). Blank lines and lines "
+                                   u"starting with # are skipped; bad lines are reported and skipped."_s,
+                                   u"FILE"_s);
+    const QCommandLineOption dir({ u"d"_s, u"dir"_s },
+                                 u"Save into DIR (default: your download folder). Created if missing."_s,
+                                 u"DIR"_s);
+    const QCommandLineOption workers({ u"j"_s, u"max-workers"_s },
+                                     u"Worker threads = concurrent downloads, 1-%1 (default 2)."_s.arg(
+                                         heiko::EngineOptions::kMaxWorkersLimit),
+                                     u"N"_s);
+    const QCommandLineOption connections({ u"x"_s, u"connections"_s },
+                                         u"Connections per file, 1-%1 (default 1)."_s.arg(
+                                             heiko::EngineOptions::kMaxConnectionsLimit),
+                                         u"N"_s);
+    const QCommandLineOption timeout(u"timeout"_s,
+                                     u"Give up on a connection that sends nothing for SECONDS (default 180); "
+                                     u"the download is then retried."_s,
+                                     u"SECONDS"_s);
+    const QCommandLineOption retries(u"retries"_s,
+                                     u"Retries of transient failures (resets, timeouts, 408, 429, 5xx); "
+                                     u"default 5."_s,
+                                     u"N"_s);
+    const QCommandLineOption retryWait(u"retry-wait"_s,
+                                       u"First pause before a retry, doubled each time up to 60 s (default 1)."_s,
+                                       u"SECONDS"_s);
+    const QCommandLineOption logFile(u"log-file"_s, u"Also append the log to FILE."_s, u"FILE"_s);
+    const QCommandLineOption json(u"json"_s,
+                                  u"Print one JSON object per line on stdout per event (added, started, "
+                                  u"progress, finished, failed)."_s);
+    parser.addOptions({ headless, input, dir, workers, connections, timeout, retries, retryWait, logFile, json });
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    parser.addPositionalArgument(u"URL"_s, u"http or https URLs to download."_s, u"[URL...]"_s);
+
+    Result result;
+    const auto usageError = [&result](const QString &message) {
+        result.action = Action::UsageError;
+        result.text = message + u"\nTry 'heiko --help' for more information."_s;
+        return result;
+    };
+    if (!parser.parse(arguments))
+        return usageError(u"heiko: "_s + parser.errorText());
+    if (parser.isSet(help)) {
+        result.action = Action::ShowHelp;
+        result.text = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.action = Action::ShowVersion;
+        result.text = u"heiko "_s + QCoreApplication::applicationVersion();
+        return result;
+    }
+
+    Options &o = result.options;
+    o.headless = parser.isSet(headless);
+    o.urls = parser.positionalArguments();
+    o.inputFile = parser.value(input);
+    o.directory = parser.value(dir);
+    o.logFile = parser.value(logFile);
+    o.json = parser.isSet(json);
+    if (parser.isSet(workers)
+        && !parseInt(parser.value(workers), 1, heiko::EngineOptions::kMaxWorkersLimit, &o.engine.maxWorkers))
+        return usageError(u"heiko: invalid --max-workers '%1': give a whole number from 1 to %2"_s.arg(
+            parser.value(workers), QString::number(heiko::EngineOptions::kMaxWorkersLimit)));
+    if (parser.isSet(connections)
+        && !parseInt(parser.value(connections), 1, heiko::EngineOptions::kMaxConnectionsLimit,
+                     &o.engine.connectionsPerFile))
+        return usageError(u"heiko: invalid --connections '%1': give a whole number from 1 to %2"_s.arg(
+            parser.value(connections), QString::number(heiko::EngineOptions::kMaxConnectionsLimit)));
+    if (parser.isSet(retries) && !parseInt(parser.value(retries), 0, 100, &o.engine.retries))
+        return usageError(u"heiko: invalid --retries '%1': give a whole number from 0 to 100"_s.arg(
+            parser.value(retries)));
+    if (parser.isSet(timeout)) {
+        double seconds = 0;
+        if (!parseSeconds(parser.value(timeout), 0.1, 86400, &seconds))
+            return usageError(u"heiko: invalid --timeout '%1': give seconds from 0.1 to 86400"_s.arg(
+                parser.value(timeout)));
+        o.engine.timeout = std::chrono::milliseconds(qint64(seconds * 1000));
+    }
+    if (parser.isSet(retryWait)) {
+        double seconds = 0;
+        if (!parseSeconds(parser.value(retryWait), 0, 3600, &seconds))
+            return usageError(u"heiko: invalid --retry-wait '%1': give seconds from 0 to 3600"_s.arg(
+                parser.value(retryWait)));
+        o.engine.retryBaseDelay = std::chrono::milliseconds(qint64(seconds * 1000));
+    }
+    if (o.headless && o.urls.isEmpty() && o.inputFile.isEmpty())
+        return usageError(u"heiko: nothing to download: give URLs or --input-file FILE"_s);
+    return result;
+}

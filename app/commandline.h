@@ -1,0 +1,39 @@
+#pragma once
+
+#include "engineoptions.h"
+
+#include <QString>
+#include <QStringList>
+
+// The `heiko` command line: parsed into a value, validated, with every mistake named. Parsing never
+// prints or exits; main() decides what to do with the result.
+class CommandLine final
+{
+public:
+    enum class Action { Run, ShowHelp, ShowVersion, UsageError };
+
+    struct Options
+    {
+        bool headless = false;
+        QStringList urls; // positional arguments, as given
+        QString inputFile; // -i; "-" is stdin
+        QString directory; // -d; empty: the user's download folder
+        heiko::EngineOptions engine;
+        QString logFile;
+        bool json = false;
+    };
+
+    struct Result
+    {
+        Action action = Action::Run;
+        Options options;
+        QString text; // help text, version line or the usage error
+    };
+
+    // `arguments` includes the program name first, as QCoreApplication::arguments() gives it.
+    static Result parse(const QStringList &arguments);
+
+    // Decides, before any application object exists, whether the window is wanted: headless runs, help
+    // and version must not need a display.
+    static bool wantsWindow(int argc, char **argv);
+};

@@ -1,0 +1,258 @@
+#include "headlessrunner.h"
+
+#include "downloadmanager.h"
+#include "jsoneventwriter.h"
+#include "loghub.h"
+#include "platform.h"
+#include "secretmasking.h"
+#include "signalwatcher.h"
+#include "terminalprogress.h"
+#include "units.h"
+#include "urllist.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+constexpr qint64 kJsonProgressIntervalMs = 1000;
+constexpr qint64 kMaxListBytes = qint64(1) << 30; // a URL list beyond 1 GiB is a mistake, not a list
+} // namespace
+
+HeadlessRunner::HeadlessRunner(CommandLine::Options options, heiko::LogHub &log, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_log(log)
+{
+}
+
+HeadlessRunner::~HeadlessRunner() = default;
+
+int HeadlessRunner::run()
+{
+    m_elapsed.start();
+    if (!m_options.logFile.isEmpty()) {
+        QString error;
+        if (!m_log.setLogFile(m_options.logFile, &error)) {
+            std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
+            return UsageError;
+        }
+    }
+    if (heiko::platform::isTerminal(stderr)) {
+        connect(&m_log, &heiko::LogHub::recordsAdded, this, &HeadlessRunner::handleRecordsAdded);
+    } else {
+        m_log.setEchoStream(stderr, heiko::LogLevel::Info);
+    }
+
+    if (m_options.directory.isEmpty()) {
+        m_options.directory = QStandardPaths::writableLocation(QStandardPaths::DownloadLocation);
+        if (m_options.directory.isEmpty())
+            m_options.directory = QDir::currentPath();
+    }
+    m_options.directory = QDir(m_options.directory).absolutePath();
+    if (m_options.json)
+        m_json = std::make_unique<JsonEventWriter>(stdout);
+    // Read the whole list before touching the disk: a usage mistake must leave no trace.
+    QList<heiko::DownloadRequest> requests;
+    if (!readRequests(&requests))
+        return UsageError;
+    if (m_skipped > 0)
+        m_exitCode = SomeFailed;
+
+    if (!QDir().mkpath(m_options.directory) || !QFileInfo(m_options.directory).isDir()) {
+        std::fprintf(stderr, "heiko: cannot create the folder %s; choose another with --dir\n",
+                     qPrintable(QDir::toNativeSeparators(m_options.directory)));
+        return SomeFailed;
+    }
+    if (!QFileInfo(m_options.directory).isWritable()) {
+        std::fprintf(stderr, "heiko: the folder %s is not writable; choose another with --dir\n",
+                     qPrintable(QDir::toNativeSeparators(m_options.directory)));
+        return SomeFailed;
+    }
+
+    m_manager = std::make_unique<heiko::DownloadManager>(m_log, m_options.engine);
+    if (heiko::platform::isTerminal(stderr))
+        m_terminal = std::make_unique<TerminalProgress>(stderr, *m_manager);
+
+    heiko::DownloadManager *manager = m_manager.get();
+    connect(manager, &heiko::DownloadManager::downloadStarted, this, [this, manager](int id) {
+        if (m_json)
+            m_json->started(manager->info(id));
+    });
+    connect(manager, &heiko::DownloadManager::downloadFinished, this, [this, manager](int id) {
+        if (m_json)
+            m_json->finished(manager->info(id));
+    });
+    connect(manager, &heiko::DownloadManager::downloadFailed, this, [this, manager](int id) {
+        m_exitCode = SomeFailed;
+        if (m_json)
+            m_json->failed(manager->info(id));
+    });
+    connect(manager, &heiko::DownloadManager::progressUpdated, this, &HeadlessRunner::handleProgress);
+    connect(manager, &heiko::DownloadManager::idle, this, &HeadlessRunner::handleIdle);
+
+    m_signals = std::make_unique<SignalWatcher>();
+    connect(m_signals.get(), &SignalWatcher::interrupted, this, &HeadlessRunner::handleInterrupt);
+
+    m_log.info(HEIKO_HERE, u"[heiko] %1 worker(s), saving into %2"_s.arg(
+                               QString::number(m_options.engine.maxWorkers),
+                               QDir::toNativeSeparators(m_options.directory)));
+    if (requests.isEmpty() && m_skipped == 0)
+        m_log.warning(HEIKO_HERE, u"[list] no URLs to download"_s);
+    for (const heiko::DownloadRequest &request : std::as_const(requests)) {
+        const int id = m_manager->add(request);
+        if (m_json)
+            m_json->added(m_manager->info(id));
+    }
+    if (!m_manager->isIdle())
+        QCoreApplication::exec();
+
+    printSummary();
+    m_signals.reset();
+    m_manager.reset();
+    if (m_interrupted)
+        return Interrupted;
+    return m_exitCode;
+}
+
+bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)
+{
+    const auto addEntries = [&](const heiko::UrlList &list, const QString &source, bool isArgument) {
+        for (const heiko::UrlList::Rejected &rejected : list.rejected()) {
+            const QString where = isArgument ? source : source + u':' + QString::number(rejected.lineNumber);
+            reportSkipped(where, rejected.text, rejected.reason);
+        }
+        for (const heiko::UrlList::Rejected &warning : list.warnings()) {
+            const QString where = isArgument ? source : source + u':' + QString::number(warning.lineNumber);
+            m_log.warning(HEIKO_HERE, u"[list] %1: %2"_s.arg(where, warning.reason));
+        }
+        for (const heiko::UrlList::Entry &entry : list.entries()) {
+            heiko::DownloadRequest request;
+            request.url = entry.url;
+            request.fileName = entry.fileName;
+            request.directory = entry.directory.isEmpty()
+                ? m_options.directory
+                : QDir(m_options.directory).absoluteFilePath(entry.directory);
+            requests->append(request);
+        }
+    };
+
+    for (qsizetype i = 0; i < m_options.urls.size(); ++i) {
+        const QByteArray argument = m_options.urls.at(i).toUtf8();
+        const QString source = u"argument %1"_s.arg(i + 1);
+        if (argument.contains('\n')) {
+            reportSkipped(source, m_options.urls.at(i).left(120), u"contains a line break"_s);
+            continue;
+        }
+        addEntries(heiko::UrlList::parse(argument), source, true);
+    }
+
+    if (!m_options.inputFile.isEmpty()) {
+        QFile file;
+        const bool isStdin = m_options.inputFile == u"-"_s;
+        const bool opened = isStdin ? file.open(stdin, QIODevice::ReadOnly)
+                                    : (file.setFileName(m_options.inputFile), file.open(QIODevice::ReadOnly));
+        if (!opened) {
+            std::fprintf(stderr, "heiko: cannot read the URL list %s: %s\n", qPrintable(m_options.inputFile),
+                         qPrintable(file.errorString()));
+            return false;
+        }
+        const QByteArray data = file.read(kMaxListBytes + 1);
+        if (data.size() > kMaxListBytes) {
+            std::fprintf(stderr, "heiko: the URL list %s is larger than 1 GiB; split it\n",
+                         qPrintable(m_options.inputFile));
+            return false;
+        }
+        const QString source = isStdin ? u"stdin"_s : QFileInfo(m_options.inputFile).fileName();
+        addEntries(heiko::UrlList::parse(data), source, false);
+    }
+    return true;
+}
+
+void HeadlessRunner::reportSkipped(const QString &source, const QString &text, const QString &reason)
+{
+    ++m_skipped;
+    m_log.warning(HEIKO_HERE, u"[list] %1 skipped: %2: %3"_s.arg(source, reason, text));
+    if (m_json)
+        m_json->skipped(source, text, reason);
+}
+
+void HeadlessRunner::handleRecordsAdded()
+{
+    QList<QString> lines;
+    const QList<heiko::LogRecord> records = m_log.recordsSince(m_lastRecord);
+    for (const heiko::LogRecord &record : records) {
+        m_lastRecord = record.sequence;
+        if (record.level >= heiko::LogLevel::Info)
+            lines.append(record.toText());
+    }
+    if (m_terminal) {
+        m_terminal->update(lines);
+    } else {
+        for (const QString &line : std::as_const(lines))
+            std::fprintf(stderr, "%s\n", qPrintable(line));
+    }
+}
+
+void HeadlessRunner::handleProgress(const QList<int> &ids)
+{
+    if (m_terminal)
+        m_terminal->update({});
+    if (!m_json)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const int id : ids) {
+        qint64 &last = m_lastJsonProgress[id];
+        if (now - last < kJsonProgressIntervalMs)
+            continue;
+        last = now;
+        const heiko::DownloadInfo info = m_manager->info(id);
+        if (info.state == heiko::DownloadState::Running)
+            m_json->progress(info);
+    }
+}
+
+void HeadlessRunner::handleIdle()
+{
+    QCoreApplication::exit(0);
+}
+
+void HeadlessRunner::handleInterrupt(int count)
+{
+    m_interrupted = true;
+    if (count > 1) {
+        QCoreApplication::exit(0); // the manager's destructor still stops the workers
+        return;
+    }
+    m_log.warning(HEIKO_HERE, u"[heiko] interrupted: stopping; unfinished downloads keep their .part files "
+                              u"(press Ctrl+C again to quit at once)"_s);
+    m_manager->pauseAll();
+    if (m_manager->isIdle())
+        QCoreApplication::exit(0);
+}
+
+void HeadlessRunner::printSummary()
+{
+    const heiko::DownloadManager::StateCounts counts = m_manager->stateCounts();
+    qint64 bytes = 0;
+    for (const int id : m_manager->ids())
+        bytes += m_manager->info(id).bytesReceived;
+    const double seconds = qMax(0.001, double(m_elapsed.elapsed()) / 1000.0);
+    m_log.info(HEIKO_HERE,
+               u"[summary] %1 finished, %2 failed, %3 paused, %4 skipped; %5 in %6 s (%7)"_s.arg(
+                   QString::number(counts.finished), QString::number(counts.failed + counts.cancelled),
+                   QString::number(counts.paused + counts.queued), QString::number(m_skipped),
+                   heiko::units::formatBytes(bytes), QString::number(seconds, 'f', 2),
+                   heiko::units::formatSpeed(double(bytes) / seconds)));
+    if (m_terminal) {
+        handleRecordsAdded();
+        m_terminal->clear();
+    }
+}

@@ -1,0 +1,93 @@
+#include "signalwatcher.h"
+
+#include <QSocketNotifier>
+
+#include <atomic>
+
+#if defined(Q_OS_UNIX)
+#include <csignal>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#elif defined(Q_OS_WIN)
+#include <QMetaObject>
+#include <windows.h>
+#endif
+
+namespace {
+
+std::atomic<SignalWatcher *> g_watcher { nullptr };
+
+#if defined(Q_OS_UNIX)
+// The self-pipe trick: the handler may only do async-signal-safe things, so it writes one byte that a
+// QSocketNotifier turns into an event on the watcher's thread.
+int g_fds[2] = { -1, -1 };
+
+void handleSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t written = ::write(g_fds[0], &byte, 1);
+}
+#elif defined(Q_OS_WIN)
+BOOL WINAPI handleConsoleEvent(DWORD)
+{
+    if (SignalWatcher *watcher = g_watcher.load()) {
+        // Runs on a console thread: queue the work to the watcher's own thread.
+        QMetaObject::invokeMethod(watcher, [watcher] { watcher->handleActivated(); }, Qt::QueuedConnection);
+        return TRUE;
+    }
+    return FALSE;
+}
+#endif
+
+} // namespace
+
+SignalWatcher::SignalWatcher(QObject *parent)
+    : QObject(parent)
+{
+    g_watcher.store(this);
+#if defined(Q_OS_UNIX)
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_fds) == 0) {
+        // Both ends non-blocking: the handler must never block, and draining stops at "empty".
+        ::fcntl(g_fds[0], F_SETFL, O_NONBLOCK);
+        ::fcntl(g_fds[1], F_SETFL, O_NONBLOCK);
+        m_notifier = new QSocketNotifier(g_fds[1], QSocketNotifier::Read, this);
+        connect(m_notifier, &QSocketNotifier::activated, this, &SignalWatcher::handleActivated);
+        struct sigaction action = {};
+        action.sa_handler = &handleSignal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESTART;
+        ::sigaction(SIGINT, &action, nullptr);
+        ::sigaction(SIGTERM, &action, nullptr);
+    }
+#elif defined(Q_OS_WIN)
+    SetConsoleCtrlHandler(&handleConsoleEvent, TRUE);
+#endif
+}
+
+SignalWatcher::~SignalWatcher()
+{
+#if defined(Q_OS_UNIX)
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    delete m_notifier;
+    for (int &fd : g_fds) {
+        if (fd >= 0)
+            ::close(fd);
+        fd = -1;
+    }
+#elif defined(Q_OS_WIN)
+    SetConsoleCtrlHandler(&handleConsoleEvent, FALSE);
+#endif
+    g_watcher.store(nullptr);
+}
+
+void SignalWatcher::handleActivated()
+{
+#if defined(Q_OS_UNIX)
+    char buffer[16];
+    while (::read(g_fds[1], buffer, sizeof buffer) > 0) {
+    }
+#endif
+    Q_EMIT interrupted(++m_count);
+}

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QObject>
+
+class QSocketNotifier;
+
+// Turns Ctrl+C / SIGTERM (Windows: console close and Ctrl+C events) into a Qt signal in the thread that
+// created the watcher, so that a headless run can stop its downloads cleanly and keep their .part files.
+// One instance at a time.
+class SignalWatcher final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SignalWatcher)
+
+public:
+    explicit SignalWatcher(QObject *parent = nullptr);
+    ~SignalWatcher() override;
+
+    // Called on the watcher's thread when a signal arrived (queued there by the platform handler).
+    void handleActivated();
+
+Q_SIGNALS:
+    void interrupted(int count); // 1 on the first request to stop, 2 on the second, ...
+
+private:
+    int m_count = 0;
+    QSocketNotifier *m_notifier = nullptr;
+};

@@ -1,0 +1,557 @@
+#include "downloadattempt.h"
+
+#include "filenaming.h"
+#include "httpheaders.h"
+#include "loghub.h"
+#include "platform.h"
+#include "secretmasking.h"
+#include "units.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+
+using namespace Qt::StringLiterals;
+
+namespace heiko {
+
+namespace {
+
+// One read buffer per attempt, reused for every chunk: the body streams through it to disk.
+constexpr qsizetype kReadChunk = 256 * 1024;
+// What Qt may buffer for us when the disk is slower than the network: with 0 it would buffer without
+// limit, and peak memory would grow with the file.
+constexpr qint64 kReplyBufferLimit = 1024 * 1024;
+constexpr int kMaxNumberedNames = 9999;
+
+bool isRedirectStatus(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool isTransientStatus(int status)
+{
+    return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
+
+QString advice(int status)
+{
+    switch (status) {
+    case 401:
+    case 407:
+        return u"the server wants a login; put user:password@ in the URL if you have one"_s;
+    case 403:
+        return u"the server refuses access; check that the link is still valid"_s;
+    case 404:
+    case 410:
+        return u"the file is not on the server; check the URL"_s;
+    case 408:
+    case 429:
+    case 503:
+        return u"the server is busy; Heiko retries after a pause"_s;
+    default:
+        if (status >= 500)
+            return u"the server failed; Heiko retries after a pause"_s;
+        return u"check the URL"_s;
+    }
+}
+
+} // namespace
+
+DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise,
+                                 QNetworkAccessManager &network)
+    : m_job(job)
+    , m_promise(promise)
+    , m_network(network)
+    , m_url(job.url)
+{
+    m_watchdog.setInterval(int(qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000))));
+    connect(&m_watchdog, &QTimer::timeout, this, &DownloadAttempt::handleWatchdog);
+}
+
+DownloadAttempt::~DownloadAttempt()
+{
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+        delete m_reply;
+    }
+}
+
+QString DownloadAttempt::describeUrl() const
+{
+    return secrets::maskedUrl(m_url);
+}
+
+AttemptResult DownloadAttempt::run()
+{
+    m_elapsed.start();
+    TransferState &state = *m_job.state;
+    state.setWorkerThread(platform::currentThreadId());
+    m_promise.setProgressRange(PhaseQueued, PhaseReceiving);
+    m_promise.setProgressValue(PhaseRunning);
+
+    // Cancellation arrives as an event on this thread's loop: no polling.
+    QFutureWatcher<AttemptResult> cancelWatcher;
+    connect(&cancelWatcher, &QFutureWatcherBase::canceled, this, [this] {
+        m_cancelled = true;
+        m_loop.quit();
+    });
+    cancelWatcher.setFuture(m_promise.future());
+
+    m_files = state.files();
+    if (!m_files.partPath.isEmpty()) {
+        const QFileInfo part(m_files.partPath);
+        if (part.isSymLink() || !part.isFile()) {
+            // The .part is gone (or was replaced by something that is not ours): start over.
+            m_files = {};
+        } else {
+            m_offset = m_files.rangesSupported ? part.size() : 0;
+        }
+    }
+    m_onDisk = m_offset;
+    state.setBytesOnDisk(m_onDisk);
+    m_buffer.resize(kReadChunk);
+
+    if (m_job.attempt == 1 && m_offset == 0)
+        m_job.log->info(HEIKO_HERE, u"[download start] "_s + describeUrl(), m_job.downloadId);
+    else if (m_offset > 0)
+        m_job.log->info(HEIKO_HERE,
+                        u"[download resume] %1 from %2 (attempt %3)"_s.arg(m_files.fileName,
+                                                                          units::formatBytes(m_offset))
+                            .arg(m_job.attempt),
+                        m_job.downloadId);
+    else
+        m_job.log->info(HEIKO_HERE, u"[download start] %1 (attempt %2)"_s.arg(describeUrl()).arg(m_job.attempt),
+                        m_job.downloadId);
+
+    AttemptResult result;
+    while (!m_promise.isCanceled()) {
+        m_redirectTarget.reset();
+        m_accepted = false;
+        m_timedOut = false;
+        sendRequest();
+        m_loop.exec();
+        if (m_reply && m_accepted && !m_cancelled)
+            handleReadyRead(); // what arrived together with the end of the body
+        abortReply();
+        if (m_cancelled || m_error || !m_redirectTarget)
+            break;
+        m_url = *m_redirectTarget;
+        m_job.log->debug(HEIKO_HERE, u"[redirect] to "_s + describeUrl(), m_job.downloadId);
+    }
+    m_watchdog.stop();
+
+    if (m_cancelled || m_promise.isCanceled()) {
+        result.error = DownloadError(DownloadError::Kind::Cancelled, u"stopped"_s);
+    } else if (m_error) {
+        result.error = m_error;
+    } else if (m_reply && m_reply->error() != QNetworkReply::NoError) {
+        result.error = networkError();
+        if (result.error.isTransient() && m_expectedTotal > 0 && m_onDisk > m_offset)
+            result.error = DownloadError(result.error.kind(),
+                                         u"the connection to %1 broke after %2 of %3 (%4); the rest will be "
+                                         u"resumed"_s.arg(m_url.host(), units::formatBytes(m_onDisk),
+                                                          units::formatBytes(m_expectedTotal),
+                                                          m_reply->errorString()),
+                                         true);
+    } else if (m_expectedTotal >= 0 && m_onDisk != m_expectedTotal) {
+        result.error = DownloadError(DownloadError::Kind::Protocol,
+                                     u"the connection closed after %1 of %2; the rest will be resumed"_s.arg(
+                                         units::formatBytes(m_onDisk), units::formatBytes(m_expectedTotal)),
+                                     true);
+    } else {
+        result.error = completeFile();
+    }
+    if (m_file.isOpen())
+        m_file.close();
+
+    result.bytes = m_onDisk;
+    result.elapsedMs = m_elapsed.elapsed();
+    result.finalPath = m_files.finalPath;
+    state.setFiles(m_files);
+    if (!result.error) {
+        const double seconds = qMax<double>(0.001, double(result.elapsedMs) / 1000.0);
+        m_job.log->info(HEIKO_HERE,
+                        u"[download finish] %1 (%2 in %3 s, %4)"_s.arg(
+                            m_files.fileName, units::formatBytes(m_onDisk), QString::number(seconds, 'f', 2),
+                            units::formatSpeed(double(m_onDisk - m_offset) / seconds)),
+                        m_job.downloadId);
+    }
+    return result;
+}
+
+void DownloadAttempt::sendRequest()
+{
+    QNetworkRequest request(m_url);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    // Identity keeps byte offsets meaningful for resume and stops Qt from decompressing on the fly.
+    request.setRawHeader("Accept-Encoding"_ba, "identity"_ba);
+    const QString agent = m_job.options.userAgent.isEmpty() ? QStringLiteral("Heiko/" HEIKO_VERSION)
+                                                            : m_job.options.userAgent;
+    request.setHeader(QNetworkRequest::UserAgentHeader, agent);
+    // Our own watchdog measures silence; Qt's transfer timeout would do the same, but reports it as a
+    // plain cancel that we could not tell apart from our own abort().
+    request.setTransferTimeout(0);
+    if (m_offset > 0) {
+        request.setRawHeader("Range"_ba, "bytes=" + QByteArray::number(m_offset) + '-');
+        if (!m_files.etag.isEmpty())
+            request.setRawHeader("If-Range"_ba, m_files.etag);
+        else if (!m_files.lastModified.isEmpty())
+            request.setRawHeader("If-Range"_ba, m_files.lastModified);
+    }
+
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->deleteLater();
+    }
+    m_reply = m_network.get(request);
+    m_reply->setReadBufferSize(kReplyBufferLimit);
+    connect(m_reply, &QNetworkReply::metaDataChanged, this, &DownloadAttempt::handleMetaData);
+    connect(m_reply, &QNetworkReply::readyRead, this, &DownloadAttempt::handleReadyRead);
+    connect(m_reply, &QNetworkReply::finished, &m_loop, &QEventLoop::quit);
+    m_sinceData.start();
+    m_watchdog.start();
+}
+
+void DownloadAttempt::handleWatchdog()
+{
+    if (!m_reply || m_reply->isFinished())
+        return;
+    if (m_sinceData.elapsed() >= m_job.options.timeout.count()) {
+        m_timedOut = true;
+        stopReply(DownloadError(DownloadError::Kind::Timeout,
+                                u"no data from %1 for %2 s; the download will be resumed"_s.arg(
+                                    m_url.host(), QString::number(double(m_job.options.timeout.count()) / 1000.0)),
+                                true));
+    }
+}
+
+void DownloadAttempt::stopReply(DownloadError error)
+{
+    if (!m_error)
+        m_error = std::move(error);
+    m_accepted = false;
+    // Not abort() here: this runs inside the reply's own signals, and aborting a reply while Qt is still
+    // emitting for it confuses its bookkeeping. run() aborts it as soon as the loop has returned.
+    m_loop.quit();
+}
+
+void DownloadAttempt::abortReply()
+{
+    if (m_reply && !m_reply->isFinished()) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+    }
+}
+
+void DownloadAttempt::handleMetaData()
+{
+    if (!m_reply || m_error)
+        return;
+    m_sinceData.restart();
+    const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 0)
+        return; // not an HTTP response yet (metaDataChanged can come early)
+    if (isRedirectStatus(status)) {
+        acceptRedirect(status);
+        return;
+    }
+    if (status != 200 && status != 206) {
+        QByteArray reason = m_reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+        if (reason.isEmpty())
+            reason = http::reasonPhrase(status);
+        DownloadError error(DownloadError::Kind::Http,
+                            u"HTTP %1 %2 from %3: %4"_s.arg(QString::number(status), QString::fromLatin1(reason),
+                                                            describeUrl(), advice(status)),
+                            isTransientStatus(status), status);
+        if (const auto delay = http::parseRetryAfter(m_reply->rawHeader("Retry-After"_ba),
+                                                     QDateTime::currentDateTimeUtc()))
+            error.setRetryAfter(*delay);
+        stopReply(std::move(error));
+        return;
+    }
+    if (!acceptBody(status))
+        return;
+    m_accepted = true;
+    m_promise.setProgressValue(PhaseReceiving);
+}
+
+bool DownloadAttempt::acceptRedirect(int status)
+{
+    const QByteArray location = m_reply->rawHeader("Location"_ba);
+    const auto refuse = [this](const QString &why) {
+        stopReply(DownloadError(DownloadError::Kind::Redirect, why));
+        return false;
+    };
+    if (location.isEmpty())
+        return refuse(u"HTTP %1 from %2 without a Location to go to"_s.arg(status).arg(describeUrl()));
+    const QUrl target = m_url.resolved(QUrl(QString::fromUtf8(location), QUrl::TolerantMode));
+    const QString scheme = target.scheme().toLower();
+    if (scheme != u"http"_s && scheme != u"https"_s)
+        return refuse(u"%1 redirects to a %2: URL; Heiko follows only http and https"_s.arg(
+            describeUrl(), scheme.isEmpty() ? u"schemeless"_s : scheme.left(32)));
+    if (!target.isValid() || target.host().isEmpty())
+        return refuse(u"%1 redirects to an invalid address"_s.arg(describeUrl()));
+    if (m_url.scheme().compare(u"https"_s, Qt::CaseInsensitive) == 0 && scheme == u"http"_s)
+        return refuse(u"%1 redirects from https to unencrypted http (%2); refused to keep the download safe"_s.arg(
+            describeUrl(), secrets::maskedUrl(target)));
+    if (++m_redirects > m_job.options.maxRedirects)
+        return refuse(u"more than %1 redirects starting at %2; the server is probably in a loop"_s.arg(
+            QString::number(m_job.options.maxRedirects), secrets::maskedUrl(m_job.url)));
+    QUrl next = target;
+    // Credentials belong to one origin: never carry them to another scheme, host or port.
+    if (target.scheme().compare(m_url.scheme(), Qt::CaseInsensitive) != 0
+        || target.host().compare(m_url.host(), Qt::CaseInsensitive) != 0
+        || target.port(scheme == u"https"_s ? 443 : 80) != m_url.port(scheme == u"https"_s ? 443 : 80)) {
+        if (QUrl(QString::fromUtf8(location), QUrl::TolerantMode).userInfo().isEmpty())
+            next.setUserInfo(QString());
+    }
+    m_redirectTarget = next;
+    m_accepted = false;
+    m_loop.quit(); // run() aborts the reply once Qt has finished emitting this signal
+    return true;
+}
+
+bool DownloadAttempt::acceptBody(int status)
+{
+    const auto protocolError = [this](const QString &why, bool transient) {
+        stopReply(DownloadError(DownloadError::Kind::Protocol, why, transient));
+        return false;
+    };
+    TransferState &state = *m_job.state;
+    const bool chunked = m_reply->rawHeader("Transfer-Encoding"_ba).toLower().contains("chunked");
+    std::optional<qint64> length;
+    if (!chunked && m_reply->hasRawHeader("Content-Length"_ba)) {
+        length = http::parseContentLength(m_reply->rawHeader("Content-Length"_ba));
+        if (!length)
+            return protocolError(u"%1 sent an invalid or conflicting Content-Length (%2); the response can't be "
+                                 u"trusted"_s.arg(describeUrl(),
+                                                  QString::fromLatin1(m_reply->rawHeader("Content-Length"_ba).left(64))),
+                                 false);
+    }
+
+    bool restartFromZero = false;
+    if (status == 206) {
+        const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
+        const bool valid = m_offset > 0 && range && range->first == m_offset
+            && (range->total < 0 || m_expectedTotal < 0 || range->total == m_expectedTotal)
+            && (!length || *length == range->last - range->first + 1)
+            && (range->total < 0 || state.bytesTotal() < 0 || range->total == state.bytesTotal());
+        if (!valid) {
+            // Appending bytes from the wrong offset would corrupt the file silently.
+            m_files.rangesSupported = false;
+            if (m_file.isOpen() || !m_files.partPath.isEmpty()) {
+                QFile::resize(m_files.partPath, 0);
+            }
+            m_offset = 0;
+            m_onDisk = 0;
+            state.setBytesOnDisk(0);
+            return protocolError(u"%1 answered a different byte range than asked (%2); starting over"_s.arg(
+                                     describeUrl(),
+                                     QString::fromLatin1(m_reply->rawHeader("Content-Range"_ba).left(64))),
+                                 true);
+        }
+        m_expectedTotal = range->total >= 0 ? range->total : (length ? m_offset + *length : -1);
+        m_files.rangesSupported = true;
+    } else {
+        if (m_offset > 0) {
+            // The server ignored the range, or the file changed (If-Range): never append a 200.
+            m_job.log->info(HEIKO_HERE,
+                            u"[download restart] %1 sent the whole file instead of the rest; starting over"_s.arg(
+                                describeUrl()),
+                            m_job.downloadId);
+            restartFromZero = true;
+            m_offset = 0;
+        }
+        m_expectedTotal = length ? *length : -1;
+        m_files.rangesSupported = m_reply->rawHeader("Accept-Ranges"_ba).toLower().contains("bytes");
+    }
+    const QByteArray etag = m_reply->rawHeader("ETag"_ba);
+    m_files.etag = http::isStrongEtag(etag) ? etag : QByteArray();
+    m_files.lastModified = m_reply->rawHeader("Last-Modified"_ba);
+    const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
+    if (!encoding.isEmpty() && encoding != "identity")
+        m_files.rangesSupported = false; // offsets into an encoded body don't map to the file
+
+    if (m_files.partPath.isEmpty()) {
+        // A name the user chose is still sanitised: it may come from a list file someone else wrote.
+        QString name = naming::sanitizeFileName(m_job.requestedName);
+        if (name.isEmpty())
+            name = naming::chooseFileName(m_reply->rawHeader("Content-Disposition"_ba), m_url);
+        if (!reserveFiles(name))
+            return false;
+    } else if (!openPartForResume(restartFromZero || m_offset == 0)) {
+        return false;
+    }
+    m_onDisk = m_offset;
+    state.setBytesOnDisk(m_onDisk);
+    state.setBytesTotal(m_expectedTotal);
+    state.setFiles(m_files);
+    m_job.log->debug(HEIKO_HERE,
+                     u"[response] HTTP %1, %2, saving as %3"_s.arg(QString::number(status),
+                                                                  units::formatBytes(m_expectedTotal),
+                                                                  m_files.fileName),
+                     m_job.downloadId);
+    return true;
+}
+
+bool DownloadAttempt::reserveFiles(const QString &name)
+{
+    const QDir dir(m_job.directory);
+    if (!dir.exists() && !QDir().mkpath(m_job.directory)) {
+        stopReply(DownloadError(DownloadError::Kind::Disk,
+                                u"cannot create the folder %1; choose another target folder"_s.arg(m_job.directory)));
+        return false;
+    }
+    for (int n = 0; n <= kMaxNumberedNames; ++n) {
+        const QString candidate = naming::numberedFileName(name, n);
+        const QString finalPath = dir.filePath(candidate);
+        const QString partPath = finalPath + u".part"_s;
+        const QFileInfo finalInfo(finalPath);
+        if (finalInfo.exists() || finalInfo.isSymLink())
+            continue;
+        m_file.setFileName(partPath);
+        // NewOnly is an exclusive create: two workers (or two listings of one URL) never share a file, and
+        // an existing file or symlink is never opened.
+        if (m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
+            m_files.fileName = candidate;
+            m_files.partPath = partPath;
+            return true;
+        }
+        const QFileInfo partInfo(partPath);
+        if (partInfo.exists() || partInfo.isSymLink())
+            continue;
+        stopReply(DownloadError(DownloadError::Kind::Disk,
+                                u"cannot create %1: %2; check that the folder is writable"_s.arg(
+                                    partPath, m_file.errorString())));
+        return false;
+    }
+    stopReply(DownloadError(DownloadError::Kind::Disk,
+                            u"no free name for %1 in %2 (tried %3 numbered names); clean up the folder"_s.arg(
+                                name, m_job.directory, QString::number(kMaxNumberedNames))));
+    return false;
+}
+
+bool DownloadAttempt::openPartForResume(bool truncate)
+{
+    m_file.setFileName(m_files.partPath);
+    const QFileInfo info(m_files.partPath);
+    // Only the regular file this download created: a symlink planted in its place is not followed.
+    const bool ok = !info.isSymLink()
+        && m_file.open(QIODevice::WriteOnly | QIODevice::ExistingOnly
+                       | (truncate ? QIODevice::Truncate : QIODevice::Append));
+    if (!ok) {
+        stopReply(DownloadError(DownloadError::Kind::Disk,
+                                u"cannot reopen %1: %2; check that the folder is writable"_s.arg(
+                                    m_files.partPath, info.isSymLink() ? u"it is a symbolic link"_s : m_file.errorString())));
+        return false;
+    }
+    if (!truncate && m_file.size() != m_offset) {
+        stopReply(DownloadError(DownloadError::Kind::Disk,
+                                u"%1 changed on disk while resuming; starting over"_s.arg(m_files.partPath), true));
+        m_files.rangesSupported = false;
+        return false;
+    }
+    return true;
+}
+
+void DownloadAttempt::handleReadyRead()
+{
+    if (!m_reply || !m_accepted)
+        return;
+    m_sinceData.restart();
+    for (;;) {
+        const qint64 got = m_reply->read(m_buffer.data(), m_buffer.size());
+        if (got <= 0)
+            break;
+        if (m_expectedTotal >= 0 && m_onDisk + got > m_expectedTotal) {
+            stopReply(DownloadError(DownloadError::Kind::Protocol,
+                                    u"%1 sent more bytes than the %2 it announced; the response can't be trusted"_s.arg(
+                                        describeUrl(), units::formatBytes(m_expectedTotal)),
+                                    true));
+            return;
+        }
+        if (m_file.write(m_buffer.constData(), got) != got) {
+            stopReply(DownloadError(DownloadError::Kind::Disk,
+                                    u"cannot write %1: %2; free some space or choose another folder"_s.arg(
+                                        m_files.partPath, m_file.errorString())));
+            return;
+        }
+        m_onDisk += got;
+        m_job.state->setBytesOnDisk(m_onDisk);
+    }
+}
+
+DownloadError DownloadAttempt::networkError() const
+{
+    const QNetworkReply::NetworkError code = m_reply->error();
+    const QString reason = m_reply->errorString();
+    using E = QNetworkReply::NetworkError;
+    switch (code) {
+    case E::ConnectionRefusedError:
+    case E::RemoteHostClosedError:
+    case E::TimeoutError:
+    case E::TemporaryNetworkFailureError:
+    case E::NetworkSessionFailedError:
+    case E::ProxyConnectionClosedError:
+    case E::ProxyTimeoutError:
+    case E::UnknownNetworkError:
+    case E::OperationCanceledError: // Qt's own abort of a broken connection
+        return DownloadError(DownloadError::Kind::Network,
+                             u"%1 (%2); the download will be resumed"_s.arg(reason, describeUrl()), true);
+    case E::HostNotFoundError:
+        return DownloadError(DownloadError::Kind::Network,
+                             u"host %1 not found; check the URL and your connection"_s.arg(m_url.host()), true);
+    case E::SslHandshakeFailedError:
+    case E::InsecureRedirectError:
+        return DownloadError(DownloadError::Kind::Network,
+                             u"secure connection to %1 failed: %2; the server's certificate is not trusted"_s.arg(
+                                 m_url.host(), reason));
+    default:
+        return DownloadError(DownloadError::Kind::Network, u"%1 (%2)"_s.arg(reason, describeUrl()),
+                             code < E::ContentAccessDenied);
+    }
+}
+
+DownloadError DownloadAttempt::completeFile()
+{
+    if (!m_file.isOpen() && m_files.partPath.isEmpty())
+        return DownloadError(DownloadError::Kind::Protocol,
+                             u"%1 ended without a response body"_s.arg(describeUrl()), true);
+    if (m_file.isOpen()) {
+        if (!m_file.flush()) {
+            return DownloadError(DownloadError::Kind::Disk,
+                                 u"cannot write %1: %2; free some space or choose another folder"_s.arg(
+                                     m_files.partPath, m_file.errorString()));
+        }
+        m_file.close();
+    }
+    const QDir dir(m_job.directory);
+    for (int n = 0; n <= kMaxNumberedNames; ++n) {
+        const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(m_files.fileName, n);
+        const QString finalPath = dir.filePath(candidate);
+        const QFileInfo info(finalPath);
+        if (info.exists() || info.isSymLink())
+            continue; // taken while we downloaded: never overwrite
+        // QFile::rename never replaces an existing file, so a name taken in the meantime fails here too.
+        if (QFile::rename(m_files.partPath, finalPath)) {
+            m_files.fileName = candidate;
+            m_files.finalPath = finalPath;
+            return {};
+        }
+        const QFileInfo again(finalPath);
+        if (again.exists() || again.isSymLink())
+            continue;
+        return DownloadError(DownloadError::Kind::Disk,
+                             u"cannot rename %1 to %2; check that the folder is writable"_s.arg(m_files.partPath,
+                                                                                               finalPath));
+    }
+    return DownloadError(DownloadError::Kind::Disk,
+                         u"no free name for %1 in %2; clean up the folder"_s.arg(m_files.fileName, m_job.directory));
+}
+
+} // namespace heiko

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "downloadworker.h"
+#include "transferstate.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+#include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace heiko {
+
+// One attempt at one download, driven by a local event loop on the worker thread that runs it. Created,
+// run and destroyed by runDownloadAttempt(); never shared between threads.
+//
+// Response handlers only record what they saw and stop the reply; the decisions (redirect, retry, rename)
+// are made after the event loop returns, in run(), where the order of events can no longer surprise us.
+class DownloadAttempt final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DownloadAttempt)
+
+public:
+    DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise, QNetworkAccessManager &network);
+    ~DownloadAttempt() override;
+
+    AttemptResult run();
+
+private:
+    void sendRequest();
+    void handleMetaData();
+    void handleReadyRead();
+    void handleWatchdog();
+    void stopReply(DownloadError error);
+    void abortReply();
+
+    bool acceptRedirect(int status);
+    bool acceptBody(int status);
+    bool reserveFiles(const QString &name);
+    bool openPartForResume(bool truncate);
+    DownloadError networkError() const;
+    DownloadError completeFile();
+    QString describeUrl() const;
+
+    const AttemptJob m_job;
+    QPromise<AttemptResult> &m_promise;
+    QNetworkAccessManager &m_network;
+
+    QEventLoop m_loop;
+    QPointer<QNetworkReply> m_reply;
+    QTimer m_watchdog;
+    QElapsedTimer m_sinceData; // restarted by every byte from the server
+    QElapsedTimer m_elapsed;
+
+    QUrl m_url; // the URL being asked now (after redirects)
+    int m_redirects = 0;
+    std::optional<QUrl> m_redirectTarget;
+    DownloadError m_error;
+    bool m_cancelled = false;
+    bool m_timedOut = false;
+    bool m_accepted = false; // the current response's body goes into the file
+
+    TransferState::Files m_files;
+    QFile m_file;
+    QByteArray m_buffer;
+    qint64 m_offset = 0; // bytes already on disk when this attempt asked for the rest
+    qint64 m_onDisk = 0;
+    qint64 m_expectedTotal = -1; // the whole file's length, -1 when the server did not say
+};
+
+} // namespace heiko

@@ -1,0 +1,534 @@
+#include "downloadmanager.h"
+
+#include "filenaming.h"
+#include "loghub.h"
+#include "secretmasking.h"
+#include "transferstate.h"
+#include "units.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace heiko {
+
+struct DownloadManager::Entry
+{
+    int id = 0;
+    DownloadRequest request;
+    DownloadState state = DownloadState::Queued;
+    std::shared_ptr<TransferState> transfer = std::make_shared<TransferState>();
+    QFutureWatcher<AttemptResult> *watcher = nullptr; // set while an attempt is in flight
+
+    // What to do when the attempt in flight has stopped (after pause, cancel or remove).
+    bool stopping = false;
+    bool requeueWhenStopped = false; // resumed while it was still stopping
+    bool removeWhenStopped = false;
+    bool deleteFilesWhenStopped = false;
+
+    int attempts = 0;
+    int transientFailures = 0; // since the last attempt that made progress
+    qint64 bytesAtAttemptStart = 0;
+    qint64 retryAtMs = 0;
+    quint64 lastWorker = 0;
+    DownloadError error;
+    QString finalPath;
+    SpeedMeter speed;
+    qint64 lastReportedBytes = -1;
+};
+
+namespace {
+
+bool isHttpUrl(const QUrl &url)
+{
+    const QString scheme = url.scheme().toLower();
+    return url.isValid() && (scheme == u"http"_s || scheme == u"https"_s) && !url.host().isEmpty();
+}
+
+} // namespace
+
+DownloadManager::DownloadManager(LogHub &log, const EngineOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_log(log)
+    , m_options(options)
+{
+    qRegisterMetaType<DownloadInfo>();
+    qRegisterMetaType<DownloadError>();
+    m_options.maxWorkers = qBound(1, m_options.maxWorkers, EngineOptions::kMaxWorkersLimit);
+    m_pool.setMaxThreadCount(m_options.maxWorkers);
+    m_pool.setObjectName(u"heiko-workers"_s);
+    m_progressTimer.setInterval(kProgressIntervalMs);
+    connect(&m_progressTimer, &QTimer::timeout, this, &DownloadManager::handleProgressTick);
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &DownloadManager::schedule);
+}
+
+DownloadManager::~DownloadManager()
+{
+    // Shutdown order: stop scheduling, cancel every attempt (workers notice at their next event and keep
+    // their .part), then wait for the pool, so that no worker outlives the state it shares with us.
+    m_retryTimer.stop();
+    m_progressTimer.stop();
+    for (const int id : std::as_const(m_running)) {
+        if (Entry *e = entry(id); e && e->watcher)
+            e->watcher->cancel();
+    }
+    m_pool.waitForDone();
+}
+
+DownloadManager::Entry *DownloadManager::entry(int id) const
+{
+    const auto it = m_entries.constFind(id);
+    return it == m_entries.cend() ? nullptr : it->get();
+}
+
+int DownloadManager::add(const DownloadRequest &request)
+{
+    auto e = std::make_shared<Entry>();
+    e->id = m_nextId++;
+    e->request = request;
+    if (e->request.directory.isEmpty())
+        e->request.directory = u"."_s;
+    const int id = e->id;
+    m_entries.insert(id, e);
+    m_order.append(id);
+
+    if (!isHttpUrl(request.url)) {
+        e->state = DownloadState::Failed;
+        e->error = DownloadError(DownloadError::Kind::InvalidUrl,
+                                 u"'%1' is not an http or https URL; check the address"_s.arg(
+                                     secrets::maskedUrl(request.url)));
+        m_log.error(HEIKO_HERE, u"[download failed] "_s + e->error.message(), id);
+        Q_EMIT downloadAdded(id);
+        Q_EMIT downloadFailed(id);
+        return id;
+    }
+    m_log.debug(HEIKO_HERE, u"[queued] "_s + secrets::maskedUrl(request.url), id);
+    if (request.startPaused) {
+        e->state = DownloadState::Paused;
+        Q_EMIT downloadAdded(id);
+        return id;
+    }
+    enqueue(*e);
+    Q_EMIT downloadAdded(id);
+    schedule();
+    return id;
+}
+
+QList<int> DownloadManager::ids() const
+{
+    return m_order;
+}
+
+bool DownloadManager::contains(int id) const
+{
+    const Entry *e = entry(id);
+    return e && !e->removeWhenStopped;
+}
+
+DownloadInfo DownloadManager::info(int id) const
+{
+    DownloadInfo info;
+    const Entry *e = entry(id);
+    if (!e || e->removeWhenStopped)
+        return info;
+    const TransferState::Files files = e->transfer->files();
+    info.id = id;
+    info.url = e->request.url;
+    info.displayUrl = secrets::maskedUrl(e->request.url);
+    info.directory = e->request.directory;
+    info.fileName = files.fileName;
+    if (info.fileName.isEmpty()) {
+        info.fileName = naming::sanitizeFileName(e->request.fileName);
+        if (info.fileName.isEmpty())
+            info.fileName = naming::chooseFileName({}, e->request.url);
+    }
+    info.filePath = e->state == DownloadState::Finished ? e->finalPath : files.partPath;
+    info.state = e->state;
+    info.bytesReceived = e->transfer->bytesOnDisk();
+    info.bytesTotal = e->transfer->bytesTotal();
+    if (e->state == DownloadState::Running) {
+        info.bytesPerSecond = e->speed.bytesPerSecond();
+        info.etaSeconds = info.bytesTotal >= 0 ? e->speed.etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
+    }
+    info.workerThread = e->lastWorker;
+    info.attempt = e->attempts;
+    info.retryAtMs = e->state == DownloadState::Queued ? e->retryAtMs : 0;
+    info.error = e->error;
+    return info;
+}
+
+void DownloadManager::enqueue(Entry &e)
+{
+    e.state = DownloadState::Queued;
+    const auto at = std::lower_bound(m_queue.begin(), m_queue.end(), e.id);
+    if (at == m_queue.end() || *at != e.id)
+        m_queue.insert(at, e.id);
+}
+
+void DownloadManager::schedule()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 nextRetry = 0;
+    for (auto it = m_queue.begin(); it != m_queue.end() && m_running.size() < m_options.maxWorkers;) {
+        Entry *e = entry(*it);
+        if (e && e->retryAtMs > now) {
+            nextRetry = nextRetry == 0 ? e->retryAtMs : qMin(nextRetry, e->retryAtMs);
+            ++it;
+            continue;
+        }
+        it = m_queue.erase(it);
+        if (e)
+            start(*e);
+    }
+    if (nextRetry > 0)
+        m_retryTimer.start(int(qMax<qint64>(0, nextRetry - now)));
+    else if (m_queue.isEmpty())
+        m_retryTimer.stop();
+
+    if (isIdle() && m_wasBusy) {
+        m_wasBusy = false;
+        Q_EMIT idle();
+    }
+}
+
+void DownloadManager::start(Entry &e)
+{
+    ++e.attempts;
+    e.state = DownloadState::Running;
+    e.retryAtMs = 0;
+    e.bytesAtAttemptStart = e.transfer->bytesOnDisk();
+    e.speed.reset();
+    e.lastReportedBytes = -1;
+    m_wasBusy = true;
+
+    AttemptJob job;
+    job.downloadId = e.id;
+    job.url = e.request.url;
+    job.directory = e.request.directory;
+    job.requestedName = e.request.fileName;
+    job.attempt = e.attempts;
+    job.options = m_options;
+    job.state = e.transfer;
+    job.log = &m_log;
+
+    const int id = e.id;
+    e.watcher = new QFutureWatcher<AttemptResult>(this);
+    connect(e.watcher, &QFutureWatcherBase::progressValueChanged, this,
+            [this, id](int phase) { handlePhase(id, phase); });
+    connect(e.watcher, &QFutureWatcherBase::finished, this, [this, id] { handleAttemptFinished(id); });
+    e.watcher->setFuture(QtConcurrent::run(&m_pool, &runDownloadAttempt, job));
+    m_running.append(id);
+    if (!m_progressTimer.isActive())
+        m_progressTimer.start();
+    Q_EMIT downloadChanged(id);
+    emitWorkersChanged();
+}
+
+void DownloadManager::handlePhase(int id, int phase)
+{
+    Entry *e = entry(id);
+    if (!e || e->stopping)
+        return;
+    e->lastWorker = e->transfer->workerThread();
+    if (phase == PhaseRunning)
+        Q_EMIT downloadStarted(id);
+    else
+        Q_EMIT downloadChanged(id);
+}
+
+void DownloadManager::handleAttemptFinished(int id)
+{
+    Entry *e = entry(id);
+    if (!e || !e->watcher)
+        return;
+    const QFuture<AttemptResult> future = e->watcher->future();
+    e->watcher->deleteLater();
+    e->watcher = nullptr;
+    m_running.removeOne(id);
+    e->lastWorker = e->transfer->workerThread() ? e->transfer->workerThread() : e->lastWorker;
+    const bool haveResult = !future.isCanceled() && future.resultCount() > 0;
+    const AttemptResult result = haveResult ? future.result() : AttemptResult {};
+
+    if (e->removeWhenStopped) {
+        deleteFiles(*e, e->deleteFilesWhenStopped);
+        m_entries.remove(id);
+        emitWorkersChanged();
+        schedule();
+        return;
+    }
+
+    if (e->stopping) {
+        e->stopping = false;
+        if (e->state == DownloadState::Cancelled)
+            deleteFiles(*e, false);
+        if (e->requeueWhenStopped) {
+            e->requeueWhenStopped = false;
+            enqueue(*e);
+        }
+    } else if (haveResult && !result.error) {
+        e->state = DownloadState::Finished;
+        e->finalPath = result.finalPath;
+        e->error = {};
+        Q_EMIT downloadFinished(id);
+    } else {
+        DownloadError error = haveResult ? result.error
+                                         : DownloadError(DownloadError::Kind::Cancelled,
+                                                         u"the worker stopped without a result"_s, true);
+        if (e->transfer->bytesOnDisk() > e->bytesAtAttemptStart)
+            e->transientFailures = 0; // it made progress: a flaky connection, not a dead end
+        e->error = error;
+        if (error.isTransient() && e->transientFailures < m_options.retries) {
+            ++e->transientFailures;
+            const auto delay = retryDelay(*e, error);
+            e->retryAtMs = QDateTime::currentMSecsSinceEpoch() + delay.count();
+            m_log.warning(HEIKO_HERE,
+                          u"[retry] %1 in %2 s (retry %3 of %4): %5"_s.arg(
+                              info(id).fileName, QString::number(double(delay.count()) / 1000.0, 'f', 1),
+                              QString::number(e->transientFailures), QString::number(m_options.retries),
+                              error.message()),
+                          id);
+            enqueue(*e);
+        } else {
+            e->state = DownloadState::Failed;
+            m_log.error(HEIKO_HERE, u"[download failed] %1: %2"_s.arg(info(id).fileName, error.message()), id);
+            Q_EMIT downloadFailed(id);
+        }
+    }
+    if (m_running.isEmpty())
+        m_progressTimer.stop();
+    Q_EMIT progressUpdated({ id });
+    Q_EMIT downloadChanged(id);
+    emitWorkersChanged();
+    schedule();
+}
+
+std::chrono::milliseconds DownloadManager::retryDelay(const Entry &e, const DownloadError &error) const
+{
+    using namespace std::chrono;
+    const int exponent = qMin(e.transientFailures - 1, 20);
+    const qint64 base = qMin<qint64>(m_options.retryBaseDelay.count() << exponent, m_options.retryMaxDelay.count());
+    // +-25% jitter, so that many downloads failing together do not come back together.
+    const double jitter = 0.75 + 0.5 * QRandomGenerator::global()->generateDouble();
+    const qint64 backoff = qint64(double(base) * jitter);
+    const qint64 asked = qMin<qint64>(error.retryAfter().count(), m_options.retryMaxDelay.count());
+    return milliseconds(qMax(backoff, asked));
+}
+
+void DownloadManager::handleProgressTick()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<int> changed;
+    for (const int id : std::as_const(m_running)) {
+        Entry *e = entry(id);
+        if (!e || e->stopping)
+            continue;
+        const qint64 bytes = e->transfer->bytesOnDisk();
+        e->speed.addSample(now, bytes);
+        if (bytes != e->lastReportedBytes || e->speed.bytesPerSecond() > 0.0) {
+            e->lastReportedBytes = bytes;
+            changed.append(id);
+        }
+    }
+    if (!changed.isEmpty())
+        Q_EMIT progressUpdated(changed);
+}
+
+void DownloadManager::stop(Entry &e)
+{
+    e.stopping = true;
+    e.watcher->cancel();
+}
+
+void DownloadManager::pause(int id)
+{
+    Entry *e = entry(id);
+    if (!e || e->removeWhenStopped)
+        return;
+    if (e->state == DownloadState::Queued) {
+        m_queue.removeOne(id);
+        e->state = DownloadState::Paused;
+    } else if (e->state == DownloadState::Running) {
+        e->state = DownloadState::Paused;
+        e->requeueWhenStopped = false;
+        stop(*e);
+    } else {
+        return;
+    }
+    m_log.info(HEIKO_HERE, u"[paused] "_s + info(id).fileName, id);
+    Q_EMIT downloadChanged(id);
+    schedule();
+}
+
+void DownloadManager::resume(int id)
+{
+    Entry *e = entry(id);
+    if (!e || e->removeWhenStopped)
+        return;
+    if (e->state != DownloadState::Paused && e->state != DownloadState::Failed
+        && e->state != DownloadState::Cancelled)
+        return;
+    if (e->state == DownloadState::Failed && e->error.kind() == DownloadError::Kind::InvalidUrl)
+        return; // nothing will change by trying again
+    e->transientFailures = 0;
+    e->error = {};
+    e->retryAtMs = 0;
+    m_log.info(HEIKO_HERE, u"[resumed] "_s + info(id).fileName, id);
+    if (e->watcher) {
+        // Still stopping: queue it as soon as the worker lets go.
+        e->state = DownloadState::Queued;
+        e->requeueWhenStopped = true;
+    } else {
+        enqueue(*e);
+    }
+    Q_EMIT downloadChanged(id);
+    schedule();
+}
+
+void DownloadManager::cancel(int id)
+{
+    Entry *e = entry(id);
+    if (!e || e->removeWhenStopped || e->state == DownloadState::Finished || e->state == DownloadState::Cancelled)
+        return;
+    m_queue.removeOne(id);
+    const bool running = e->watcher != nullptr;
+    e->state = DownloadState::Cancelled;
+    e->requeueWhenStopped = false;
+    if (running)
+        stop(*e);
+    else
+        deleteFiles(*e, false);
+    m_log.info(HEIKO_HERE, u"[cancelled] "_s + info(id).fileName, id);
+    Q_EMIT downloadChanged(id);
+    schedule();
+}
+
+void DownloadManager::remove(int id, bool deleteFilesToo)
+{
+    Entry *e = entry(id);
+    if (!e || e->removeWhenStopped)
+        return;
+    m_queue.removeOne(id);
+    m_order.removeOne(id);
+    if (e->watcher) {
+        e->removeWhenStopped = true;
+        e->deleteFilesWhenStopped = deleteFilesToo;
+        stop(*e);
+    } else {
+        // An unfinished download's .part is useless without its entry: it goes too.
+        deleteFiles(*e, deleteFilesToo);
+        m_entries.remove(id);
+    }
+    Q_EMIT downloadRemoved(id);
+    schedule();
+}
+
+void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
+{
+    const TransferState::Files files = e.transfer->files();
+    if (!files.partPath.isEmpty())
+        QFile::remove(files.partPath);
+    if (includeFinished && !e.finalPath.isEmpty())
+        QFile::remove(e.finalPath);
+    // Whatever comes next (resume after a cancel) starts from nothing.
+    e.transfer->setFiles({});
+    e.transfer->setBytesOnDisk(0);
+}
+
+void DownloadManager::pauseAll()
+{
+    const QList<int> all = m_order;
+    for (const int id : all)
+        pause(id);
+}
+
+void DownloadManager::resumeAll()
+{
+    const QList<int> all = m_order;
+    for (const int id : all) {
+        if (const Entry *e = entry(id); e && e->state == DownloadState::Paused)
+            resume(id);
+    }
+}
+
+int DownloadManager::maxWorkers() const
+{
+    return m_options.maxWorkers;
+}
+
+void DownloadManager::setMaxWorkers(int workers)
+{
+    workers = qBound(1, workers, EngineOptions::kMaxWorkersLimit);
+    if (workers == m_options.maxWorkers)
+        return;
+    m_options.maxWorkers = workers;
+    m_pool.setMaxThreadCount(workers);
+    m_log.info(HEIKO_HERE, u"[workers] at most %1 at once"_s.arg(workers));
+    emitWorkersChanged();
+    schedule();
+}
+
+void DownloadManager::setOptions(const EngineOptions &options)
+{
+    const int workers = options.maxWorkers;
+    m_options = options;
+    m_options.maxWorkers = maxWorkers();
+    setMaxWorkers(workers);
+}
+
+DownloadManager::StateCounts DownloadManager::stateCounts() const
+{
+    StateCounts counts;
+    for (const auto &e : m_entries) {
+        if (e->removeWhenStopped)
+            continue;
+        switch (e->state) {
+        case DownloadState::Queued:
+            ++counts.queued;
+            break;
+        case DownloadState::Running:
+            ++counts.running;
+            break;
+        case DownloadState::Paused:
+            ++counts.paused;
+            break;
+        case DownloadState::Finished:
+            ++counts.finished;
+            break;
+        case DownloadState::Failed:
+            ++counts.failed;
+            break;
+        case DownloadState::Cancelled:
+            ++counts.cancelled;
+            break;
+        }
+    }
+    return counts;
+}
+
+int DownloadManager::busyWorkers() const
+{
+    return int(m_running.size());
+}
+
+int DownloadManager::queuedCount() const
+{
+    return int(m_queue.size());
+}
+
+bool DownloadManager::isIdle() const
+{
+    return m_running.isEmpty() && m_queue.isEmpty();
+}
+
+void DownloadManager::emitWorkersChanged()
+{
+    Q_EMIT workersChanged(busyWorkers(), m_options.maxWorkers);
+}
+
+} // namespace heiko

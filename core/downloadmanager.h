@@ -1,0 +1,118 @@
+#pragma once
+
+#include "downloadinfo.h"
+#include "downloadrequest.h"
+#include "downloadworker.h"
+#include "engineoptions.h"
+#include "speedmeter.h"
+
+#include <QFutureWatcher>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <memory>
+
+namespace heiko {
+
+class LogHub;
+class TransferState;
+
+// Owns the download queue and runs it on a pool of worker threads whose size the user sets.
+//
+// The manager keeps the order (by id, i.e. the order downloads were added) and submits work to its own
+// QThreadPool only when a worker is free, so the pool never holds a task that should not run now: changing
+// the worker count takes effect at once, and pause, cancel and reordering never fight a queue Qt owns.
+// Each running attempt is a QFuture observed here with a QFutureWatcher; pausing or cancelling cancels
+// that future, and the worker stops at its next event.
+//
+// Lives in one thread (the GUI or main thread) and is used only there. Bytes travel from the workers
+// through shared atomics that a 10 Hz timer reads; the window and the CLI get one progressUpdated() per
+// tick for all downloads that moved, never a signal per network chunk.
+class DownloadManager final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DownloadManager)
+
+public:
+    static constexpr int kProgressIntervalMs = 100;
+
+    explicit DownloadManager(LogHub &log, const EngineOptions &options = {}, QObject *parent = nullptr);
+    // Stops every running download (their .part files stay) and waits for the workers.
+    ~DownloadManager() override;
+
+    // Queues a download and returns its id. A URL that is not http(s) is added as failed, with the reason,
+    // so that nothing the user gave disappears without a word.
+    int add(const DownloadRequest &request);
+
+    QList<int> ids() const; // in the order they were added
+    bool contains(int id) const;
+    DownloadInfo info(int id) const; // id -1 in the result when there is no such download
+
+    void pause(int id); // stop, keep the .part; resume() continues from it
+    void resume(int id); // queue a paused, failed or cancelled download again
+    void cancel(int id); // stop and delete the .part
+    void remove(int id, bool deleteFiles); // forget it; with deleteFiles also delete its file or .part
+    void pauseAll();
+    void resumeAll();
+
+    int maxWorkers() const;
+    void setMaxWorkers(int workers); // live: more start now, or none new until under the limit
+    EngineOptions options() const { return m_options; }
+    void setOptions(const EngineOptions &options); // worker count at once, the rest from the next attempt
+
+    struct StateCounts
+    {
+        int queued = 0, running = 0, paused = 0, finished = 0, failed = 0, cancelled = 0;
+    };
+    StateCounts stateCounts() const; // over all downloads, cheap enough for every progress tick
+    QList<int> runningIds() const { return m_running; }
+
+    int busyWorkers() const; // attempts running, including ones being stopped
+    int queuedCount() const; // waiting to run (including retries waiting for their time)
+    bool isIdle() const; // nothing running and nothing queued
+
+    LogHub &log() const { return m_log; }
+
+Q_SIGNALS:
+    void downloadAdded(int id);
+    void downloadStarted(int id); // a worker thread picked it up
+    void downloadChanged(int id); // state, name or error changed
+    void downloadFinished(int id);
+    void downloadFailed(int id);
+    void downloadRemoved(int id);
+    void progressUpdated(const QList<int> &ids); // at most every kProgressIntervalMs
+    void workersChanged(int busy, int max);
+    void idle(); // the queue ran empty and no worker is busy
+
+private:
+    struct Entry;
+
+    Entry *entry(int id) const;
+    void enqueue(Entry &entry);
+    void schedule();
+    void start(Entry &entry);
+    void stop(Entry &entry);
+    void handlePhase(int id, int phase);
+    void handleAttemptFinished(int id);
+    void handleProgressTick();
+    void deleteFiles(const Entry &entry, bool includeFinished);
+    std::chrono::milliseconds retryDelay(const Entry &entry, const DownloadError &error) const;
+    void emitWorkersChanged();
+
+    LogHub &m_log;
+    EngineOptions m_options;
+    QThreadPool m_pool; // the workers; ~DownloadManager() waits for them before anything else goes
+    QHash<int, std::shared_ptr<Entry>> m_entries;
+    QList<int> m_order; // every id not removed, in order
+    QList<int> m_queue; // ids waiting to run, sorted by id
+    QList<int> m_running; // ids with an attempt in flight
+    QTimer m_progressTimer;
+    QTimer m_retryTimer;
+    int m_nextId = 1;
+    bool m_wasBusy = false;
+};
+
+} // namespace heiko

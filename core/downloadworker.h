@@ -1,0 +1,53 @@
+#pragma once
+
+#include "downloaderror.h"
+#include "engineoptions.h"
+
+#include <QPromise>
+#include <QString>
+#include <QUrl>
+
+#include <memory>
+
+namespace heiko {
+
+class LogHub;
+class TransferState;
+
+// Everything one attempt needs, copied into the worker: the worker never touches the manager.
+struct AttemptJob
+{
+    int downloadId = -1;
+    QUrl url;
+    QString directory;
+    QString requestedName; // a name the user chose; empty: decided from the response
+    int attempt = 1; // 1 for the first try
+    EngineOptions options;
+    std::shared_ptr<TransferState> state; // shared with the manager
+    LogHub *log = nullptr; // thread-safe; outlives every worker
+};
+
+// How an attempt ended. An error of kind None means the file is complete under finalPath.
+struct AttemptResult
+{
+    DownloadError error;
+    QString finalPath;
+    qint64 bytes = 0;
+    qint64 elapsedMs = 0;
+};
+
+// Progress values an attempt reports through its QFuture, so that the manager's QFutureWatcher sees the
+// phases without polling. Byte counts do not fit a future's int progress; they go through TransferState.
+enum AttemptPhase : int {
+    PhaseQueued = 0,
+    PhaseRunning = 1, // picked up by a worker thread (TransferState::workerThread is set)
+    PhaseReceiving = 2, // response accepted; file name and .part decided
+};
+
+// The worker: one attempt at one download, run on a pool thread by QtConcurrent::run. It uses the calling
+// thread's own QNetworkAccessManager (kept for the thread's life, so connections are reused by the next
+// download on this worker), streams the body into NAME.part and renames it when complete. Cancelling the
+// future stops it promptly and keeps the .part.
+void runDownloadAttempt(QPromise<AttemptResult> &promise, const AttemptJob &job);
+
+} // namespace heiko

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QString>
+
+#include <chrono>
+
+namespace heiko {
+
+// How the engine downloads; one value shared by the CLI, the window's settings and the tests.
+struct EngineOptions
+{
+    static constexpr int kMaxWorkersLimit = 64;
+    static constexpr int kMaxConnectionsLimit = 16;
+
+    int maxWorkers = 2; // concurrent downloads = worker threads
+    int connectionsPerFile = 1; // accepted and stored; segmented downloads use it
+    std::chrono::milliseconds timeout { std::chrono::seconds(180) }; // connect and stall timeout
+    int retries = 5; // further attempts after a transient failure
+    std::chrono::milliseconds retryBaseDelay { std::chrono::seconds(1) }; // first backoff; doubles
+    std::chrono::milliseconds retryMaxDelay { std::chrono::seconds(60) }; // backoff and Retry-After cap
+    int maxRedirects = 10;
+    QString userAgent; // empty: "Heiko/<version>"
+};
+
+} // namespace heiko

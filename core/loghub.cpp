@@ -1,0 +1,251 @@
+#include "loghub.h"
+
+#include "platform.h"
+#include "secretmasking.h"
+
+#include <QDateTime>
+#include <QMutexLocker>
+
+#include <cstring>
+
+using namespace Qt::StringLiterals;
+
+namespace heiko {
+
+namespace {
+
+// The hub that owns Qt's message handler. A process has one handler, so this is the one global the log
+// needs; nothing else reaches the hub through it.
+std::atomic<LogHub *> g_qtHub { nullptr };
+
+// Set while this thread is inside the hub, so that a Qt message raised by the hub itself (a QFile warning)
+// goes to stderr instead of deadlocking on the hub's mutex.
+thread_local bool t_insideHub = false;
+
+const char *baseName(const char *path)
+{
+    if (!path)
+        return nullptr;
+    const char *slash = std::strrchr(path, '/');
+    const char *backslash = std::strrchr(path, '\\');
+    const char *last = slash > backslash ? slash : backslash;
+    return last ? last + 1 : path;
+}
+
+LogLevel levelOf(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg:
+        return LogLevel::Debug;
+    case QtInfoMsg:
+        return LogLevel::Info;
+    case QtWarningMsg:
+        return LogLevel::Warning;
+    case QtCriticalMsg:
+    case QtFatalMsg:
+        return LogLevel::Error;
+    }
+    return LogLevel::Info;
+}
+
+} // namespace
+
+LogHub::LogHub(qsizetype capacity, QObject *parent)
+    : QObject(parent)
+    , m_capacity(qMax<qsizetype>(1, capacity))
+{
+    qRegisterMetaType<LogRecord>();
+}
+
+LogHub::~LogHub()
+{
+    uninstallQtMessageHandler();
+}
+
+QString LogHub::sanitizeMessage(const QString &message)
+{
+    QString text = secrets::scrubSecrets(message);
+    bool clean = true;
+    for (const QChar c : std::as_const(text)) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f || (c.unicode() >= 0x80 && c.unicode() < 0xa0)
+            || c.category() == QChar::Other_Format) {
+            clean = false;
+            break;
+        }
+    }
+    if (clean)
+        return text;
+    QString escaped;
+    escaped.reserve(text.size() + 16);
+    for (const QChar c : std::as_const(text)) {
+        const char16_t u = c.unicode();
+        if (u == u'\n')
+            escaped += u"\\n";
+        else if (u == u'\t')
+            escaped += u"\\t";
+        else if (u == u'\r')
+            escaped += u"\\r";
+        else if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0) || c.category() == QChar::Other_Format)
+            escaped += u"\\u" + QString::number(u, 16).rightJustified(4, u'0');
+        else
+            escaped += c;
+    }
+    return escaped;
+}
+
+void LogHub::write(LogLevel level, SourceLocation where, int downloadId, const QString &message)
+{
+    if (int(level) < m_minimumLevel.load(std::memory_order_relaxed))
+        return;
+    LogRecord record;
+    record.timeMs = QDateTime::currentMSecsSinceEpoch();
+    record.level = level;
+    record.processId = platform::currentProcessId();
+    record.threadId = platform::currentThreadId();
+    record.downloadId = downloadId;
+    record.file = baseName(where.file);
+    record.line = where.line;
+    record.message = sanitizeMessage(message);
+    append(std::move(record));
+}
+
+void LogHub::append(LogRecord record)
+{
+    {
+        QMutexLocker locker(&m_mutex);
+        t_insideHub = true;
+        record.sequence = ++m_lastSequence;
+        if (m_logFile.isOpen() || m_echo) {
+            const QByteArray line = record.toText().toUtf8() + '\n';
+            if (m_logFile.isOpen()) {
+                m_logFile.write(line);
+                m_logFile.flush(); // a crash must not take the last lines with it
+            }
+            if (m_echo && record.level >= m_echoLevel) {
+                std::fwrite(line.constData(), 1, size_t(line.size()), m_echo);
+                std::fflush(m_echo);
+            }
+        }
+        if (m_ring.size() < m_capacity) {
+            m_ring.append(std::move(record));
+        } else {
+            m_ring[m_head] = std::move(record);
+            m_head = (m_head + 1) % m_capacity;
+        }
+        t_insideHub = false;
+    }
+    if (!m_notifyPending.exchange(true))
+        Q_EMIT recordsAdded();
+}
+
+QList<LogRecord> LogHub::recordsSince(qint64 sequence) const
+{
+    m_notifyPending.store(false);
+    QMutexLocker locker(&m_mutex);
+    const qsizetype size = m_ring.size();
+    const qint64 oldest = m_lastSequence - size + 1;
+    const qint64 first = qMax(sequence + 1, oldest);
+    QList<LogRecord> result;
+    if (first > m_lastSequence)
+        return result;
+    result.reserve(m_lastSequence - first + 1);
+    for (qint64 s = first; s <= m_lastSequence; ++s)
+        result.append(m_ring.at((m_head + (s - oldest)) % size));
+    return result;
+}
+
+qint64 LogHub::lastSequence() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_lastSequence;
+}
+
+void LogHub::clear()
+{
+    QMutexLocker locker(&m_mutex);
+    m_ring.clear();
+    m_head = 0;
+}
+
+void LogHub::setMinimumLevel(LogLevel level)
+{
+    m_minimumLevel.store(int(level));
+}
+
+LogLevel LogHub::minimumLevel() const
+{
+    return LogLevel(m_minimumLevel.load());
+}
+
+bool LogHub::setLogFile(const QString &path, QString *error)
+{
+    QMutexLocker locker(&m_mutex);
+    if (m_logFile.isOpen())
+        m_logFile.close();
+    m_logFile.setFileName(path);
+    if (!m_logFile.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
+        if (error)
+            *error = u"cannot write the log file %1: %2"_s.arg(path, m_logFile.errorString());
+        return false;
+    }
+    return true;
+}
+
+void LogHub::setEchoStream(std::FILE *stream, LogLevel level)
+{
+    QMutexLocker locker(&m_mutex);
+    m_echo = stream;
+    m_echoLevel = level;
+}
+
+void LogHub::installQtMessageHandler()
+{
+    LogHub *expected = nullptr;
+    if (g_qtHub.compare_exchange_strong(expected, this))
+        m_previousHandler = qInstallMessageHandler(&LogHub::qtMessageHandler);
+}
+
+void LogHub::uninstallQtMessageHandler()
+{
+    LogHub *expected = this;
+    if (g_qtHub.compare_exchange_strong(expected, nullptr))
+        qInstallMessageHandler(m_previousHandler);
+}
+
+const char *LogHub::internCategory(const char *category)
+{
+    if (!category)
+        return nullptr;
+    QMutexLocker locker(&m_mutex);
+    const QByteArray name(category);
+    auto it = m_categories.constFind(name);
+    if (it == m_categories.cend())
+        it = m_categories.insert(name);
+    return it->constData();
+}
+
+void LogHub::qtMessageHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    LogHub *hub = g_qtHub.load();
+    if (!hub || t_insideHub) {
+        const QByteArray text = qFormatLogMessage(type, context, message).toLocal8Bit() + '\n';
+        std::fwrite(text.constData(), 1, size_t(text.size()), stderr);
+        return;
+    }
+    if (int(levelOf(type)) >= hub->m_minimumLevel.load(std::memory_order_relaxed)) {
+        LogRecord record;
+        record.timeMs = QDateTime::currentMSecsSinceEpoch();
+        record.level = levelOf(type);
+        record.processId = platform::currentProcessId();
+        record.threadId = platform::currentThreadId();
+        record.file = baseName(context.file);
+        record.line = context.line;
+        record.category = hub->internCategory(context.category);
+        record.message = sanitizeMessage(message);
+        hub->append(std::move(record));
+    }
+    if (type == QtFatalMsg)
+        std::abort();
+}
+
+} // namespace heiko

@@ -1,0 +1,80 @@
+#include "platform.h"
+
+#include <QCoreApplication>
+
+#if defined(Q_OS_WIN)
+#include <io.h>
+#include <windows.h>
+#elif defined(Q_OS_UNIX)
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#if defined(Q_OS_LINUX)
+#include <sys/syscall.h>
+#endif
+#endif
+
+namespace heiko::platform {
+
+qint64 currentProcessId()
+{
+    return QCoreApplication::applicationPid();
+}
+
+quint64 currentThreadId()
+{
+    // Cached per thread: the log asks for it on every record.
+    thread_local const quint64 id = [] {
+#if defined(Q_OS_WIN)
+        return static_cast<quint64>(GetCurrentThreadId());
+#elif defined(Q_OS_LINUX)
+        return static_cast<quint64>(syscall(SYS_gettid));
+#elif defined(Q_OS_DARWIN)
+        quint64 tid = 0;
+        pthread_threadid_np(nullptr, &tid);
+        return tid;
+#else
+        return static_cast<quint64>(reinterpret_cast<quintptr>(pthread_self()));
+#endif
+    }();
+    return id;
+}
+
+bool isTerminal(std::FILE *stream)
+{
+#if defined(Q_OS_WIN)
+    return _isatty(_fileno(stream)) != 0;
+#else
+    return ::isatty(fileno(stream)) != 0;
+#endif
+}
+
+int terminalColumns(std::FILE *stream)
+{
+#if defined(Q_OS_WIN)
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    HANDLE handle = reinterpret_cast<HANDLE>(_get_osfhandle(_fileno(stream)));
+    if (GetConsoleScreenBufferInfo(handle, &info))
+        return info.srWindow.Right - info.srWindow.Left + 1;
+    return 0;
+#else
+    winsize size {};
+    if (::ioctl(fileno(stream), TIOCGWINSZ, &size) == 0)
+        return size.ws_col;
+    return 0;
+#endif
+}
+
+void attachParentConsole()
+{
+#if defined(Q_OS_WIN)
+    if (AttachConsole(ATTACH_PARENT_PROCESS)) {
+        std::FILE *ignored = nullptr;
+        freopen_s(&ignored, "CONOUT$", "w", stdout);
+        freopen_s(&ignored, "CONOUT$", "w", stderr);
+        freopen_s(&ignored, "CONIN$", "r", stdin);
+    }
+#endif
+}
+
+} // namespace heiko::platform

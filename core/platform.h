@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <cstdio>
+
+// The few things Heiko needs from the operating system that Qt does not offer. Each has one portable
+// signature here and its platform code behind Q_OS_ guards in platform.cpp.
+namespace heiko::platform {
+
+// The process id, as `ps` or the Task Manager shows it.
+qint64 currentProcessId();
+
+// The calling thread's id as the OS shows it (Linux: gettid(), as in `top -H`; Windows:
+// GetCurrentThreadId(); macOS: pthread_threadid_np()). QThread::currentThreadId() is a pointer-sized
+// handle on most systems, not the number a user can look up.
+quint64 currentThreadId();
+
+// Whether the stream is an interactive terminal (live progress) or a pipe/file (plain lines).
+bool isTerminal(std::FILE *stream);
+
+// Width of the terminal behind the stream in columns, or 0 when unknown.
+int terminalColumns(std::FILE *stream);
+
+// Windows: a GUI-subsystem program started from a console gets no stdout/stderr; attach to the parent's
+// console so that `heiko --headless` prints there. Does nothing elsewhere.
+void attachParentConsole();
+
+} // namespace heiko::platform

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QByteArray>
+#include <QMutex>
+#include <QString>
+#include <QUrl>
+
+#include <atomic>
+
+namespace heiko {
+
+// What a worker knows about a download that outlives one attempt: shared between the worker thread that
+// writes it and the manager thread that reads it (progress ticks, and the next attempt after a retry or
+// pause). Counters are atomics so that the hot path (every network read) takes no lock; the rest changes
+// a few times per attempt and sits behind a mutex.
+class TransferState final
+{
+public:
+    struct Files
+    {
+        QString fileName; // the name decided for this download ("song.mp3")
+        QString partPath; // where its bytes go until complete ("/dl/song.mp3.part")
+        QString finalPath; // where it ends up ("/dl/song.mp3"); set when finished
+        QByteArray etag; // strong validator of the bytes in partPath, or empty
+        QByteArray lastModified; // Last-Modified of those bytes, or empty
+        bool rangesSupported = false; // the server answered ranges (Accept-Ranges: bytes or a 206)
+    };
+
+    qint64 bytesOnDisk() const { return m_bytesOnDisk.load(std::memory_order_relaxed); }
+    void setBytesOnDisk(qint64 bytes) { m_bytesOnDisk.store(bytes, std::memory_order_relaxed); }
+    void addBytesOnDisk(qint64 bytes) { m_bytesOnDisk.fetch_add(bytes, std::memory_order_relaxed); }
+
+    qint64 bytesTotal() const { return m_bytesTotal.load(std::memory_order_relaxed); }
+    void setBytesTotal(qint64 bytes) { m_bytesTotal.store(bytes, std::memory_order_relaxed); }
+
+    quint64 workerThread() const { return m_workerThread.load(std::memory_order_relaxed); }
+    void setWorkerThread(quint64 thread) { m_workerThread.store(thread, std::memory_order_relaxed); }
+
+    Files files() const;
+    void setFiles(const Files &files);
+
+private:
+    std::atomic<qint64> m_bytesOnDisk { 0 };
+    std::atomic<qint64> m_bytesTotal { -1 };
+    std::atomic<quint64> m_workerThread { 0 };
+    mutable QMutex m_mutex;
+    Files m_files;
+};
+
+} // namespace heiko

@@ -1,0 +1,39 @@
+#include "units.h"
+
+using namespace Qt::StringLiterals;
+
+namespace heiko::units {
+
+QString formatBytes(qint64 bytes)
+{
+    if (bytes < 0)
+        return u"?"_s;
+    if (bytes < 1000)
+        return QString::number(bytes) + u" B";
+    static constexpr const char16_t *suffixes[] = { u" kB", u" MB", u" GB", u" TB", u" PB" };
+    double value = double(bytes) / 1000.0;
+    int index = 0;
+    while (value >= 1000.0 && index < 4) {
+        value /= 1000.0;
+        ++index;
+    }
+    return QString::number(value, 'f', value < 10.0 ? 2 : 1) + QStringView(suffixes[index]);
+}
+
+QString formatSpeed(double bytesPerSecond)
+{
+    return formatBytes(qint64(bytesPerSecond)) + u"/s";
+}
+
+QString formatDuration(qint64 seconds)
+{
+    if (seconds < 0)
+        return u"-"_s;
+    if (seconds < 60)
+        return QString::number(seconds) + u's';
+    if (seconds < 3600)
+        return u"%1m%2s"_s.arg(seconds / 60).arg(seconds % 60, 2, 10, QChar(u'0'));
+    return u"%1h%2m"_s.arg(seconds / 3600).arg((seconds % 3600) / 60, 2, 10, QChar(u'0'));
+}
+
+} // namespace heiko::units

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QByteArrayView>
+#include <QList>
+#include <QString>
+#include <QUrl>
+
+namespace heiko {
+
+// A list of URLs as users write them: one URL per line (an input file, stdin, a paste).
+// - blank lines and lines whose first non-blank character is '#' are skipped silently;
+// - CRLF and LF line ends both work; a UTF-8 BOM at the start is ignored;
+// - aria2-style option lines (starting with a space or tab, "key=value") apply to the URL above them:
+//   `out=NAME` sets the file name, `dir=DIR` the folder; other options are reported as ignored (as are
+//   options with no usable URL above them). An indented line that starts with "scheme://" is taken as a
+//   URL line indented by accident, not as an option;
+// - several tab-separated URLs on one line are aria2 mirrors of one file: the first is used;
+// - every other line must be one absolute http or https URL with a host; anything else (another scheme,
+//   spaces inside, control characters, invalid UTF-8, a line longer than kMaxLineBytes) is rejected with
+//   its line number and the reason, and the remaining lines still count.
+// Nothing is deduplicated: that is the caller's policy.
+// parse() never fails, never throws and takes time linear in the input: it is fed untrusted bytes.
+class UrlList final
+{
+public:
+    static constexpr qsizetype kMaxLineBytes = 64 * 1024;
+
+    struct Entry
+    {
+        QUrl url;
+        QString fileName; // from `out=` as written (NOT sanitised), empty when none
+        QString directory; // from `dir=` as written (NOT checked), empty when none
+        int lineNumber = 0; // 1-based
+    };
+
+    struct Rejected
+    {
+        int lineNumber = 0; // 1-based
+        // The line made printable: control and non-UTF-8 bytes as \xNN, bidi/format characters as
+        // \u{NNNN}, passwords and the values of ignored options as ***, cut to 120 characters + "…".
+        QString text;
+        QString reason; // what is wrong, in words a user understands
+    };
+
+    static UrlList parse(QByteArrayView data);
+
+    const QList<Entry> &entries() const { return m_entries; }
+    const QList<Rejected> &rejected() const { return m_rejected; }
+    // Lines that were accepted but something on them was ignored (an unknown option, extra mirrors).
+    // rejected() and warnings() hold at most 10,000 lines each; past that, one last record with an empty
+    // text gives the first omitted line and how many more there were.
+    const QList<Rejected> &warnings() const { return m_warnings; }
+
+private:
+    QList<Entry> m_entries;
+    QList<Rejected> m_rejected;
+    QList<Rejected> m_warnings;
+};
+
+} // namespace heiko

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Heiko's one entry point on Debian/Ubuntu:
+#   ./run.sh [heiko arguments...]   install what is missing, build, start Heiko
+#   ./run.sh test [ctest arguments] install what is missing, build, run every test
+#   ./run.sh build                  install what is missing and build only
+# Environment: HEIKO_BUILD_DIR (default: build), HEIKO_BUILD_TYPE (default: RelWithDebInfo).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build_dir=${HEIKO_BUILD_DIR:-$here/build}
+build_type=${HEIKO_BUILD_TYPE:-RelWithDebInfo}
+
+# What building Heiko needs, and what the tests need on top (a real nginx for the end-to-end tests,
+# fonts for the widget tests).
+build_packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools qt6-tools-dev
+    qt6-l10n-tools libgl-dev fonts-dejavu-core)
+test_packages=(nginx-light xvfb xauth)
+
+say() { printf '\033[1mrun.sh:\033[0m %s\n' "$*" >&2; }
+
+install_missing() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null; then
+        say "missing: ${missing[*]}; this script installs them with apt-get on Debian/Ubuntu."
+        say "On other systems install Qt 6.4+ (Core, Network, Concurrent, Widgets, Test), CMake and Ninja,"
+        say "then build by hand as the README's 'Building by hand' section shows."
+        exit 1
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { say "need root or sudo to install: ${missing[*]}"; exit 1; }
+        sudo=(sudo)
+    fi
+    say "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {
+    if [ ! -f "$build_dir/build.ninja" ]; then
+        # Warnings are errors in CI (CI=true), so that a warning never lands; users just get a build.
+        local werror=OFF
+        [ -n "${CI:-}" ] && werror=ON
+        cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
+            -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DHEIKO_WARNINGS_AS_ERRORS="$werror"
+    fi
+    cmake --build "$build_dir" -j "${HEIKO_JOBS:-2}"
+}
+
+case "${1:-}" in
+test)
+    shift
+    install_missing "${build_packages[@]}" "${test_packages[@]}"
+    configure_and_build
+    cd "$build_dir"
+    exec ctest --output-on-failure --timeout 600 -j "${HEIKO_TEST_JOBS:-2}" "$@"
+    ;;
+build)
+    install_missing "${build_packages[@]}"
+    configure_and_build
+    ;;
+*)
+    install_missing "${build_packages[@]}"
+    configure_and_build
+    exec "$build_dir/app/heiko" "$@"
+    ;;
+esac

@@ -1,0 +1,378 @@
+#include "testhttpserver.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+#if defined(Q_OS_UNIX)
+#include <csignal>
+#endif
+
+using namespace Qt::StringLiterals;
+using Response = TestHttpServer::Response;
+
+namespace {
+
+Response generated(qint64 size, quint32 seed, qint64 bytesPerSecond = 0)
+{
+    Response r;
+    r.bodySize = size;
+    r.seed = seed;
+    r.bytesPerSecond = bytesPerSecond;
+    return r;
+}
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+// The `heiko` command line as scripts use it: exit codes, list handling, log and JSON output.
+class TestCli final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void helpAndVersion();
+    void usageErrorsExitWith2_data();
+    void usageErrorsExitWith2();
+    void downloadsEveryUrlAndExits0();
+    void failedDownloadExits1AndOthersFinish();
+    void badListLinesAreReportedAndSkipped();
+    void readsTheListFromStdin();
+    void twoWorkersTakeFiveFilesInTurn();
+    void jsonEventsOnePerLine();
+    void logFileGetsTheLog();
+    void credentialsNeverAppear();
+    void unwritableTargetFolderIsAClearError();
+    void interruptKeepsPartFiles();
+
+private:
+    Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000);
+    QString m_binary;
+    std::unique_ptr<TestHttpServer> m_server;
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestCli::initTestCase()
+{
+    m_binary = qEnvironmentVariable("HEIKO_BINARY");
+    QVERIFY2(QFile::exists(m_binary), "HEIKO_BINARY must name the built heiko executable (ctest sets it)");
+}
+
+void TestCli::init()
+{
+    m_server = std::make_unique<TestHttpServer>();
+    QVERIFY(m_server->start());
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+void TestCli::cleanup()
+{
+    m_server.reset();
+    m_dir.reset();
+}
+
+Run TestCli::heiko(const QStringList &arguments, const QByteArray &stdinData, int timeoutMs)
+{
+    QProcess process;
+    process.setProgram(m_binary);
+    process.setArguments(arguments);
+    process.start();
+    if (!process.waitForStarted(10'000))
+        return {};
+    if (!stdinData.isEmpty())
+        process.write(stdinData);
+    process.closeWriteChannel();
+    // The test server has its own thread, so blocking here does not stop it from serving.
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+    }
+    Run run;
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+void TestCli::helpAndVersion()
+{
+    const Run help = heiko({ u"--help"_s });
+    QCOMPARE(help.exitCode, 0);
+    for (const QString &option : { u"--headless"_s, u"--input-file"_s, u"--dir"_s, u"--max-workers"_s,
+                                   u"--connections"_s, u"--timeout"_s, u"--retries"_s, u"--log-file"_s,
+                                   u"--json"_s, u"--version"_s })
+        QVERIFY2(help.out.contains(option), qPrintable(option));
+    const Run version = heiko({ u"--version"_s });
+    QCOMPARE(version.exitCode, 0);
+    QCOMPARE(version.out.trimmed(), u"heiko " HEIKO_VERSION ""_s);
+}
+
+void TestCli::usageErrorsExitWith2_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown option") << QStringList { u"--headless"_s, u"--frobnicate"_s } << u"frobnicate"_s;
+    QTest::newRow("no urls") << QStringList { u"--headless"_s } << u"nothing to download"_s;
+    QTest::newRow("zero workers") << QStringList { u"--headless"_s, u"-j"_s, u"0"_s, u"http://x/"_s }
+                                  << u"invalid --max-workers '0'"_s;
+    QTest::newRow("words for workers") << QStringList { u"--headless"_s, u"-j"_s, u"two"_s, u"http://x/"_s }
+                                       << u"invalid --max-workers 'two'"_s;
+    QTest::newRow("17 connections") << QStringList { u"--headless"_s, u"-x"_s, u"17"_s, u"http://x/"_s }
+                                    << u"invalid --connections"_s;
+    QTest::newRow("negative timeout") << QStringList { u"--headless"_s, u"--timeout"_s, u"-1"_s, u"http://x/"_s }
+                                      << u"invalid --timeout"_s;
+    QTest::newRow("missing value") << QStringList { u"--headless"_s, u"-d"_s } << u"Missing value"_s;
+    QTest::newRow("missing list") << QStringList { u"--headless"_s, u"-i"_s, u"/nonexistent/urls.txt"_s }
+                                  << u"cannot read the URL list /nonexistent/urls.txt"_s;
+}
+
+void TestCli::usageErrorsExitWith2()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    const Run run = heiko(arguments);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(message), qPrintable(run.err));
+    QVERIFY(QDir(m_dir->path()).isEmpty());
+}
+
+void TestCli::downloadsEveryUrlAndExits0()
+{
+    for (int i = 0; i < 3; ++i)
+        m_server->setResponse("/track" + QByteArray::number(i) + ".ogg", generated(100'000 + i, quint32(i)));
+    QStringList arguments { u"--headless"_s, u"-d"_s, m_dir->path() };
+    for (int i = 0; i < 3; ++i)
+        arguments << m_server->url("/track" + QByteArray::number(i) + ".ogg").toString();
+    const Run run = heiko(arguments);
+    QCOMPARE(run.exitCode, 0);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(readFile(m_dir->filePath(u"track%1.ogg"_s.arg(i))),
+                 TestHttpServer::patternBytes(quint32(i), 0, 100'000 + i));
+    QVERIFY2(run.err.contains(u"[summary] 3 finished, 0 failed"_s), qPrintable(run.err));
+}
+
+void TestCli::failedDownloadExits1AndOthersFinish()
+{
+    m_server->setResponse("/good.bin", generated(5000, 1));
+    Response missing;
+    missing.status = 404;
+    m_server->setResponse("/gone.bin", missing);
+    const Run run = heiko({ u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/gone.bin").toString(),
+                            m_server->url("/good.bin").toString() });
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY(run.err.contains(u"HTTP 404 Not Found"_s));
+    QCOMPARE(readFile(m_dir->filePath(u"good.bin"_s)), TestHttpServer::patternBytes(1, 0, 5000));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"gone.bin"_s)));
+}
+
+void TestCli::badListLinesAreReportedAndSkipped()
+{
+    m_server->setResponse("/ok1.bin", generated(1000, 1));
+    m_server->setResponse("/ok2.bin", generated(2000, 2));
+    const QByteArray list = "# my list\n"
+                            "\n"
+                            + m_server->url("/ok1.bin").toEncoded()
+                            + "\n"
+                              "ftp://example.com/file\n"
+                              "not a url at all\n"
+                              "\x01\x02garbage\n"
+                            + m_server->url("/ok2.bin").toEncoded() + "\r\n";
+    QFile file(m_dir->filePath(u"urls.txt"_s));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(list);
+    file.close();
+    const QString out = m_dir->filePath(u"out"_s);
+    const Run run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, file.fileName() });
+    QCOMPARE(run.exitCode, 1); // something in the list was not downloaded
+    QVERIFY2(run.err.contains(u"urls.txt:4 skipped"_s), qPrintable(run.err));
+    QVERIFY(run.err.contains(u"urls.txt:5 skipped"_s));
+    QVERIFY(run.err.contains(u"urls.txt:6 skipped"_s));
+    QVERIFY(!run.err.contains(u"urls.txt:1 "_s)); // comments and blank lines are not errors
+    QVERIFY(run.err.contains(u"ftp"_s));
+    QCOMPARE(readFile(out + u"/ok1.bin"_s), TestHttpServer::patternBytes(1, 0, 1000));
+    QCOMPARE(readFile(out + u"/ok2.bin"_s), TestHttpServer::patternBytes(2, 0, 2000));
+}
+
+void TestCli::readsTheListFromStdin()
+{
+    m_server->setResponse("/a.txt", generated(10, 1));
+    m_server->setResponse("/b.txt", generated(20, 2));
+    const QByteArray list = m_server->url("/a.txt").toEncoded() + '\n' + m_server->url("/b.txt").toEncoded() + '\n';
+    const Run run = heiko({ u"--headless"_s, u"-d"_s, m_dir->path(), u"-i"_s, u"-"_s }, list);
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(readFile(m_dir->filePath(u"a.txt"_s)), TestHttpServer::patternBytes(1, 0, 10));
+    QCOMPARE(readFile(m_dir->filePath(u"b.txt"_s)), TestHttpServer::patternBytes(2, 0, 20));
+}
+
+void TestCli::twoWorkersTakeFiveFilesInTurn()
+{
+    QByteArray list;
+    for (int i = 1; i <= 5; ++i) {
+        const QByteArray path = "/music/song" + QByteArray::number(i) + ".mp3";
+        m_server->setResponse(path, generated(80 * 1024, quint32(i), 400 * 1024));
+        list += m_server->url(path).toEncoded() + '\n';
+    }
+    QFile file(m_dir->filePath(u"urls.txt"_s));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(list);
+    file.close();
+    const QString out = m_dir->filePath(u"out"_s);
+    const Run run = heiko({ u"--headless"_s, u"-j"_s, u"2"_s, u"-d"_s, out, u"-i"_s, file.fileName() });
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(m_server->maxConcurrentRequests(), 2);
+
+    // [INFO]<TAB>time<TAB>process:P<TAB>thread:T<TAB>module:M<TAB>file:line<TAB>[download start] URL
+    static const QRegularExpression line(
+        uR"(^\[INFO\]\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\tprocess:(\d+)\tthread:(\d+)\tmodule:\w+\t\w+\.cpp:\d+\t\[download (start|finish)\] (.*)$)"_s);
+    QSet<QString> processes;
+    QSet<QString> startThreads;
+    QSet<QString> finishThreads;
+    int starts = 0;
+    int finishes = 0;
+    for (const QString &text : run.err.split(u'\n')) {
+        const QRegularExpressionMatch match = line.match(text);
+        if (!match.hasMatch())
+            continue;
+        processes.insert(match.captured(1));
+        if (match.captured(3) == u"start"_s) {
+            ++starts;
+            startThreads.insert(match.captured(2));
+        } else {
+            ++finishes;
+            finishThreads.insert(match.captured(2));
+        }
+    }
+    QCOMPARE(starts, 5);
+    QCOMPARE(finishes, 5);
+    QCOMPARE(processes.size(), 1);
+    QCOMPARE(startThreads.size(), 2);
+    QCOMPARE(finishThreads, startThreads);
+    for (int i = 1; i <= 5; ++i)
+        QCOMPARE(readFile(out + u"/song%1.mp3"_s.arg(i)), TestHttpServer::patternBytes(quint32(i), 0, 80 * 1024));
+}
+
+void TestCli::jsonEventsOnePerLine()
+{
+    m_server->setResponse("/data.bin", generated(1'500'000, 5, 1'000'000));
+    Response missing;
+    missing.status = 404;
+    m_server->setResponse("/nope", missing);
+    const Run run = heiko({ u"--headless"_s, u"--json"_s, u"-d"_s, m_dir->path(),
+                            m_server->url("/data.bin").toString(), m_server->url("/nope").toString() });
+    QCOMPARE(run.exitCode, 1);
+    QMultiHash<QString, QJsonObject> events;
+    for (const QString &text : run.out.split(u'\n', Qt::SkipEmptyParts)) {
+        QJsonParseError error;
+        const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &error);
+        QVERIFY2(error.error == QJsonParseError::NoError && document.isObject(), qPrintable(text));
+        const QJsonObject object = document.object();
+        QVERIFY(object.contains(u"time"_s));
+        events.insert(object.value(u"event"_s).toString(), object);
+    }
+    QCOMPARE(events.count(u"added"_s), 2);
+    QCOMPARE(events.count(u"started"_s), 2);
+    QCOMPARE(events.count(u"finished"_s), 1);
+    QCOMPARE(events.count(u"failed"_s), 1);
+    QVERIFY(events.count(u"progress"_s) >= 1); // the 1.5 s download reports progress
+    const QJsonObject finished = events.value(u"finished"_s);
+    QCOMPARE(finished.value(u"bytes"_s).toInteger(), 1'500'000);
+    QCOMPARE(finished.value(u"path"_s).toString(), m_dir->filePath(u"data.bin"_s));
+    const QJsonObject failed = events.value(u"failed"_s);
+    QCOMPARE(failed.value(u"status"_s).toInt(), 404);
+    QCOMPARE(failed.value(u"error"_s).toString(), u"http"_s);
+    QVERIFY(events.value(u"started"_s).value(u"thread"_s).toInteger() > 0);
+    const QJsonObject progress = events.value(u"progress"_s);
+    QCOMPARE(progress.value(u"total"_s).toInteger(), 1'500'000);
+}
+
+void TestCli::logFileGetsTheLog()
+{
+    m_server->setResponse("/x.bin", generated(100, 1));
+    const QString log = m_dir->filePath(u"heiko.log"_s);
+    const Run run = heiko({ u"--headless"_s, u"--log-file"_s, log, u"-d"_s, m_dir->filePath(u"out"_s),
+                            m_server->url("/x.bin").toString() });
+    QCOMPARE(run.exitCode, 0);
+    const QString text = QString::fromUtf8(readFile(log));
+    QVERIFY(text.contains(u"[download start] "_s + m_server->url("/x.bin").toString()));
+    QVERIFY(text.contains(u"[download finish] x.bin"_s));
+    QVERIFY(text.contains(u"[summary]"_s));
+}
+
+void TestCli::credentialsNeverAppear()
+{
+    m_server->setResponse("/private.bin", generated(100, 1));
+    Response missing;
+    missing.status = 404;
+    m_server->setResponse("/private-missing.bin", missing);
+    QUrl url = m_server->url("/private.bin");
+    url.setUserName(u"alice"_s);
+    url.setPassword(u"Sup3rS3cret"_s);
+    QUrl missingUrl = m_server->url("/private-missing.bin");
+    missingUrl.setUserInfo(u"bob:An0therS3cret"_s);
+    const QString log = m_dir->filePath(u"heiko.log"_s);
+    const Run run = heiko({ u"--headless"_s, u"--json"_s, u"--log-file"_s, log, u"-d"_s, m_dir->filePath(u"out"_s),
+                            url.toString(), missingUrl.toString(), u"ftp://carol:Th1rdS3cret@example.com/x"_s });
+    QCOMPARE(run.exitCode, 1);
+    const QString everything = run.out + run.err + QString::fromUtf8(readFile(log));
+    QVERIFY(everything.contains(u"alice"_s)); // the URL is there, just masked
+    for (const QString &secret : { u"Sup3rS3cret"_s, u"An0therS3cret"_s, u"Th1rdS3cret"_s })
+        QVERIFY2(!everything.contains(secret), qPrintable(secret));
+}
+
+void TestCli::unwritableTargetFolderIsAClearError()
+{
+    QFile blocker(m_dir->filePath(u"a-file"_s));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    const Run run = heiko({ u"--headless"_s, u"-d"_s, m_dir->filePath(u"a-file/sub"_s), u"http://127.0.0.1:1/x"_s });
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains(u"cannot create the folder"_s) && run.err.contains(u"--dir"_s), qPrintable(run.err));
+}
+
+void TestCli::interruptKeepsPartFiles()
+{
+#if !defined(Q_OS_UNIX)
+    QSKIP("sends SIGINT");
+#else
+    m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 9, 256 * 1024));
+    QProcess process;
+    process.start(m_binary, { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/slow.bin").toString() });
+    QVERIFY(process.waitForStarted());
+    const QString part = m_dir->filePath(u"slow.bin.part"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 64 * 1024, 20'000);
+    ::kill(pid_t(process.processId()), SIGINT);
+    QVERIFY(process.waitForFinished(20'000));
+    QCOMPARE(process.exitCode(), 130);
+    QVERIFY(QFileInfo(part).size() > 64 * 1024);
+    QVERIFY(!QFile::exists(m_dir->filePath(u"slow.bin"_s)));
+    QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(u"interrupted"_s));
+#endif
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

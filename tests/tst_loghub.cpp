@@ -1,0 +1,249 @@
+#include "loghub.h"
+#include "secretmasking.h"
+
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+using namespace Qt::StringLiterals;
+using heiko::LogHub;
+using heiko::LogLevel;
+using heiko::LogRecord;
+
+Q_LOGGING_CATEGORY(lcHeikoTest, "heiko.test")
+
+class TestLogHub final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void textFormatFollowsTheOriginalProgram();
+    void recordsCarryTheWritingThread();
+    void ringKeepsTheNewestRecords();
+    void notificationsAreCoalesced();
+    void concurrentWritersLoseNothing();
+    void secretsAreMasked_data();
+    void secretsAreMasked();
+    void maskedUrlHidesOnlyThePassword();
+    void controlCharactersAreEscaped();
+    void qtMessagesAreRouted();
+    void minimumLevelDropsRecords();
+    void logFileGetsEveryLine();
+    void logFileErrorIsReported();
+};
+
+void TestLogHub::textFormatFollowsTheOriginalProgram()
+{
+    LogHub hub;
+    const int line = __LINE__ + 1;
+    hub.info(HEIKO_HERE, u"[download start] song.mp3"_s, 7);
+    const QList<LogRecord> records = hub.recordsSince(0);
+    QCOMPARE(records.size(), 1);
+    const QString text = records.first().toText();
+    // [INFO]<TAB>2026-11-26 11:07:23,600<TAB>process:17648<TAB>thread:14680<TAB>module:…<TAB>file.cpp:33<TAB>msg
+    const QRegularExpression format(
+        uR"(^\[INFO\]\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\tprocess:(\d+)\tthread:(\d+)\tmodule:tst_loghub\ttst_loghub\.cpp:(\d+)\t\[download start\] song\.mp3$)"_s);
+    const QRegularExpressionMatch match = format.match(text);
+    QVERIFY2(match.hasMatch(), qPrintable(text));
+    QCOMPARE(match.captured(1).toLongLong(), QCoreApplication::applicationPid());
+    QCOMPARE(match.captured(3).toInt(), line);
+    QCOMPARE(records.first().downloadId, 7);
+    QVERIFY(records.first().threadId != 0);
+}
+
+void TestLogHub::recordsCarryTheWritingThread()
+{
+    LogHub hub;
+    hub.info(HEIKO_HERE, u"main"_s);
+    std::unique_ptr<QThread> thread(QThread::create([&hub] { hub.info(HEIKO_HERE, u"worker"_s); }));
+    thread->start();
+    QVERIFY(thread->wait(10'000));
+    const QList<LogRecord> records = hub.recordsSince(0);
+    QCOMPARE(records.size(), 2);
+    QCOMPARE(records.at(0).message, u"main"_s);
+    QCOMPARE(records.at(1).message, u"worker"_s);
+    QVERIFY(records.at(0).threadId != records.at(1).threadId);
+    QCOMPARE(records.at(0).processId, records.at(1).processId);
+}
+
+void TestLogHub::ringKeepsTheNewestRecords()
+{
+    LogHub hub(100);
+    for (int i = 1; i <= 250; ++i)
+        hub.info(HEIKO_HERE, QString::number(i));
+    const QList<LogRecord> all = hub.recordsSince(0);
+    QCOMPARE(all.size(), 100);
+    QCOMPARE(all.first().sequence, 151);
+    QCOMPARE(all.first().message, u"151"_s);
+    QCOMPARE(all.last().sequence, 250);
+    const QList<LogRecord> tail = hub.recordsSince(240);
+    QCOMPARE(tail.size(), 10);
+    QCOMPARE(tail.first().message, u"241"_s);
+    QVERIFY(hub.recordsSince(250).isEmpty());
+}
+
+void TestLogHub::notificationsAreCoalesced()
+{
+    LogHub hub;
+    QSignalSpy spy(&hub, &LogHub::recordsAdded);
+    for (int i = 0; i < 500; ++i)
+        hub.info(HEIKO_HERE, u"burst"_s);
+    QCOMPARE(spy.count(), 1); // one signal for the whole burst
+    QCOMPARE(hub.recordsSince(0).size(), 500);
+    hub.info(HEIKO_HERE, u"after the consumer caught up"_s);
+    QCOMPARE(spy.count(), 2);
+}
+
+void TestLogHub::concurrentWritersLoseNothing()
+{
+    LogHub hub(100'000);
+    constexpr int threads = 8;
+    constexpr int perThread = 2000;
+    std::vector<std::unique_ptr<QThread>> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back(QThread::create([&hub, t] {
+            for (int i = 0; i < perThread; ++i)
+                hub.write(LogLevel::Info, HEIKO_HERE, t, QString::number(i));
+        }));
+        workers.back()->start();
+    }
+    for (auto &worker : workers)
+        QVERIFY(worker->wait(30'000));
+    const QList<LogRecord> records = hub.recordsSince(0);
+    QCOMPARE(records.size(), threads * perThread);
+    QList<int> nextPerThread(threads, 0);
+    for (qsizetype i = 0; i < records.size(); ++i) {
+        QCOMPARE(records.at(i).sequence, i + 1);
+        const int t = records.at(i).downloadId;
+        // Each writer's records appear in the order it wrote them.
+        QCOMPARE(records.at(i).message, QString::number(nextPerThread[t]++));
+    }
+}
+
+void TestLogHub::secretsAreMasked_data()
+{
+    QTest::addColumn<QString>("message");
+    QTest::addColumn<QString>("secret");
+    QTest::newRow("url password") << u"GET http://alice:s3cret@example.com/f.iso"_s << u"s3cret"_s;
+    QTest::newRow("https password, empty user") << u"from https://:pa55@host:8443/x"_s << u"pa55"_s;
+    QTest::newRow("authorization header") << u"sent Authorization: Bearer abc.def.ghi"_s << u"abc.def.ghi"_s;
+    QTest::newRow("proxy authorization") << u"Proxy-Authorization: Basic dXNlcjpwYXNz"_s << u"dXNlcjpwYXNz"_s;
+    QTest::newRow("cookie header") << u"cookie: session=deadbeef; theme=dark"_s << u"deadbeef"_s;
+    QTest::newRow("set-cookie") << u"Set-Cookie: id=42cafe; HttpOnly"_s << u"42cafe"_s;
+}
+
+void TestLogHub::secretsAreMasked()
+{
+    QFETCH(QString, message);
+    QFETCH(QString, secret);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    LogHub hub;
+    QString error;
+    QVERIFY2(hub.setLogFile(dir.filePath(u"heiko.log"_s), &error), qPrintable(error));
+    hub.warning(HEIKO_HERE, message);
+    const QList<LogRecord> records = hub.recordsSince(0);
+    QCOMPARE(records.size(), 1);
+    QVERIFY2(!records.first().message.contains(secret), qPrintable(records.first().message));
+    QVERIFY(records.first().message.contains(heiko::secrets::kMask));
+    QFile file(dir.filePath(u"heiko.log"_s));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray written = file.readAll();
+    QVERIFY(!written.isEmpty());
+    QVERIFY(!written.contains(secret.toUtf8()));
+}
+
+void TestLogHub::maskedUrlHidesOnlyThePassword()
+{
+    const QString masked = heiko::secrets::maskedUrl(QUrl(u"https://bob:hunter2@example.org:8443/a/b.zip?x=1"_s));
+    QVERIFY(!masked.contains(u"hunter2"_s));
+    QVERIFY(masked.contains(u"bob"_s));
+    QVERIFY(masked.contains(u"example.org:8443/a/b.zip?x=1"_s));
+    QCOMPARE(heiko::secrets::maskedUrl(QUrl(u"http://example.org/x"_s)), u"http://example.org/x"_s);
+}
+
+void TestLogHub::controlCharactersAreEscaped()
+{
+    LogHub hub;
+    hub.info(HEIKO_HERE, u"name\n[ERROR] forged\x1b[31m red\u202Egpj.exe"_s);
+    const QString message = hub.recordsSince(0).first().message;
+    QVERIFY(!message.contains(u'\n'));
+    QVERIFY(!message.contains(QChar(0x1b)));
+    QVERIFY(!message.contains(QChar(0x202E)));
+    QVERIFY(message.contains(u"\\n[ERROR] forged"_s));
+    QVERIFY(message.contains(u"\\u001b[31m"_s));
+    QVERIFY(message.contains(u"\\u202e"_s));
+}
+
+void TestLogHub::qtMessagesAreRouted()
+{
+    {
+        LogHub hub;
+        hub.installQtMessageHandler();
+        qWarning("plain warning %d", 42);
+        qCWarning(lcHeikoTest) << "category warning";
+        const QList<LogRecord> records = hub.recordsSince(0);
+        QCOMPARE(records.size(), 2);
+        QCOMPARE(records.at(0).level, LogLevel::Warning);
+        QCOMPARE(records.at(0).message, u"plain warning 42"_s);
+        QCOMPARE(records.at(1).module(), u"heiko.test"_s);
+        QCOMPARE(records.at(1).message, u"category warning"_s);
+        QVERIFY(records.at(1).toText().contains(u"module:heiko.test"_s));
+    }
+    // The hub gave the handler back when it went away: nothing dangles.
+    qWarning("after the hub is gone");
+}
+
+void TestLogHub::minimumLevelDropsRecords()
+{
+    LogHub hub;
+    QCOMPARE(hub.minimumLevel(), LogLevel::Info);
+    hub.debug(HEIKO_HERE, u"hidden"_s);
+    hub.info(HEIKO_HERE, u"shown"_s);
+    hub.setMinimumLevel(LogLevel::Debug);
+    hub.debug(HEIKO_HERE, u"now shown"_s);
+    const QList<LogRecord> records = hub.recordsSince(0);
+    QCOMPARE(records.size(), 2);
+    QCOMPARE(records.at(0).message, u"shown"_s);
+    QCOMPARE(records.at(1).message, u"now shown"_s);
+    QCOMPARE(records.at(1).toText().left(7), u"[DEBUG]"_s);
+}
+
+void TestLogHub::logFileGetsEveryLine()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"heiko.log"_s);
+    {
+        LogHub hub(10); // the file keeps more than the ring
+        QString error;
+        QVERIFY(hub.setLogFile(path, &error));
+        for (int i = 0; i < 50; ++i)
+            hub.info(HEIKO_HERE, u"line %1"_s.arg(i));
+        // Written at once, not at exit: a crash keeps the lines.
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        QCOMPARE(lines.size(), 51); // the last is empty after the final newline
+        QVERIFY(lines.at(0).startsWith("[INFO]\t"));
+        QVERIFY(lines.at(49).endsWith("\tline 49"));
+    }
+}
+
+void TestLogHub::logFileErrorIsReported()
+{
+    LogHub hub;
+    QString error;
+    QVERIFY(!hub.setLogFile(u"/nonexistent-folder-for-heiko/x.log"_s, &error));
+    QVERIFY2(error.contains(u"/nonexistent-folder-for-heiko/x.log"_s), qPrintable(error));
+}
+
+QTEST_GUILESS_MAIN(TestLogHub)
+#include "tst_loghub.moc"

@@ -1,0 +1,213 @@
+#include "downloadtablemodel.h"
+
+#include "downloadmanager.h"
+#include "units.h"
+
+using namespace Qt::StringLiterals;
+
+DownloadTableModel::DownloadTableModel(heiko::DownloadManager &manager, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_manager(manager)
+{
+    for (const int id : manager.ids()) {
+        m_rowOfId.insert(id, int(m_rows.size()));
+        m_rows.append(manager.info(id));
+    }
+    connect(&manager, &heiko::DownloadManager::downloadAdded, this, &DownloadTableModel::handleAdded);
+    connect(&manager, &heiko::DownloadManager::downloadChanged, this, &DownloadTableModel::handleChanged);
+    connect(&manager, &heiko::DownloadManager::downloadStarted, this, &DownloadTableModel::handleChanged);
+    connect(&manager, &heiko::DownloadManager::downloadFinished, this, &DownloadTableModel::handleChanged);
+    connect(&manager, &heiko::DownloadManager::downloadFailed, this, &DownloadTableModel::handleChanged);
+    connect(&manager, &heiko::DownloadManager::progressUpdated, this, &DownloadTableModel::handleProgress);
+    connect(&manager, &heiko::DownloadManager::downloadRemoved, this, &DownloadTableModel::handleRemoved);
+}
+
+int DownloadTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int DownloadTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+int DownloadTableModel::idAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows.at(row).id : -1;
+}
+
+int DownloadTableModel::rowOf(int id) const
+{
+    return m_rowOfId.value(id, -1);
+}
+
+const heiko::DownloadInfo &DownloadTableModel::infoAt(int row) const
+{
+    return m_rows.at(row);
+}
+
+QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const heiko::DownloadInfo &info = m_rows.at(index.row());
+    const double fraction = info.bytesTotal > 0 ? double(info.bytesReceived) / double(info.bytesTotal)
+        : info.state == heiko::DownloadState::Finished ? 1.0
+                                                       : 0.0;
+    switch (role) {
+    case IdRole:
+        return info.id;
+    case StateRole:
+        return int(info.state);
+    case Qt::ToolTipRole:
+        if (info.error.isError())
+            return info.error.message();
+        if (!info.filePath.isEmpty())
+            return info.filePath;
+        return info.displayUrl;
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case Size:
+        case Done:
+        case Speed:
+        case Eta:
+        case Worker:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return {};
+        }
+    case SortRole:
+        switch (index.column()) {
+        case Name:
+            return info.fileName;
+        case Progress:
+            return fraction;
+        case Size:
+            return info.bytesTotal;
+        case Done:
+            return info.bytesReceived;
+        case Speed:
+            return info.bytesPerSecond;
+        case Eta:
+            return info.etaSeconds;
+        case State:
+            return int(info.state);
+        case Worker:
+            return info.workerThread;
+        case Url:
+            return info.displayUrl;
+        default:
+            return {};
+        }
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case Name:
+            return info.fileName;
+        case Progress:
+            return u"%1%"_s.arg(int(fraction * 100));
+        case Size:
+            return info.bytesTotal >= 0 ? heiko::units::formatBytes(info.bytesTotal) : QString();
+        case Done:
+            return heiko::units::formatBytes(info.bytesReceived);
+        case Speed:
+            return info.state == heiko::DownloadState::Running ? heiko::units::formatSpeed(info.bytesPerSecond)
+                                                               : QString();
+        case Eta:
+            return info.state == heiko::DownloadState::Running ? heiko::units::formatDuration(info.etaSeconds)
+                                                               : QString();
+        case State:
+            return heiko::stateName(info.state);
+        case Worker:
+            return info.workerThread ? QString::number(info.workerThread) : QString();
+        case Url:
+            return info.displayUrl;
+        default:
+            return {};
+        }
+    default:
+        return {};
+    }
+}
+
+QVariant DownloadTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Name:
+        return tr("Name");
+    case Progress:
+        return tr("Progress");
+    case Size:
+        return tr("Size");
+    case Done:
+        return tr("Done");
+    case Speed:
+        return tr("Speed");
+    case Eta:
+        return tr("ETA");
+    case State:
+        return tr("State");
+    case Worker:
+        return tr("Worker");
+    case Url:
+        return tr("URL");
+    default:
+        return {};
+    }
+}
+
+void DownloadTableModel::handleAdded(int id)
+{
+    if (m_rowOfId.contains(id))
+        return;
+    const int row = int(m_rows.size());
+    beginInsertRows({}, row, row);
+    m_rows.append(m_manager.info(id));
+    m_rowOfId.insert(id, row);
+    endInsertRows();
+}
+
+void DownloadTableModel::handleChanged(int id)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    m_rows[row] = m_manager.info(id);
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+void DownloadTableModel::handleProgress(const QList<int> &ids)
+{
+    int first = int(m_rows.size());
+    int last = -1;
+    for (const int id : ids) {
+        const int row = rowOf(id);
+        if (row < 0)
+            continue;
+        m_rows[row] = m_manager.info(id);
+        first = qMin(first, row);
+        last = qMax(last, row);
+    }
+    if (last >= first)
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+}
+
+void DownloadTableModel::handleRemoved(int id)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    m_rowOfId.remove(id);
+    rebuildRowIndex(row);
+    endRemoveRows();
+}
+
+void DownloadTableModel::rebuildRowIndex(int fromRow)
+{
+    for (int row = fromRow; row < m_rows.size(); ++row)
+        m_rowOfId[m_rows.at(row).id] = row;
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Times `heiko --headless` against aria2c, curl --parallel and wget2 on the same files, served by nginx on
+# loopback, written to the same disk. Not a test: it reports what it measured (median of RUNS runs).
+#
+#   bench/run-bench.sh [scenario...]     scenarios: big (5 x 200 MB, 2 workers), medium (500 x 100 KB, 8),
+#                                        small (5,000 x 1 KB, 16), all (default)
+# Environment: HEIKO (path to heiko; default build/app/heiko), RUNS (default 3), BENCH_DIR (default bench/work),
+#              TOOLS (default "heiko aria2c curl wget2"), CP=1 also times cp of the same bytes as a floor.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+heiko=${HEIKO:-$top/build/app/heiko}
+runs=${RUNS:-3}
+work=${BENCH_DIR:-$here/work}
+tools=(${TOOLS:-heiko aria2c curl wget2})
+scenarios=("$@")
+[ ${#scenarios[@]} -eq 0 ] || [ "${scenarios[0]}" = all ] && scenarios=(big medium small)
+
+need=()
+for c in nginx:nginx-light aria2c:aria2 curl:curl wget2:wget2 /usr/bin/time:time bc:bc python3:python3; do
+    command -v "${c%%:*}" >/dev/null || need+=("${c##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=(); [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+[ -x "$heiko" ] || { echo "no heiko at $heiko: run ./run.sh build first (or set HEIKO)" >&2; exit 1; }
+
+mkdir -p "$work/www" "$work/out"
+make_files() { # name count size
+    local dir=$work/www/$1 count=$2 size=$3
+    [ -f "$dir/.done-$count-$size" ] && return
+    rm -rf "$dir"; mkdir -p "$dir"
+    if [ "$size" -ge 1000000 ]; then
+        for i in $(seq 1 "$count"); do head -c "$size" /dev/urandom > "$dir/f$i.bin"; done
+    else
+        # Many small files: one random blob, cut into pieces.
+        head -c $((count * size)) /dev/urandom > "$dir/blob"
+        (cd "$dir" && split -b "$size" -a 5 -d blob f && rm blob && for f in f*; do mv "$f" "$f.bin"; done)
+    fi
+    touch "$dir/.done-$count-$size"
+}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+prefix=$work/nginx; mkdir -p "$prefix/logs"
+user_line=""; [ "$(id -u)" -eq 0 ] && user_line="user root root;"
+cat > "$prefix/nginx.conf" <<CONF
+$user_line
+worker_processes 2;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path $prefix/tmp; proxy_temp_path $prefix/tmp; fastcgi_temp_path $prefix/tmp;
+  uwsgi_temp_path $prefix/tmp; scgi_temp_path $prefix/tmp;
+  default_type application/octet-stream;
+  server { listen 127.0.0.1:$port; root $work/www; }
+}
+CONF
+nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log"
+trap 'nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" -s quit 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+
+run_tool() { # tool list out workers count -> prints "wall cpu rss"
+    local tool=$1 list=$2 out=$3 j=$4
+    local t=$work/time.txt
+    case $tool in
+    heiko) /usr/bin/time -f "%e %U %S %M" -o "$t" "$heiko" --headless -j "$j" -d "$out" -i "$list" 2>/dev/null ;;
+    aria2c) /usr/bin/time -f "%e %U %S %M" -o "$t" aria2c -q -j "$j" -x 1 -s 1 --file-allocation=none \
+                --allow-overwrite=true --auto-file-renaming=false -d "$out" -i "$list" ;;
+    curl) awk -v o="$out" '{n=split($0,p,"/"); printf "url = \"%s\"\noutput = \"%s/%s\"\n", $0, o, p[n]}' "$list" > "$work/curl.cfg"
+          /usr/bin/time -f "%e %U %S %M" -o "$t" curl -s --parallel --parallel-max "$j" -K "$work/curl.cfg" ;;
+    wget2) /usr/bin/time -f "%e %U %S %M" -o "$t" wget2 -q --no-robots --max-threads="$j" -P "$out" -i "$list" ;;
+    cp) /usr/bin/time -f "%e %U %S %M" -o "$t" cp -r "$5/." "$out/" ;;
+    esac
+    awk '{printf "%s %.2f %d\n", $1, $2+$3, $4}' "$t"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+report=$work/report.md
+{
+echo "| scenario | tool | wall s (median of $runs) | CPU s | peak RSS MB | files ok |"
+echo "|---|---|---|---|---|---|"
+} > "$report"
+
+for s in "${scenarios[@]}"; do
+    case $s in
+    big) count=5; size=200000000; j=2 ;;
+    medium) count=500; size=100000; j=8 ;;
+    small) count=5000; size=1000; j=16 ;;
+    *) echo "unknown scenario $s" >&2; exit 2 ;;
+    esac
+    make_files "$s" "$count" "$size"
+    list=$work/$s.list
+    (cd "$work/www/$s" && ls f*.bin) | sed "s|^|http://127.0.0.1:$port/$s/|" > "$list"
+    all_tools=("${tools[@]}"); [ "${CP:-0}" = 1 ] && all_tools+=(cp)
+    declare -A wall=()
+    for tool in "${all_tools[@]}"; do
+        walls=(); cpus=(); rsss=(); ok=yes
+        for r in $(seq 1 "$runs"); do
+            out=$work/out/$tool; rm -rf "$out"; mkdir -p "$out"; sync
+            read -r w c m < <(run_tool "$tool" "$list" "$out" "$j" "$work/www/$s")
+            got=$(find "$out" -type f -name 'f*.bin' | wc -l)
+            bytes=$(du -sb --apparent-size "$out" | cut -f1)
+            [ "$got" -eq "$count" ] && [ "$bytes" -ge $((count * size)) ] || ok="no ($got files)"
+            walls+=("$w"); cpus+=("$c"); rsss+=("$m")
+        done
+        mw=$(printf '%s\n' "${walls[@]}" | median)
+        mc=$(printf '%s\n' "${cpus[@]}" | median)
+        mr=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -1)
+        wall[$tool]=$mw
+        printf '| %s | %s | %.2f | %.2f | %.1f | %s |\n' "$s: $count x $size B, -j $j" "$tool" "$mw" "$mc" \
+            "$(echo "$mr / 1024" | bc -l)" "$ok" | tee -a "$report"
+        rm -rf "$work/out/$tool"
+    done
+    fastest=""
+    for tool in "${tools[@]}"; do
+        [ "$tool" = heiko ] && continue
+        if [ -z "$fastest" ] || (( $(echo "${wall[$tool]} < ${wall[$fastest]}" | bc -l) )); then fastest=$tool; fi
+    done
+    if [ -n "$fastest" ] && [ -n "${wall[heiko]:-}" ]; then
+        printf '| %s | heiko / fastest peer (%s) | %.2fx | | | |\n' "$s" "$fastest" \
+            "$(echo "${wall[heiko]} / ${wall[$fastest]}" | bc -l)" | tee -a "$report"
+    fi
+    unset wall
+done
+echo "report: $report"

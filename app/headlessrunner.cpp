@@ -1,6 +1,7 @@
 #include "headlessrunner.h"
 
 #include "downloadmanager.h"
+#include "filenaming.h"
 #include "jsoneventwriter.h"
 #include "loghub.h"
 #include "platform.h"
@@ -137,9 +138,18 @@ bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)
             heiko::DownloadRequest request;
             request.url = entry.url;
             request.fileName = entry.fileName;
-            request.directory = entry.directory.isEmpty()
-                ? m_options.directory
-                : QDir(m_options.directory).absoluteFilePath(entry.directory);
+            request.directory = m_options.directory;
+            if (!entry.directory.isEmpty()) {
+                // A list may come from anyone: its dir= stays inside the target folder.
+                const QString subfolder = heiko::naming::safeSubfolder(entry.directory);
+                if (subfolder.isEmpty()) {
+                    const QString where = isArgument ? source : source + u':' + QString::number(entry.lineNumber);
+                    reportSkipped(where, u"dir="_s + entry.directory.left(120),
+                                  u"dir= must name a folder inside the target folder (no absolute path, no ..)"_s);
+                    continue;
+                }
+                request.directory = QDir(m_options.directory).filePath(subfolder);
+            }
             requests->append(request);
         }
     };
@@ -164,8 +174,17 @@ bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)
                          qPrintable(file.errorString()));
             return false;
         }
-        const QByteArray data = file.read(kMaxListBytes + 1);
-        if (data.size() > kMaxListBytes) {
+        // Read in chunks: asking QIODevice::read() for the 1 GiB limit at once would allocate it.
+        QByteArray data;
+        bool tooLarge = !isStdin && file.size() > kMaxListBytes;
+        while (!tooLarge) {
+            const QByteArray chunk = file.read(1024 * 1024);
+            if (chunk.isEmpty())
+                break;
+            data += chunk;
+            tooLarge = data.size() > kMaxListBytes;
+        }
+        if (tooLarge) {
             std::fprintf(stderr, "heiko: the URL list %s is larger than 1 GiB; split it\n",
                          qPrintable(m_options.inputFile));
             return false;

@@ -45,6 +45,7 @@ int finishEarly(const CommandLine::Result &parsed)
 
 int main(int argc, char *argv[])
 {
+    heiko::platform::tuneAllocator();
     // A headless run (and --help, --version) must work without a display, so the kind of application
     // object is decided before one exists: QCoreApplication loads no GUI platform at all.
     if (!CommandLine::wantsWindow(argc, argv)) {

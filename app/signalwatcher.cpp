@@ -5,6 +5,7 @@
 #include <atomic>
 
 #if defined(Q_OS_UNIX)
+#include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -25,8 +26,10 @@ int g_fds[2] = { -1, -1 };
 
 void handleSignal(int)
 {
+    const int savedErrno = errno; // the interrupted code may be looking at errno
     const char byte = 1;
     [[maybe_unused]] const ssize_t written = ::write(g_fds[0], &byte, 1);
+    errno = savedErrno;
 }
 #elif defined(Q_OS_WIN)
 BOOL WINAPI handleConsoleEvent(DWORD)
@@ -85,9 +88,14 @@ SignalWatcher::~SignalWatcher()
 void SignalWatcher::handleActivated()
 {
 #if defined(Q_OS_UNIX)
+    // Each signal wrote one byte: two quick Ctrl+C are two requests, even if they arrive together.
     char buffer[16];
-    while (::read(g_fds[1], buffer, sizeof buffer) > 0) {
-    }
-#endif
+    int received = 0;
+    for (ssize_t got; (got = ::read(g_fds[1], buffer, sizeof buffer)) > 0;)
+        received += int(got);
+    for (int i = 0; i < qMax(1, received); ++i)
+        Q_EMIT interrupted(++m_count);
+#else
     Q_EMIT interrupted(++m_count);
+#endif
 }

@@ -37,8 +37,10 @@ void TerminalProgress::update(const QList<QString> &lines, bool force)
         out += "\x1b[" + QByteArray::number(m_blockLines) + "F\x1b[J"; // up to the block's start, erase
     for (const QString &line : lines)
         out += line.toUtf8() + '\n';
+    // The block is redrawn in place by moving up one line per row, so a row must never wrap: autowrap is
+    // off while it is drawn (the terminal cuts long rows) and back on for the log lines above it.
     const QString block = renderBlock();
-    out += block.toUtf8();
+    out += "\x1b[?7l" + block.toUtf8() + "\x1b[?7h";
     m_blockLines = int(block.count(u'\n'));
     std::fwrite(out.constData(), 1, size_t(out.size()), m_stream);
     std::fflush(m_stream);
@@ -46,7 +48,8 @@ void TerminalProgress::update(const QList<QString> &lines, bool force)
 
 QString TerminalProgress::renderBlock() const
 {
-    const int columns = qMax(60, heiko::platform::terminalColumns(m_stream));
+    const int reported = heiko::platform::terminalColumns(m_stream);
+    const int columns = reported > 0 ? reported : 80;
     QString block;
     qint64 totalSpeed = 0;
     int shown = 0;
@@ -65,7 +68,7 @@ QString TerminalProgress::renderBlock() const
             bar, percent, heiko::units::formatBytes(info.bytesReceived), heiko::units::formatBytes(info.bytesTotal),
             heiko::units::formatSpeed(info.bytesPerSecond), heiko::units::formatDuration(info.etaSeconds),
             QString::number(info.workerThread));
-        const int nameWidth = qMax(10, columns - int(stats.size()) - 3);
+        const int nameWidth = qMax(8, columns - int(stats.size()) - 3);
         QString name = info.fileName;
         if (name.size() > nameWidth)
             name = name.left(nameWidth - 1) + u'…';

@@ -71,7 +71,7 @@ run_tool() { # tool list out workers count -> prints "wall cpu rss"
     aria2c) /usr/bin/time -f "%e %U %S %M" -o "$t" aria2c -q -j "$j" -x 1 -s 1 --file-allocation=none \
                 --allow-overwrite=true --auto-file-renaming=false -d "$out" -i "$list" ;;
     curl) awk -v o="$out" '{n=split($0,p,"/"); printf "url = \"%s\"\noutput = \"%s/%s\"\n", $0, o, p[n]}' "$list" > "$work/curl.cfg"
-          /usr/bin/time -f "%e %U %S %M" -o "$t" curl -s --parallel --parallel-max "$j" -K "$work/curl.cfg" ;;
+          /usr/bin/time -f "%e %U %S %M" -o "$t" curl -s -S --no-progress-meter --parallel --parallel-max "$j" -K "$work/curl.cfg" ;;
     wget2) /usr/bin/time -f "%e %U %S %M" -o "$t" wget2 -q --no-robots --max-threads="$j" -P "$out" -i "$list" ;;
     cp) /usr/bin/time -f "%e %U %S %M" -o "$t" cp -r "$5/." "$out/" ;;
     esac

@@ -1,5 +1,6 @@
 #include "downloadattempt.h"
 
+#include "filenamehints.h"
 #include "filenaming.h"
 #include "httpheaders.h"
 #include "loghub.h"
@@ -24,7 +25,7 @@ namespace {
 constexpr qsizetype kReadChunk = 256 * 1024;
 // What Qt may buffer for us when the disk is slower than the network: with 0 it would buffer without
 // limit, and peak memory would grow with the file.
-constexpr qint64 kReplyBufferLimit = 1024 * 1024;
+constexpr qint64 kReplyBufferLimit = 128 * 1024;
 constexpr int kMaxNumberedNames = 9999;
 
 bool isRedirectStatus(int status)
@@ -52,6 +53,8 @@ QString advice(int status)
     case 429:
     case 503:
         return u"the server is busy; Heiko retries after a pause"_s;
+    case 416:
+        return u"the server can't send the part that is missing; delete the .part file to start over"_s;
     default:
         if (status >= 500)
             return u"the server failed; Heiko retries after a pause"_s;
@@ -110,6 +113,9 @@ AttemptResult DownloadAttempt::run()
             m_files = {};
         } else {
             m_offset = m_files.rangesSupported ? part.size() : 0;
+            const qint64 total = state.bytesTotal();
+            if (total >= 0 && m_offset > total)
+                m_offset = 0; // longer than the file: not trustworthy, start over
         }
     }
     m_onDisk = m_offset;
@@ -129,7 +135,12 @@ AttemptResult DownloadAttempt::run()
                         m_job.downloadId);
 
     AttemptResult result;
-    while (!m_promise.isCanceled()) {
+    // Everything is already on disk (the last attempt was stopped between the last byte and the rename):
+    // asking for "bytes=N-" would only earn a 416.
+    const bool alreadyComplete = m_offset > 0 && m_offset == state.bytesTotal();
+    if (alreadyComplete)
+        m_expectedTotal = m_offset;
+    while (!alreadyComplete && !m_promise.isCanceled()) {
         m_redirectTarget.reset();
         m_accepted = false;
         m_timedOut = false;
@@ -145,7 +156,15 @@ AttemptResult DownloadAttempt::run()
     }
     m_watchdog.stop();
 
-    if (m_cancelled || m_promise.isCanceled()) {
+    // A body that arrived whole is kept even if a pause or cancel raced with its last bytes: the user
+    // would otherwise get the same file twice, or lose it.
+    const bool bodyComplete = alreadyComplete || m_rangeAlreadyComplete
+        || (!m_error && m_reply && m_reply->isFinished() && m_reply->error() == QNetworkReply::NoError
+            && !m_redirectTarget && (m_file.isOpen() || !m_files.partPath.isEmpty())
+            && (m_expectedTotal < 0 || m_onDisk == m_expectedTotal));
+    if (bodyComplete) {
+        result.error = completeFile();
+    } else if (m_cancelled || m_promise.isCanceled()) {
         result.error = DownloadError(DownloadError::Kind::Cancelled, u"stopped"_s);
     } else if (m_error) {
         result.error = m_error;
@@ -164,7 +183,8 @@ AttemptResult DownloadAttempt::run()
                                          units::formatBytes(m_onDisk), units::formatBytes(m_expectedTotal)),
                                      true);
     } else {
-        result.error = completeFile();
+        result.error = DownloadError(DownloadError::Kind::Protocol,
+                                     u"%1 ended without a response body"_s.arg(describeUrl()), true);
     }
     if (m_file.isOpen())
         m_file.close();
@@ -260,6 +280,10 @@ void DownloadAttempt::handleMetaData()
         acceptRedirect(status);
         return;
     }
+    if (status == 416 && m_offset > 0) {
+        acceptRangeNotSatisfiable();
+        return;
+    }
     if (status != 200 && status != 206) {
         QByteArray reason = m_reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
         if (reason.isEmpty())
@@ -278,6 +302,30 @@ void DownloadAttempt::handleMetaData()
         return;
     m_accepted = true;
     m_promise.setProgressValue(PhaseReceiving);
+}
+
+void DownloadAttempt::acceptRangeNotSatisfiable()
+{
+    // "bytes */L": the file is L bytes long. If that is exactly what we have, and it is still the same file,
+    // the last attempt got everything and only missed the rename.
+    const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
+    const QByteArray etag = m_reply->rawHeader("ETag"_ba);
+    const bool sameFile = etag.isEmpty() || m_files.etag.isEmpty() || etag == m_files.etag;
+    if (range && range->total == m_offset && sameFile) {
+        m_rangeAlreadyComplete = true;
+        m_expectedTotal = m_offset;
+        m_loop.quit();
+        return;
+    }
+    m_files.rangesSupported = false;
+    QFile::resize(m_files.partPath, 0);
+    m_offset = 0;
+    m_onDisk = 0;
+    m_job.state->setBytesOnDisk(0);
+    stopReply(DownloadError(DownloadError::Kind::Protocol,
+                            u"%1 no longer has the bytes after %2 (HTTP 416); starting over"_s.arg(
+                                describeUrl(), units::formatBytes(m_job.state->bytesTotal())),
+                            true));
 }
 
 bool DownloadAttempt::acceptRedirect(int status)
@@ -337,22 +385,29 @@ bool DownloadAttempt::acceptBody(int status)
     bool restartFromZero = false;
     if (status == 206) {
         const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
-        const bool valid = m_offset > 0 && range && range->first == m_offset
+        // A 206 continues our bytes only if it is the same file: same validators, same (identity) encoding.
+        const QByteArray etag = m_reply->rawHeader("ETag"_ba);
+        const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
+        const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
+        const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
+            && (m_files.lastModified.isEmpty() || lastModified.isEmpty() || lastModified == m_files.lastModified)
+            && (encoding.isEmpty() || encoding == "identity");
+        const bool valid = sameFile && m_offset > 0 && range && range->first == m_offset
             && (range->total < 0 || m_expectedTotal < 0 || range->total == m_expectedTotal)
             && (!length || *length == range->last - range->first + 1)
             && (range->total < 0 || state.bytesTotal() < 0 || range->total == state.bytesTotal());
         if (!valid) {
             // Appending bytes from the wrong offset would corrupt the file silently.
             m_files.rangesSupported = false;
-            if (m_file.isOpen() || !m_files.partPath.isEmpty()) {
+            if (!m_files.partPath.isEmpty())
                 QFile::resize(m_files.partPath, 0);
-            }
             m_offset = 0;
             m_onDisk = 0;
             state.setBytesOnDisk(0);
-            return protocolError(u"%1 answered a different byte range than asked (%2); starting over"_s.arg(
+            return protocolError(sameFile ? u"%1 answered a different byte range than asked (%2); starting over"_s.arg(
                                      describeUrl(),
-                                     QString::fromLatin1(m_reply->rawHeader("Content-Range"_ba).left(64))),
+                                     QString::fromLatin1(m_reply->rawHeader("Content-Range"_ba).left(64)))
+                                          : u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
                                  true);
         }
         m_expectedTotal = range->total >= 0 ? range->total : (length ? m_offset + *length : -1);
@@ -407,7 +462,12 @@ bool DownloadAttempt::reserveFiles(const QString &name)
                                 u"cannot create the folder %1; choose another target folder"_s.arg(m_job.directory)));
         return false;
     }
-    for (int n = 0; n <= kMaxNumberedNames; ++n) {
+    // Start where the last download of this name in this folder found room: a thousand
+    // "download.php?id=N" must not each probe every name taken before them.
+    // The plain name is always tried first, so a name that became free again is used again.
+    const QString key = dir.absoluteFilePath(name);
+    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
+    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
         const QString candidate = naming::numberedFileName(name, n);
         const QString finalPath = dir.filePath(candidate);
         const QString partPath = finalPath + u".part"_s;
@@ -418,12 +478,23 @@ bool DownloadAttempt::reserveFiles(const QString &name)
         // NewOnly is an exclusive create: two workers (or two listings of one URL) never share a file, and
         // an existing file or symlink is never opened.
         if (m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
+            // Another worker may have finished this very name between our check and our create (its
+            // .part was renamed away, so ours could be created): then the name is not free after all.
+            const QFileInfo finalNow(finalPath);
+            if (finalNow.exists() || finalNow.isSymLink()) {
+                m_file.remove();
+                continue;
+            }
             m_files.fileName = candidate;
             m_files.partPath = partPath;
+            if (m_job.nameHints)
+                m_job.nameHints->taken(key, n);
             return true;
         }
+        // Another worker may have created this .part, or even finished and renamed it, since we looked.
         const QFileInfo partInfo(partPath);
-        if (partInfo.exists() || partInfo.isSymLink())
+        const QFileInfo finalAgain(finalPath);
+        if (partInfo.exists() || partInfo.isSymLink() || finalAgain.exists() || finalAgain.isSymLink())
             continue;
         stopReply(DownloadError(DownloadError::Kind::Disk,
                                 u"cannot create %1: %2; check that the folder is writable"_s.arg(
@@ -519,9 +590,6 @@ DownloadError DownloadAttempt::networkError() const
 
 DownloadError DownloadAttempt::completeFile()
 {
-    if (!m_file.isOpen() && m_files.partPath.isEmpty())
-        return DownloadError(DownloadError::Kind::Protocol,
-                             u"%1 ended without a response body"_s.arg(describeUrl()), true);
     if (m_file.isOpen()) {
         if (!m_file.flush()) {
             return DownloadError(DownloadError::Kind::Disk,
@@ -530,7 +598,11 @@ DownloadError DownloadAttempt::completeFile()
         }
         m_file.close();
     }
+    if (m_files.partPath.isEmpty())
+        return DownloadError(DownloadError::Kind::Protocol,
+                             u"%1 ended without a response body"_s.arg(describeUrl()), true);
     const QDir dir(m_job.directory);
+    QFile part(m_files.partPath);
     for (int n = 0; n <= kMaxNumberedNames; ++n) {
         const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(m_files.fileName, n);
         const QString finalPath = dir.filePath(candidate);
@@ -538,17 +610,18 @@ DownloadError DownloadAttempt::completeFile()
         if (info.exists() || info.isSymLink())
             continue; // taken while we downloaded: never overwrite
         // QFile::rename never replaces an existing file, so a name taken in the meantime fails here too.
-        if (QFile::rename(m_files.partPath, finalPath)) {
+        if (part.rename(finalPath)) {
             m_files.fileName = candidate;
             m_files.finalPath = finalPath;
+            m_files.partPath.clear(); // it is not ours any more: a later download may use that name
             return {};
         }
         const QFileInfo again(finalPath);
         if (again.exists() || again.isSymLink())
             continue;
         return DownloadError(DownloadError::Kind::Disk,
-                             u"cannot rename %1 to %2; check that the folder is writable"_s.arg(m_files.partPath,
-                                                                                               finalPath));
+                             u"cannot rename %1 to %2: %3; check that the folder is writable"_s.arg(
+                                 m_files.partPath, finalPath, part.errorString()));
     }
     return DownloadError(DownloadError::Kind::Disk,
                          u"no free name for %1 in %2; clean up the folder"_s.arg(m_files.fileName, m_job.directory));

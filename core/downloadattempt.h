@@ -43,6 +43,7 @@ private:
     void stopReply(DownloadError error);
     void abortReply();
 
+    void acceptRangeNotSatisfiable();
     bool acceptRedirect(int status);
     bool acceptBody(int status);
     bool reserveFiles(const QString &name);
@@ -68,6 +69,7 @@ private:
     bool m_cancelled = false;
     bool m_timedOut = false;
     bool m_accepted = false; // the current response's body goes into the file
+    bool m_rangeAlreadyComplete = false; // a 416 confirmed that the .part already holds the whole file
 
     TransferState::Files m_files;
     QFile m_file;

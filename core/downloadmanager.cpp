@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -29,7 +30,8 @@ struct DownloadManager::Entry
     bool stopping = false;
     bool requeueWhenStopped = false; // resumed while it was still stopping
     bool removeWhenStopped = false;
-    bool deleteFilesWhenStopped = false;
+    bool deleteFilesWhenStopped = false; // remove(id, true): the finished file too
+    bool deletePartWhenStopped = false; // cancel(): the .part goes, a later resume starts from zero
 
     int attempts = 0;
     int transientFailures = 0; // since the last attempt that made progress
@@ -38,6 +40,8 @@ struct DownloadManager::Entry
     quint64 lastWorker = 0;
     DownloadError error;
     QString finalPath;
+    qint64 finalSize = -1; // what finalPath was when we finished it: we delete only our own file
+    QDateTime finalModified;
     SpeedMeter speed;
     qint64 lastReportedBytes = -1;
 };
@@ -216,6 +220,7 @@ void DownloadManager::start(Entry &e)
     job.options = m_options;
     job.state = e.transfer;
     job.log = &m_log;
+    job.nameHints = &m_nameHints;
 
     const int id = e.id;
     e.watcher = new QFutureWatcher<AttemptResult>(this);
@@ -254,6 +259,16 @@ void DownloadManager::handleAttemptFinished(int id)
     e->lastWorker = e->transfer->workerThread() ? e->transfer->workerThread() : e->lastWorker;
     const bool haveResult = !future.isCanceled() && future.resultCount() > 0;
     const AttemptResult result = haveResult ? future.result() : AttemptResult {};
+    // The worker records a finished file in TransferState: a cancel that raced with the end of the
+    // transfer drops the future's result, but must not make us forget (or download twice) a whole file.
+    const QString finishedPath = e->transfer->files().finalPath;
+    const bool completed = !finishedPath.isEmpty();
+    if (completed) {
+        e->finalPath = finishedPath;
+        const QFileInfo info(finishedPath);
+        e->finalSize = info.size();
+        e->finalModified = info.lastModified();
+    }
 
     if (e->removeWhenStopped) {
         deleteFiles(*e, e->deleteFilesWhenStopped);
@@ -263,19 +278,23 @@ void DownloadManager::handleAttemptFinished(int id)
         return;
     }
 
-    if (e->stopping) {
+    if (completed) {
         e->stopping = false;
-        if (e->state == DownloadState::Cancelled)
+        e->requeueWhenStopped = false;
+        e->deletePartWhenStopped = false;
+        e->state = DownloadState::Finished;
+        e->error = {};
+        Q_EMIT downloadFinished(id);
+    } else if (e->stopping) {
+        e->stopping = false;
+        if (e->deletePartWhenStopped) {
+            e->deletePartWhenStopped = false;
             deleteFiles(*e, false);
+        }
         if (e->requeueWhenStopped) {
             e->requeueWhenStopped = false;
             enqueue(*e);
         }
-    } else if (haveResult && !result.error) {
-        e->state = DownloadState::Finished;
-        e->finalPath = result.finalPath;
-        e->error = {};
-        Q_EMIT downloadFinished(id);
     } else {
         DownloadError error = haveResult ? result.error
                                          : DownloadError(DownloadError::Kind::Cancelled,
@@ -353,6 +372,7 @@ void DownloadManager::pause(int id)
     if (e->state == DownloadState::Queued) {
         m_queue.removeOne(id);
         e->state = DownloadState::Paused;
+        e->requeueWhenStopped = false; // resumed while stopping, now paused again: stays paused
     } else if (e->state == DownloadState::Running) {
         e->state = DownloadState::Paused;
         e->requeueWhenStopped = false;
@@ -399,10 +419,12 @@ void DownloadManager::cancel(int id)
     const bool running = e->watcher != nullptr;
     e->state = DownloadState::Cancelled;
     e->requeueWhenStopped = false;
-    if (running)
+    if (running) {
+        e->deletePartWhenStopped = true;
         stop(*e);
-    else
+    } else {
         deleteFiles(*e, false);
+    }
     m_log.info(HEIKO_HERE, u"[cancelled] "_s + info(id).fileName, id);
     Q_EMIT downloadChanged(id);
     schedule();
@@ -431,12 +453,20 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
 void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
 {
     const TransferState::Files files = e.transfer->files();
-    if (!files.partPath.isEmpty())
-        QFile::remove(files.partPath);
-    if (includeFinished && !e.finalPath.isEmpty())
-        QFile::remove(e.finalPath);
+    if (!files.partPath.isEmpty() && !QFile::remove(files.partPath) && QFile::exists(files.partPath))
+        m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(files.partPath), e.id);
+    if (includeFinished && !e.finalPath.isEmpty()) {
+        // Only the file we finished: if it was replaced or changed since, it is somebody else's now.
+        const QFileInfo info(e.finalPath);
+        if (info.exists() && info.size() == e.finalSize && info.lastModified() == e.finalModified) {
+            if (!QFile::remove(e.finalPath))
+                m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(e.finalPath), e.id);
+        }
+    }
     // Whatever comes next (resume after a cancel) starts from nothing.
-    e.transfer->setFiles({});
+    TransferState::Files cleared;
+    cleared.finalPath = files.finalPath;
+    e.transfer->setFiles(cleared);
     e.transfer->setBytesOnDisk(0);
 }
 
@@ -475,10 +505,10 @@ void DownloadManager::setMaxWorkers(int workers)
 
 void DownloadManager::setOptions(const EngineOptions &options)
 {
-    const int workers = options.maxWorkers;
+    const int current = m_options.maxWorkers;
     m_options = options;
-    m_options.maxWorkers = maxWorkers();
-    setMaxWorkers(workers);
+    m_options.maxWorkers = current; // setMaxWorkers() applies the new count to the pool and the queue
+    setMaxWorkers(options.maxWorkers);
 }
 
 DownloadManager::StateCounts DownloadManager::stateCounts() const

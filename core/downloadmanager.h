@@ -4,6 +4,7 @@
 #include "downloadrequest.h"
 #include "downloadworker.h"
 #include "engineoptions.h"
+#include "filenamehints.h"
 #include "speedmeter.h"
 
 #include <QFutureWatcher>
@@ -109,6 +110,7 @@ private:
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
     QList<int> m_running; // ids with an attempt in flight
+    FileNameHints m_nameHints;
     QTimer m_progressTimer;
     QTimer m_retryTimer;
     int m_nextId = 1;

@@ -11,6 +11,7 @@
 
 namespace heiko {
 
+class FileNameHints;
 class LogHub;
 class TransferState;
 
@@ -25,6 +26,7 @@ struct AttemptJob
     EngineOptions options;
     std::shared_ptr<TransferState> state; // shared with the manager
     LogHub *log = nullptr; // thread-safe; outlives every worker
+    FileNameHints *nameHints = nullptr; // thread-safe, shared by the workers; may be null
 };
 
 // How an attempt ended. An error of kind None means the file is complete under finalPath.

@@ -1,5 +1,8 @@
 #include "filenaming.h"
 
+#include <QRegularExpression>
+#include <QStringList>
+
 #include <QChar>
 #include <QLatin1StringView>
 #include <QStringView>
@@ -709,6 +712,27 @@ QString numberedFileName(const QString &name, int n)
     if (utf8Size(stem) + fixedBytes > limit)
         stem = prefixWithinBytes(stem, limit - fixedBytes);
     return stem + suffix + extension;
+}
+
+QString safeSubfolder(const QString &relativePath)
+{
+    const QString path = relativePath.trimmed();
+    if (path.isEmpty() || path.startsWith(u'/') || path.startsWith(u'\\')
+        || (path.size() >= 2 && path.at(1) == u':')) // absolute, UNC or a Windows drive
+        return {};
+    QStringList parts;
+    for (const QString &component : path.split(QRegularExpression(u"[/\\\\]+"_s), Qt::SkipEmptyParts)) {
+        const QString trimmed = component.trimmed();
+        if (trimmed == u"."_s)
+            continue;
+        if (trimmed == u".."_s)
+            return {};
+        const QString safe = sanitizeFileName(trimmed);
+        if (safe.isEmpty())
+            return {};
+        parts.append(safe);
+    }
+    return parts.join(u'/');
 }
 
 } // namespace heiko::naming

@@ -52,4 +52,9 @@ QString chooseFileName(QByteArrayView contentDisposition, const QUrl &url);
 // or a number beyond 9999 would pass the limit.
 QString numberedFileName(const QString &name, int n);
 
+// A folder below the target folder, from a list's `dir=` (which may come from anyone): a relative path
+// whose every component is sanitised like a file name. Returns an empty string when the path is absolute
+// (/x, C:\x, \\server), climbs out with "..", or has nothing usable; the caller then refuses it.
+QString safeSubfolder(const QString &relativePath);
+
 } // namespace heiko::naming

@@ -1,6 +1,7 @@
 #include "httpheaders.h"
 
 #include <QList>
+#include <QLocale>
 
 #include <limits>
 
@@ -80,11 +81,28 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value, c
         constexpr qint64 maxSeconds = std::numeric_limits<qint64>::max() / 1000;
         return std::chrono::milliseconds(qMin(*seconds, maxSeconds) * 1000);
     }
-    // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT": RFC 2822 parsing accepts it.
-    const QDateTime when = QDateTime::fromString(QString::fromLatin1(text), Qt::RFC2822Date);
+    const QDateTime when = parseHttpDate(text);
     if (!when.isValid())
         return std::nullopt;
     return std::chrono::milliseconds(qMax<qint64>(0, now.msecsTo(when)));
+}
+
+QDateTime parseHttpDate(QByteArrayView value)
+{
+    QString text = QString::fromLatin1(value.trimmed());
+    text.replace(u"  "_s, u" "_s); // asctime pads single-digit days with a space
+    const QLocale c = QLocale::c(); // day and month names are English whatever the user's locale
+    for (const QString &format : { u"ddd, dd MMM yyyy HH:mm:ss 'GMT'"_s, u"dddd, dd-MMM-yy HH:mm:ss 'GMT'"_s,
+                                   u"ddd MMM d HH:mm:ss yyyy"_s }) {
+        QDateTime when = c.toDateTime(text, format);
+        if (when.isValid()) {
+            if (when.date().year() < 1970) // two-digit RFC 850 years: "94" is 1994, not 1894 or 2094
+                when = when.addYears(100);
+            when.setTimeSpec(Qt::UTC);
+            return when;
+        }
+    }
+    return {};
 }
 
 bool isStrongEtag(QByteArrayView etag)

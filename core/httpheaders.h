@@ -25,6 +25,10 @@ struct ContentRange
 // Content-Range: "bytes FIRST-LAST/TOTAL", "bytes FIRST-LAST/*" or "bytes */TOTAL".
 std::optional<ContentRange> parseContentRange(QByteArrayView value);
 
+// An HTTP-date (RFC 9110 §5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", and the obsolete RFC 850
+// "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994" forms; invalid when none fits.
+QDateTime parseHttpDate(QByteArrayView value);
+
 // Retry-After: delay-seconds or an HTTP-date (relative to `now`); never negative.
 std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value, const QDateTime &now);
 

@@ -12,6 +12,9 @@
 #if defined(Q_OS_LINUX)
 #include <sys/syscall.h>
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #endif
 
 namespace heiko::platform {
@@ -62,6 +65,14 @@ int terminalColumns(std::FILE *stream)
     if (::ioctl(fileno(stream), TIOCGWINSZ, &size) == 0)
         return size.ws_col;
     return 0;
+#endif
+}
+
+void tuneAllocator()
+{
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024);
 #endif
 }
 

@@ -22,6 +22,12 @@ bool isTerminal(std::FILE *stream);
 // Width of the terminal behind the stream in columns, or 0 when unknown.
 int terminalColumns(std::FILE *stream);
 
+// glibc: keeps the allocator from holding on to freed network buffers. Qt passes body data between its
+// HTTP thread and ours in short-lived 64-128 KiB blocks; with glibc's adaptive thresholds a burst of them
+// (while a write waits for the disk) left tens of MB in the arenas. Fixed thresholds keep peak RSS flat at
+// no measurable cost in speed (docs/benchmarks.md). Does nothing elsewhere.
+void tuneAllocator();
+
 // Windows: a GUI-subsystem program started from a console gets no stdout/stderr; attach to the parent's
 // console so that `heiko --headless` prints there. Does nothing elsewhere.
 void attachParentConsole();

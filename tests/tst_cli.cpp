@@ -62,6 +62,7 @@ private Q_SLOTS:
     void failedDownloadExits1AndOthersFinish();
     void badListLinesAreReportedAndSkipped();
     void readsTheListFromStdin();
+    void listOptionsNameAndPlaceFiles();
     void twoWorkersTakeFiveFilesInTurn();
     void jsonEventsOnePerLine();
     void logFileGetsTheLog();
@@ -227,6 +228,28 @@ void TestCli::readsTheListFromStdin()
     QCOMPARE(run.exitCode, 0);
     QCOMPARE(readFile(m_dir->filePath(u"a.txt"_s)), TestHttpServer::patternBytes(1, 0, 10));
     QCOMPARE(readFile(m_dir->filePath(u"b.txt"_s)), TestHttpServer::patternBytes(2, 0, 20));
+}
+
+void TestCli::listOptionsNameAndPlaceFiles()
+{
+    m_server->setResponse("/a", generated(10, 1));
+    m_server->setResponse("/b", generated(20, 2));
+    m_server->setResponse("/c", generated(30, 3));
+    const QByteArray list = m_server->url("/a").toEncoded() + "\n  out=first.bin\n  dir=music/live\n"
+        + m_server->url("/b").toEncoded() + "\n  dir=../../escape\n"
+        + m_server->url("/c").toEncoded() + "\n  out=../../.bashrc\n";
+    const QString out = m_dir->filePath(u"out"_s);
+    const Run run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, u"-"_s }, list);
+    QCOMPARE(run.exitCode, 1); // the escaping dir= line was refused
+    QCOMPARE(readFile(out + u"/music/live/first.bin"_s), TestHttpServer::patternBytes(1, 0, 10));
+    QVERIFY2(run.err.contains(u"dir= must name a folder inside the target folder"_s), qPrintable(run.err));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"escape"_s)));
+    QCOMPARE(m_server->requestCount("/b"), 0);
+    // out= is reduced to a plain name inside the folder, like a server's name would be.
+    const QStringList names = QDir(out).entryList(QDir::Files | QDir::Hidden);
+    QCOMPARE(names.size(), 1);
+    QVERIFY2(!names.first().startsWith(u'.') && !names.first().contains(u'/'), qPrintable(names.first()));
+    QCOMPARE(readFile(out + u'/' + names.first()), TestHttpServer::patternBytes(3, 0, 30));
 }
 
 void TestCli::twoWorkersTakeFiveFilesInTurn()

@@ -11,6 +11,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTest>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
@@ -110,8 +111,20 @@ private Q_SLOTS:
     void progressBeyond4GiB();
     void resumeAtOffsetBeyond4GiB();
     void memoryDoesNotGrowWithFileSize();
+    void pauseResumePauseStaysPaused();
+    void cancelResumeWhileStoppingStartsOver();
+    void removingFinishedEntryKeepsOtherDownloadsPart();
+    void removeWithFilesLeavesReplacedFileAlone();
+    void pauseAfterCompletionKeepsFinished();
+    void resumeOfCompletePartFinishesWithoutRequest();
+    void rangeNotSatisfiableButSameLengthFinishes();
+    void rangeNotSatisfiableWithNewLengthStartsOver();
+    void rangeWithChangedEtagIsNotAppended();
+    void setOptionsAppliesWorkerCount();
+    void manySameNamesGetDistinctFiles();
 
 private:
+    heiko::AttemptResult runAttempt(const QByteArray &path, const std::shared_ptr<heiko::TransferState> &state);
     std::unique_ptr<DownloadManager> makeManager(int workers = 2);
     bool waitIdle(DownloadManager &manager, int timeoutMs = kWaitMs);
     QStringList filesInDir() const;
@@ -780,6 +793,227 @@ void TestDownloadManager::memoryDoesNotGrowWithFileSize()
     // 48x the bytes of the warm-up, but the peak may only grow by buffers (and the test server's).
     QVERIFY2(after - before < 24 * 1024, qPrintable(u"peak RSS grew from %1 KiB to %2 KiB"_s.arg(before).arg(after)));
 #endif
+}
+
+heiko::AttemptResult TestDownloadManager::runAttempt(const QByteArray &path,
+                                                     const std::shared_ptr<heiko::TransferState> &state)
+{
+    heiko::AttemptJob job;
+    job.downloadId = 1;
+    job.url = m_server->url(path);
+    job.directory = m_dir->path();
+    job.attempt = 2;
+    job.options = m_options;
+    job.state = state;
+    job.log = m_log.get();
+    QThreadPool pool;
+    QFuture<heiko::AttemptResult> future = QtConcurrent::run(&pool, &heiko::runDownloadAttempt, job);
+    future.waitForFinished();
+    return future.resultCount() > 0 ? future.result() : heiko::AttemptResult {};
+}
+
+namespace {
+
+std::shared_ptr<heiko::TransferState> partState(const QString &name, const QString &part, const QByteArray &etag,
+                                                qint64 total)
+{
+    auto state = std::make_shared<heiko::TransferState>();
+    heiko::TransferState::Files files;
+    files.fileName = name;
+    files.partPath = part;
+    files.etag = etag;
+    files.rangesSupported = true;
+    state->setFiles(files);
+    state->setBytesTotal(total);
+    return state;
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
+}
+
+} // namespace
+
+void TestDownloadManager::pauseResumePauseStaysPaused()
+{
+    m_server->setResponse("/slow.bin", generated(2 * 1024 * 1024, 31, 256 * 1024));
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/slow.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 10 * 1024, kWaitMs);
+    manager->pause(id);
+    manager->resume(id); // the worker is still stopping: queued to run again once it has
+    manager->pause(id); // ... and paused again before that
+    QCOMPARE(manager->info(id).state, DownloadState::Paused);
+    QVERIFY(waitIdle(*manager)); // a requeued download would run now instead of going idle
+    QCOMPARE(manager->info(id).state, DownloadState::Paused);
+    QCOMPARE(m_server->requestCount("/slow.bin"), 1);
+}
+
+void TestDownloadManager::cancelResumeWhileStoppingStartsOver()
+{
+    m_server->setResponse("/c.bin", generated(1024 * 1024, 32, 512 * 1024));
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/c.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 10 * 1024, kWaitMs);
+    manager->cancel(id);
+    manager->resume(id); // before the worker has let go
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    // The cancel threw the bytes away, so the second request starts from zero.
+    QCOMPARE(m_server->requestCount("/c.bin"), 2);
+    QVERIFY(m_server->requests().last().header("Range").isEmpty());
+    QCOMPARE(readFile(m_dir->filePath(u"c.bin"_s)), TestHttpServer::patternBytes(32, 0, 1024 * 1024));
+}
+
+void TestDownloadManager::removingFinishedEntryKeepsOtherDownloadsPart()
+{
+    m_server->setResponse("/x.bin", generated(1000, 33));
+    auto manager = makeManager(2);
+    const int first = manager->add({ m_server->url("/x.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(first).state, DownloadState::Finished);
+    QVERIFY(QFile::remove(m_dir->filePath(u"x.bin"_s))); // the user moved the finished file away
+    m_server->setResponse("/x.bin", generated(2 * 1024 * 1024, 34, 512 * 1024));
+    const int second = manager->add({ m_server->url("/x.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(second).bytesReceived > 10 * 1024, kWaitMs);
+    QVERIFY(QFile::exists(m_dir->filePath(u"x.bin.part"_s)));
+    manager->remove(first, false);
+    QVERIFY(QFile::exists(m_dir->filePath(u"x.bin.part"_s))); // the other download's, not the removed one's
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(second).state, DownloadState::Finished);
+    QCOMPARE(readFile(m_dir->filePath(u"x.bin"_s)), TestHttpServer::patternBytes(34, 0, 2 * 1024 * 1024));
+}
+
+void TestDownloadManager::removeWithFilesLeavesReplacedFileAlone()
+{
+    m_server->setResponse("/r.bin", generated(1000, 35));
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/r.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    const QString path = manager->info(id).filePath;
+    QVERIFY(QFile::remove(path));
+    QVERIFY(writeFile(path, "a different file the user put there"));
+    manager->remove(id, true);
+    QCOMPARE(readFile(path), "a different file the user put there"_ba);
+}
+
+void TestDownloadManager::pauseAfterCompletionKeepsFinished()
+{
+    m_server->setResponse("/t.bin", generated(1000, 36));
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/t.bin"), m_dir->path(), {}, false });
+    // Without letting the manager's thread process events, wait until the worker has renamed the file: the
+    // pause below then lands after the last byte but before the manager heard of the finish.
+    QElapsedTimer clock;
+    clock.start();
+    while (!(QFile::exists(m_dir->filePath(u"t.bin"_s)) && manager->info(id).filePath.isEmpty())
+           && clock.elapsed() < kWaitMs)
+        QThread::yieldCurrentThread();
+    manager->pause(id);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).filePath, m_dir->filePath(u"t.bin"_s));
+    manager->resume(id); // nothing to resume: no second copy
+    QVERIFY(manager->isIdle());
+    QCOMPARE(filesInDir(), QStringList { u"t.bin"_s });
+}
+
+void TestDownloadManager::resumeOfCompletePartFinishesWithoutRequest()
+{
+    const QByteArray body = TestHttpServer::patternBytes(37, 0, 5000);
+    m_server->setResponse("/c.bin", generated(5000, 37));
+    const QString part = m_dir->filePath(u"c.bin.part"_s);
+    QVERIFY(writeFile(part, body));
+    const heiko::AttemptResult result = runAttempt("/c.bin", partState(u"c.bin"_s, part, "\"v37\"", 5000));
+    QVERIFY2(!result.error, qPrintable(result.error.message()));
+    QCOMPARE(m_server->requestCount("/c.bin"), 0);
+    QCOMPARE(readFile(m_dir->filePath(u"c.bin"_s)), body);
+    QVERIFY(!QFile::exists(part));
+}
+
+void TestDownloadManager::rangeNotSatisfiableButSameLengthFinishes()
+{
+    // The manager did not learn the total (say the last attempt ended before it was stored): the server's
+    // 416 "bytes */5000" tells us the .part is already whole.
+    const QByteArray body = TestHttpServer::patternBytes(38, 0, 5000);
+    m_server->setResponse("/d.bin", generated(5000, 38));
+    const QString part = m_dir->filePath(u"d.bin.part"_s);
+    QVERIFY(writeFile(part, body));
+    const heiko::AttemptResult result = runAttempt("/d.bin", partState(u"d.bin"_s, part, "\"v38\"", -1));
+    QVERIFY2(!result.error, qPrintable(result.error.message()));
+    QCOMPARE(m_server->requests().first().header("Range"), "bytes=5000-"_ba);
+    QCOMPARE(readFile(m_dir->filePath(u"d.bin"_s)), body);
+}
+
+void TestDownloadManager::rangeNotSatisfiableWithNewLengthStartsOver()
+{
+    m_server->setResponse("/s.bin", generated(3000, 39)); // the file is now shorter than our .part
+    const QString part = m_dir->filePath(u"s.bin.part"_s);
+    QVERIFY(writeFile(part, TestHttpServer::patternBytes(39, 0, 4000)));
+    auto state = partState(u"s.bin"_s, part, "\"v39\"", -1);
+    const heiko::AttemptResult result = runAttempt("/s.bin", state);
+    QVERIFY(result.error.isTransient()); // retried from zero by the manager
+    QVERIFY2(result.error.message().contains(u"starting over"_s), qPrintable(result.error.message()));
+    QCOMPARE(QFileInfo(part).size(), 0);
+    QVERIFY(!state->files().rangesSupported);
+    QVERIFY(!QFile::exists(m_dir->filePath(u"s.bin"_s)));
+}
+
+void TestDownloadManager::rangeWithChangedEtagIsNotAppended()
+{
+    // The server ignores If-Range and answers the range from a newer version of the file.
+    const QString part = m_dir->filePath(u"e.bin.part"_s);
+    QVERIFY(writeFile(part, TestHttpServer::patternBytes(6, 0, 4000)));
+    Response newer;
+    newer.status = 206;
+    newer.acceptRanges = false;
+    newer.body = TestHttpServer::patternBytes(7, 4000, 6000);
+    newer.etag = "\"v7\"";
+    newer.headers = { { "Content-Range", "bytes 4000-9999/10000" } };
+    m_server->setResponse("/e.bin", newer);
+    const heiko::AttemptResult result = runAttempt("/e.bin", partState(u"e.bin"_s, part, "\"v6\"", 10000));
+    QVERIFY(result.error.isError());
+    QVERIFY2(result.error.message().contains(u"changed"_s), qPrintable(result.error.message()));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"e.bin"_s)));
+    QCOMPARE(QFileInfo(part).size(), 0); // the old bytes are useless now; the retry starts from zero
+}
+
+void TestDownloadManager::setOptionsAppliesWorkerCount()
+{
+    for (int i = 0; i < 4; ++i)
+        m_server->setResponse("/o" + QByteArray::number(i), generated(400 * 1024, quint32(40 + i), 200 * 1024));
+    auto manager = makeManager(1);
+    for (int i = 0; i < 4; ++i)
+        manager->add({ m_server->url("/o" + QByteArray::number(i)), m_dir->path(), {}, false });
+    QCOMPARE(manager->busyWorkers(), 1);
+    heiko::EngineOptions options = manager->options();
+    options.maxWorkers = 3;
+    manager->setOptions(options);
+    QCOMPARE(manager->maxWorkers(), 3);
+    QCOMPARE(manager->busyWorkers(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->currentRequests(), 3, kWaitMs); // really running, not queued in the pool
+    QVERIFY(waitIdle(*manager));
+}
+
+void TestDownloadManager::manySameNamesGetDistinctFiles()
+{
+    // "download.php?id=N": every URL suggests the same name; each file gets its own number, none fails.
+    constexpr int count = 60;
+    Response page = generated(2000, 45);
+    m_server->setResponse("/download.php", page);
+    auto manager = makeManager(8);
+    for (int i = 0; i < count; ++i)
+        manager->add({ m_server->url("/download.php?id=" + QByteArray::number(i)), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->stateCounts().finished, count);
+    const QStringList files = filesInDir();
+    QCOMPARE(files.size(), count);
+    QVERIFY(files.contains(u"download.php"_s));
+    static const QRegularExpression numbered(uR"(^download \(\d+\)\.php$)"_s);
+    for (const QString &file : files)
+        QVERIFY2(file == u"download.php"_s || numbered.match(file).hasMatch(), qPrintable(file));
 }
 
 QTEST_GUILESS_MAIN(TestDownloadManager)

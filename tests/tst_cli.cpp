@@ -7,6 +7,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -69,6 +70,7 @@ private Q_SLOTS:
     void credentialsNeverAppear();
     void unwritableTargetFolderIsAClearError();
     void interruptKeepsPartFiles();
+    void terminalShowsLiveProgress();
 
 private:
     Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000);
@@ -394,6 +396,30 @@ void TestCli::interruptKeepsPartFiles()
     QVERIFY(QFileInfo(part).size() > 64 * 1024);
     QVERIFY(!QFile::exists(m_dir->filePath(u"slow.bin"_s)));
     QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(u"interrupted"_s));
+#endif
+}
+
+void TestCli::terminalShowsLiveProgress()
+{
+#if !defined(Q_OS_LINUX)
+    QSKIP("uses util-linux script(1) for a pseudo-terminal");
+#else
+    const QString script = QStandardPaths::findExecutable(u"script"_s);
+    if (script.isEmpty())
+        QSKIP("script(1) from util-linux is not installed");
+    m_server->setResponse("/live.bin", generated(600 * 1024, 4, 600 * 1024));
+    const QString command = u"%1 --headless -d %2 %3"_s.arg(m_binary, m_dir->path(), m_server->url("/live.bin").toString());
+    QProcess process;
+    process.start(script, { u"-qfec"_s, command, u"/dev/null"_s });
+    QVERIFY(process.waitForFinished(60'000));
+    QCOMPARE(process.exitCode(), 0);
+    const QString out = QString::fromUtf8(process.readAllStandardOutput());
+    // Live rows are drawn with autowrap off and redrawn in place; the finished run leaves the log lines.
+    QVERIFY2(out.contains(u"\x1b[?7l"_s), qPrintable(out.left(2000)));
+    QVERIFY(out.contains(u"live.bin"_s));
+    QVERIFY(out.contains(u"workers 1/2"_s));
+    QVERIFY(out.contains(u"[summary] 1 finished"_s));
+    QCOMPARE(readFile(m_dir->filePath(u"live.bin"_s)), TestHttpServer::patternBytes(4, 0, 600 * 1024));
 #endif
 }
 

@@ -118,6 +118,7 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     o.directory = parser.value(dir);
     o.logFile = parser.value(logFile);
     o.json = parser.isSet(json);
+    o.maxWorkersGiven = parser.isSet(workers);
     if (parser.isSet(workers)
         && !parseInt(parser.value(workers), 1, heiko::EngineOptions::kMaxWorkersLimit, &o.engine.maxWorkers))
         return usageError(u"heiko: invalid --max-workers '%1': give a whole number from 1 to %2"_s.arg(

@@ -19,6 +19,7 @@ public:
         QString inputFile; // -i; "-" is stdin
         QString directory; // -d; empty: the user's download folder
         heiko::EngineOptions engine;
+        bool maxWorkersGiven = false; // -j was on the command line (the window otherwise uses its settings)
         QString logFile;
         bool json = false;
     };

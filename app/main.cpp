@@ -2,12 +2,16 @@
 #include "downloadmanager.h"
 #include "headlessrunner.h"
 #include "loghub.h"
+#include "appsettings.h"
 #include "mainwindow.h"
 #include "platform.h"
+#include "singleinstance.h"
 
 #include <QApplication>
 #include <QCoreApplication>
-#include <QStandardPaths>
+#include <QDir>
+#include <QIcon>
+#include <QSettings>
 
 #include <cstdio>
 #include <memory>
@@ -65,21 +69,43 @@ int main(int argc, char *argv[])
     QApplication app(argc, argv);
     setApplicationIdentity();
     QApplication::setApplicationDisplayName(u"Heiko"_s);
+    QApplication::setDesktopFileName(u"io.github.heiko.Heiko"_s);
+    QApplication::setWindowIcon(QIcon(u":/icons/heiko.svg"_s));
+    // The window may hide in the tray while dialogs come and go: quitting is the window's decision.
+    QApplication::setQuitOnLastWindowClosed(false);
     const CommandLine::Result parsed = CommandLine::parse(QCoreApplication::arguments());
     if (const int status = finishEarly(parsed); status >= 0)
         return status;
 
+    // One window per user: a second `heiko URL...` hands its URLs to the first and exits.
+    SingleInstance instance(SingleInstance::defaultServerName());
+    if (!instance.listen()) {
+        QString error;
+        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), parsed.options.urls, &error))
+            return 0;
+        std::fprintf(stderr, "heiko: another Heiko seems to run but did not answer (%s); opening a new window\n",
+                     qPrintable(error));
+    }
+
     heiko::LogHub log;
     log.installQtMessageHandler();
     log.setEchoStream(stderr, heiko::LogLevel::Warning);
-    heiko::EngineOptions engine = parsed.options.engine;
+    QSettings store;
+    AppSettings settings(store);
+    heiko::EngineOptions engine = settings.engineOptions();
+    if (parsed.options.maxWorkersGiven)
+        engine.maxWorkers = parsed.options.engine.maxWorkers;
     heiko::DownloadManager manager(log, engine);
-    QString directory = parsed.options.directory;
-    if (directory.isEmpty())
-        directory = QStandardPaths::writableLocation(QStandardPaths::DownloadLocation);
 
-    MainWindow window(manager, log, directory);
+    MainWindow window(manager, log, settings);
+    QObject::connect(&instance, &SingleInstance::urlsReceived, &window, [&window](const QStringList &urls) {
+        window.queueUrls(urls);
+        window.showAndRaise();
+    });
+    QObject::connect(&instance, &SingleInstance::activationRequested, &window, &MainWindow::showAndRaise);
     window.show();
-    window.addUrlsFromText(parsed.options.urls.join(u'\n'));
+    // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
+    window.queueUrls(parsed.options.urls,
+                     parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath());
     return QApplication::exec();
 }

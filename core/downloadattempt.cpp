@@ -15,6 +15,8 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 
+#include <filesystem>
+
 using namespace Qt::StringLiterals;
 
 namespace heiko {
@@ -162,7 +164,11 @@ AttemptResult DownloadAttempt::run()
         || (!m_error && m_reply && m_reply->isFinished() && m_reply->error() == QNetworkReply::NoError
             && !m_redirectTarget && (m_file.isOpen() || !m_files.partPath.isEmpty())
             && (m_expectedTotal < 0 || m_onDisk == m_expectedTotal));
-    if (bodyComplete) {
+    if (m_skipped) {
+        result.error = {};
+        m_job.log->info(HEIKO_HERE, u"[download skip] %1 already exists; kept as it is"_s.arg(m_files.fileName),
+                        m_job.downloadId);
+    } else if (bodyComplete) {
         result.error = completeFile();
     } else if (m_cancelled || m_promise.isCanceled()) {
         result.error = DownloadError(DownloadError::Kind::Cancelled, u"stopped"_s);
@@ -193,7 +199,7 @@ AttemptResult DownloadAttempt::run()
     result.elapsedMs = m_elapsed.elapsed();
     result.finalPath = m_files.finalPath;
     state.setFiles(m_files);
-    if (!result.error) {
+    if (!result.error && !m_skipped) {
         const double seconds = qMax<double>(0.001, double(result.elapsedMs) / 1000.0);
         m_job.log->info(HEIKO_HERE,
                         u"[download finish] %1 (%2 in %3 s, %4)"_s.arg(
@@ -466,13 +472,29 @@ bool DownloadAttempt::reserveFiles(const QString &name)
     // "download.php?id=N" must not each probe every name taken before them.
     // The plain name is always tried first, so a name that became free again is used again.
     const QString key = dir.absoluteFilePath(name);
+    const CollisionPolicy policy = m_job.options.collisionPolicy;
+    if (policy == CollisionPolicy::Skip) {
+        const QString existing = dir.filePath(naming::numberedFileName(name, 0));
+        if (QFileInfo(existing).isFile()) {
+            // Not an error: the user asked to keep what is there. The reply stops here, nothing is written.
+            m_files.fileName = QFileInfo(existing).fileName();
+            m_files.finalPath = existing;
+            m_files.skippedExisting = true;
+            m_skipped = true;
+            m_accepted = false;
+            m_loop.quit();
+            return false;
+        }
+    }
     const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
     for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
         const QString candidate = naming::numberedFileName(name, n);
         const QString finalPath = dir.filePath(candidate);
         const QString partPath = finalPath + u".part"_s;
         const QFileInfo finalInfo(finalPath);
-        if (finalInfo.exists() || finalInfo.isSymLink())
+        // Overwrite: an existing final file is replaced at the end; only the .part must be ours alone.
+        const bool finalBlocks = policy != CollisionPolicy::Overwrite || !finalInfo.isFile();
+        if ((finalInfo.exists() || finalInfo.isSymLink()) && finalBlocks)
             continue;
         m_file.setFileName(partPath);
         // NewOnly is an exclusive create: two workers (or two listings of one URL) never share a file, and
@@ -481,7 +503,8 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             // Another worker may have finished this very name between our check and our create (its
             // .part was renamed away, so ours could be created): then the name is not free after all.
             const QFileInfo finalNow(finalPath);
-            if (finalNow.exists() || finalNow.isSymLink()) {
+            if ((finalNow.exists() || finalNow.isSymLink())
+                && (policy != CollisionPolicy::Overwrite || !finalNow.isFile())) {
                 m_file.remove();
                 continue;
             }
@@ -603,6 +626,21 @@ DownloadError DownloadAttempt::completeFile()
                              u"%1 ended without a response body"_s.arg(describeUrl()), true);
     const QDir dir(m_job.directory);
     QFile part(m_files.partPath);
+    if (m_job.options.collisionPolicy == CollisionPolicy::Overwrite) {
+        // rename(2) / MoveFileEx replace the target in one step: readers see the old file or the new one,
+        // never a mix, and a symlink in the target's place is replaced, not followed.
+        const QString finalPath = dir.filePath(m_files.fileName);
+        std::error_code error;
+        std::filesystem::rename(QFile::encodeName(m_files.partPath).toStdString(),
+                                QFile::encodeName(finalPath).toStdString(), error);
+        if (error)
+            return DownloadError(DownloadError::Kind::Disk,
+                                 u"cannot replace %1: %2; check that the folder is writable"_s.arg(
+                                     finalPath, QString::fromLocal8Bit(error.message())));
+        m_files.finalPath = finalPath;
+        m_files.partPath.clear();
+        return {};
+    }
     for (int n = 0; n <= kMaxNumberedNames; ++n) {
         const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(m_files.fileName, n);
         const QString finalPath = dir.filePath(candidate);

@@ -69,6 +69,7 @@ private:
     bool m_cancelled = false;
     bool m_timedOut = false;
     bool m_accepted = false; // the current response's body goes into the file
+    bool m_skipped = false; // CollisionPolicy::Skip found the file already there
     bool m_rangeAlreadyComplete = false; // a 416 confirmed that the .part already holds the whole file
 
     TransferState::Files m_files;

@@ -40,6 +40,7 @@ struct DownloadManager::Entry
     quint64 lastWorker = 0;
     DownloadError error;
     QString finalPath;
+    bool skippedExisting = false; // CollisionPolicy::Skip kept a file that was there before: never ours to delete
     qint64 finalSize = -1; // what finalPath was when we finished it: we delete only our own file
     QDateTime finalModified;
     SpeedMeter speed;
@@ -261,9 +262,11 @@ void DownloadManager::handleAttemptFinished(int id)
     const AttemptResult result = haveResult ? future.result() : AttemptResult {};
     // The worker records a finished file in TransferState: a cancel that raced with the end of the
     // transfer drops the future's result, but must not make us forget (or download twice) a whole file.
-    const QString finishedPath = e->transfer->files().finalPath;
+    const TransferState::Files files = e->transfer->files();
+    const QString finishedPath = files.finalPath;
     const bool completed = !finishedPath.isEmpty();
-    if (completed) {
+    e->skippedExisting = files.skippedExisting;
+    if (completed && !files.skippedExisting) {
         e->finalPath = finishedPath;
         const QFileInfo info(finishedPath);
         e->finalSize = info.size();
@@ -279,6 +282,8 @@ void DownloadManager::handleAttemptFinished(int id)
     }
 
     if (completed) {
+        if (e->skippedExisting)
+            e->finalPath = finishedPath;
         e->stopping = false;
         e->requeueWhenStopped = false;
         e->deletePartWhenStopped = false;
@@ -455,7 +460,7 @@ void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
     const TransferState::Files files = e.transfer->files();
     if (!files.partPath.isEmpty() && !QFile::remove(files.partPath) && QFile::exists(files.partPath))
         m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(files.partPath), e.id);
-    if (includeFinished && !e.finalPath.isEmpty()) {
+    if (includeFinished && !e.finalPath.isEmpty() && !e.skippedExisting) {
         // Only the file we finished: if it was replaced or changed since, it is somebody else's now.
         const QFileInfo info(e.finalPath);
         if (info.exists() && info.size() == e.finalSize && info.lastModified() == e.finalModified) {

@@ -6,6 +6,13 @@
 
 namespace heiko {
 
+// What to do when the file name a download wants is already taken in the target folder.
+enum class CollisionPolicy {
+    Rename, // save as "name (1).ext", "name (2).ext", ... (default: nothing is ever overwritten)
+    Overwrite, // replace the existing file, atomically, once the new one is complete
+    Skip, // leave the existing file alone and finish without downloading
+};
+
 // How the engine downloads; one value shared by the CLI, the window's settings and the tests.
 struct EngineOptions
 {
@@ -19,6 +26,7 @@ struct EngineOptions
     std::chrono::milliseconds retryBaseDelay { std::chrono::seconds(1) }; // first backoff; doubles
     std::chrono::milliseconds retryMaxDelay { std::chrono::seconds(60) }; // backoff and Retry-After cap
     int maxRedirects = 10;
+    CollisionPolicy collisionPolicy = CollisionPolicy::Rename;
     QString userAgent; // empty: "Heiko/<version>"
 };
 

@@ -24,6 +24,7 @@ public:
         QByteArray etag; // strong validator of the bytes in partPath, or empty
         QByteArray lastModified; // Last-Modified of those bytes, or empty
         bool rangesSupported = false; // the server answered ranges (Accept-Ranges: bytes or a 206)
+        bool skippedExisting = false; // CollisionPolicy::Skip: finalPath is a file that was already there
     };
 
     qint64 bytesOnDisk() const { return m_bytesOnDisk.load(std::memory_order_relaxed); }

@@ -20,7 +20,9 @@ constexpr qsizetype kShownChars = 120;
 constexpr qsizetype kShownKeyChars = 40;
 // A hostile list can hold tens of millions of bad lines; storing a Rejected for each would cost gigabytes
 // for a few hundred megabytes of input. Past this many, one summary entry stands for the rest.
-constexpr qsizetype kMaxReported = 10000;
+constexpr qsizetype kMaxReported = UrlList::kMaxReported;
+constexpr QLatin1StringView kRejectedSummary(" more rejected lines are not listed");
+constexpr QLatin1StringView kWarningsSummary(" more warnings are not listed");
 // Userinfo masks beyond this many cannot show up in kShownChars of output ("***" each).
 constexpr qsizetype kMaxMasks = kShownChars / 3 + 1;
 
@@ -285,7 +287,7 @@ QByteArrayView schemeOf(QByteArrayView s)
 
 // Checks one URL of a URL line (already valid UTF-8 without control characters). Returns why it is not
 // usable, or an empty string and the URL.
-QString checkUrl(QByteArrayView text, QUrl *url)
+QString checkUrlSyntax(QByteArrayView text, QUrl *url)
 {
     const QByteArrayView scheme = schemeOf(text);
     if (scheme.isEmpty())
@@ -316,7 +318,7 @@ class Parser final
 public:
     void parseLine(qsizetype lineNumber, QByteArrayView line);
     void finish(QList<UrlList::Entry> *entries, QList<UrlList::Rejected> *rejected,
-                QList<UrlList::Rejected> *warnings);
+                QList<UrlList::Rejected> *warnings, qsizetype *rejectedOmitted, qsizetype *warningsOmitted);
 
 private:
     void parseUrlLine(qsizetype lineNumber, QByteArrayView line, QByteArrayView content);
@@ -357,7 +359,7 @@ private:
         }
     }
 
-    static void addSummary(QList<UrlList::Rejected> &list, const Omitted &omitted, const QString &what)
+    static void addSummary(QList<UrlList::Rejected> &list, const Omitted &omitted, QLatin1StringView what)
     {
         if (omitted.count > 0)
             list.append(
@@ -429,7 +431,7 @@ void Parser::parseUrlLine(qsizetype lineNumber, QByteArrayView line, QByteArrayV
         ++candidates;
         if (!chosen.isEmpty())
             continue;
-        QString reason = checkUrl(field, &chosen);
+        QString reason = checkUrlSyntax(field, &chosen);
         if (!reason.isEmpty() && firstReason.isEmpty())
             firstReason = std::move(reason);
     }
@@ -505,13 +507,48 @@ void Parser::parseOptionLine(qsizetype lineNumber, QByteArrayView line, QByteArr
 }
 
 void Parser::finish(QList<UrlList::Entry> *entries, QList<UrlList::Rejected> *rejected,
-                    QList<UrlList::Rejected> *warnings)
+                    QList<UrlList::Rejected> *warnings, qsizetype *rejectedOmitted,
+                    qsizetype *warningsOmitted)
 {
-    addSummary(m_rejected, m_rejectedOmitted, u" more rejected lines are not listed"_s);
-    addSummary(m_warnings, m_warningsOmitted, u" more warnings are not listed"_s);
+    addSummary(m_rejected, m_rejectedOmitted, kRejectedSummary);
+    addSummary(m_warnings, m_warningsOmitted, kWarningsSummary);
     *entries = std::move(m_entries);
     *rejected = std::move(m_rejected);
     *warnings = std::move(m_warnings);
+    *rejectedOmitted = m_rejectedOmitted.count;
+    *warningsOmitted = m_warningsOmitted.count;
+}
+
+// The cap of rejected() and warnings() for records added one by one: stored while there is room, then
+// counted in a summary record that stays last. `count` > 1 folds in another list's summary.
+template<typename MakeRecord>
+void addCapped(QList<UrlList::Rejected> &list, qsizetype &omitted, int lineNumber, qsizetype count,
+               QLatin1StringView what, MakeRecord makeRecord)
+{
+    if (omitted == 0 && count == 1 && list.size() < kMaxReported) {
+        list.append(makeRecord());
+        return;
+    }
+    if (omitted == 0)
+        list.append({ lineNumber, QString(), QString() });
+    omitted += count;
+    list.last().reason = QString::number(omitted) + what;
+}
+
+void appendCapped(QList<UrlList::Rejected> &list, qsizetype &omitted, const QList<UrlList::Rejected> &other,
+                  qsizetype otherOmitted, const QString &prefix, QLatin1StringView what)
+{
+    // The summary record of `other` (the last one when otherOmitted > 0) stands for lines that are gone.
+    const qsizetype listed = otherOmitted > 0 ? other.size() - 1 : other.size();
+    for (qsizetype i = 0; i < listed; ++i) {
+        const UrlList::Rejected &record = other.at(i);
+        addCapped(list, omitted, record.lineNumber, 1, what, [&] {
+            return UrlList::Rejected { record.lineNumber, record.text, prefix + record.reason };
+        });
+    }
+    if (otherOmitted > 0)
+        addCapped(list, omitted, other.last().lineNumber, otherOmitted, what,
+                  [] { return UrlList::Rejected(); });
 }
 
 } // namespace
@@ -534,8 +571,64 @@ UrlList UrlList::parse(QByteArrayView data)
         start = end + 1;
     }
     UrlList list;
-    parser.finish(&list.m_entries, &list.m_rejected, &list.m_warnings);
+    parser.finish(&list.m_entries, &list.m_rejected, &list.m_warnings, &list.m_rejectedOmitted,
+                  &list.m_warningsOmitted);
     return list;
+}
+
+QUrl UrlList::checkUrl(QByteArrayView text, QString *reason)
+{
+    QString why;
+    QUrl url;
+    if (text.size() > kMaxLineBytes) {
+        why = u"URL is longer than 64 KiB"_s;
+    } else {
+        switch (checkText(text, false)) {
+        case TextProblem::InvalidUtf8:
+            why = u"not valid UTF-8"_s;
+            break;
+        case TextProblem::Control:
+            why = u"contains a control character"_s;
+            break;
+        case TextProblem::None:
+            why = checkUrlSyntax(text, &url);
+            break;
+        }
+    }
+    if (!why.isEmpty())
+        url.clear();
+    if (reason != nullptr)
+        *reason = std::move(why);
+    return url;
+}
+
+void UrlList::addEntry(Entry entry)
+{
+    m_entries.append(std::move(entry));
+}
+
+void UrlList::addRejected(int lineNumber, QByteArrayView line, QString reason)
+{
+    addCapped(m_rejected, m_rejectedOmitted, lineNumber, 1, kRejectedSummary, [&] {
+        return Rejected { lineNumber, shown(line), std::move(reason) };
+    });
+}
+
+void UrlList::addWarning(int lineNumber, QByteArrayView line, QString reason)
+{
+    addCapped(m_warnings, m_warningsOmitted, lineNumber, 1, kWarningsSummary, [&] {
+        return Rejected { lineNumber, shown(line), std::move(reason) };
+    });
+}
+
+void UrlList::append(const UrlList &other, const QString &source)
+{
+    const QString prefix = source.isEmpty() ? QString() : source + u": "_s;
+    m_entries.append(other.m_entries);
+    appendCapped(m_rejected, m_rejectedOmitted, other.m_rejected, other.m_rejectedOmitted, prefix,
+                 kRejectedSummary);
+    appendCapped(m_warnings, m_warningsOmitted, other.m_warnings, other.m_warningsOmitted, prefix,
+                 kWarningsSummary);
 }
 
 } // namespace heiko

@@ -20,10 +20,14 @@ namespace heiko {
 //   its line number and the reason, and the remaining lines still count.
 // Nothing is deduplicated: that is the caller's policy.
 // parse() never fails, never throws and takes time linear in the input: it is fed untrusted bytes.
+// Readers of other formats (UrlExtractor: prose, HTML, text/uri-list, CSV) build a UrlList with checkUrl(),
+// addEntry(), addRejected() and addWarning(), so that every source reports the same way.
 class UrlList final
 {
 public:
     static constexpr qsizetype kMaxLineBytes = 64 * 1024;
+    // rejected() and warnings() each list at most this many records, plus one summary record.
+    static constexpr qsizetype kMaxReported = 10000;
 
     struct Entry
     {
@@ -44,17 +48,43 @@ public:
 
     static UrlList parse(QByteArrayView data);
 
+    // The rule parse() applies to each URL of a line: an absolute http or https URL with a host, valid
+    // UTF-8 without control characters or spaces, at most kMaxLineBytes. Returns the URL, or an empty QUrl
+    // and why in *reason (a reason parse() would give). Linear in text.size(), total on any bytes.
+    static QUrl checkUrl(QByteArrayView text, QString *reason);
+
+    void addEntry(Entry entry);
+    // `line` is stored the way parse() stores a line (Rejected::text: printable, passwords masked, cut).
+    // Past kMaxReported records the line is only counted in the closing summary record, as in parse().
+    void addRejected(int lineNumber, QByteArrayView line, QString reason);
+    void addWarning(int lineNumber, QByteArrayView line, QString reason);
+    // Adds other's entries, rejected lines and warnings after this list's, keeping the caps. Line numbers
+    // stay as they are; a non-empty `source` (a file name) is put before each of other's reasons, as
+    // "source: reason", so that the lines of several files can be told apart.
+    void append(const UrlList &other, const QString &source = {});
+
     const QList<Entry> &entries() const { return m_entries; }
     const QList<Rejected> &rejected() const { return m_rejected; }
     // Lines that were accepted but something on them was ignored (an unknown option, extra mirrors).
-    // rejected() and warnings() hold at most 10,000 lines each; past that, one last record with an empty
-    // text gives the first omitted line and how many more there were.
+    // rejected() and warnings() hold at most kMaxReported (10,000) lines each; past that, one last record
+    // with an empty text gives the first omitted line and how many more there were.
     const QList<Rejected> &warnings() const { return m_warnings; }
+    // How many lines were rejected / warned about, those only counted in a summary record included.
+    qsizetype rejectedLineCount() const { return countLines(m_rejected, m_rejectedOmitted); }
+    qsizetype warningLineCount() const { return countLines(m_warnings, m_warningsOmitted); }
 
 private:
+    static qsizetype countLines(const QList<Rejected> &records, qsizetype omitted)
+    {
+        return omitted > 0 ? records.size() - 1 + omitted : records.size();
+    }
+
     QList<Entry> m_entries;
     QList<Rejected> m_rejected;
     QList<Rejected> m_warnings;
+    // Lines counted in the summary record that closes m_rejected / m_warnings (0: no summary record).
+    qsizetype m_rejectedOmitted = 0;
+    qsizetype m_warningsOmitted = 0;
 };
 
 } // namespace heiko

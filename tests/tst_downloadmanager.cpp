@@ -122,6 +122,8 @@ private Q_SLOTS:
     void rangeWithChangedEtagIsNotAppended();
     void setOptionsAppliesWorkerCount();
     void manySameNamesGetDistinctFiles();
+    void collisionPolicy_data();
+    void collisionPolicy();
 
 private:
     heiko::AttemptResult runAttempt(const QByteArray &path, const std::shared_ptr<heiko::TransferState> &state);
@@ -1014,6 +1016,45 @@ void TestDownloadManager::manySameNamesGetDistinctFiles()
     static const QRegularExpression numbered(uR"(^download \(\d+\)\.php$)"_s);
     for (const QString &file : files)
         QVERIFY2(file == u"download.php"_s || numbered.match(file).hasMatch(), qPrintable(file));
+}
+
+void TestDownloadManager::collisionPolicy_data()
+{
+    QTest::addColumn<int>("policy");
+    QTest::addColumn<QStringList>("files");
+    QTest::addColumn<QString>("newFile"); // where the download's bytes end up; empty: nowhere
+    QTest::newRow("rename") << int(heiko::CollisionPolicy::Rename)
+                            << QStringList { u"song (1).mp3"_s, u"song.mp3"_s } << u"song (1).mp3"_s;
+    QTest::newRow("overwrite") << int(heiko::CollisionPolicy::Overwrite) << QStringList { u"song.mp3"_s }
+                               << u"song.mp3"_s;
+    QTest::newRow("skip") << int(heiko::CollisionPolicy::Skip) << QStringList { u"song.mp3"_s } << QString();
+}
+
+void TestDownloadManager::collisionPolicy()
+{
+    QFETCH(int, policy);
+    QFETCH(QStringList, files);
+    QFETCH(QString, newFile);
+    QVERIFY(writeFile(m_dir->filePath(u"song.mp3"_s), "the old song"));
+    m_server->setResponse("/song.mp3", generated(5000, 46));
+    m_options.collisionPolicy = heiko::CollisionPolicy(policy);
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/song.mp3"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(filesInDir(), files);
+    const QByteArray fresh = TestHttpServer::patternBytes(46, 0, 5000);
+    if (newFile.isEmpty()) {
+        QCOMPARE(readFile(m_dir->filePath(u"song.mp3"_s)), "the old song"_ba);
+        QCOMPARE(manager->info(id).filePath, m_dir->filePath(u"song.mp3"_s));
+        manager->remove(id, true); // a skipped file was never ours to delete
+        QCOMPARE(readFile(m_dir->filePath(u"song.mp3"_s)), "the old song"_ba);
+    } else {
+        QCOMPARE(readFile(m_dir->filePath(newFile)), fresh);
+        QCOMPARE(manager->info(id).filePath, m_dir->filePath(newFile));
+        if (newFile != u"song.mp3"_s)
+            QCOMPARE(readFile(m_dir->filePath(u"song.mp3"_s)), "the old song"_ba);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDownloadManager)

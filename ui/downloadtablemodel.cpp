@@ -3,6 +3,8 @@
 #include "downloadmanager.h"
 #include "units.h"
 
+#include <QDateTime>
+
 using namespace Qt::StringLiterals;
 
 DownloadTableModel::DownloadTableModel(heiko::DownloadManager &manager, QObject *parent)
@@ -117,7 +119,7 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
             return info.state == heiko::DownloadState::Running ? heiko::units::formatDuration(info.etaSeconds)
                                                                : QString();
         case State:
-            return heiko::stateName(info.state);
+            return stateText(info);
         case Worker:
             return info.workerThread ? QString::number(info.workerThread) : QString();
         case Url:
@@ -128,6 +130,29 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
     default:
         return {};
     }
+}
+
+QString DownloadTableModel::stateText(const heiko::DownloadInfo &info)
+{
+    switch (info.state) {
+    case heiko::DownloadState::Queued:
+        if (info.retryAtMs > 0) {
+            const qint64 seconds = qMax<qint64>(0, (info.retryAtMs - QDateTime::currentMSecsSinceEpoch() + 999) / 1000);
+            return tr("Retrying in %1 s").arg(seconds);
+        }
+        return tr("Queued");
+    case heiko::DownloadState::Running:
+        return info.bytesReceived > 0 || info.bytesTotal >= 0 ? tr("Running") : tr("Connecting");
+    case heiko::DownloadState::Paused:
+        return tr("Paused");
+    case heiko::DownloadState::Finished:
+        return tr("Finished");
+    case heiko::DownloadState::Failed:
+        return tr("Failed");
+    case heiko::DownloadState::Cancelled:
+        return tr("Cancelled");
+    }
+    return {};
 }
 
 QVariant DownloadTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -32,6 +32,8 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    static QString stateText(const heiko::DownloadInfo &info); // "Queued", "Retrying in 4 s", ...
+
     int idAt(int row) const;
     int rowOf(int id) const; // -1 when absent
     const heiko::DownloadInfo &infoAt(int row) const;

@@ -1,103 +1,718 @@
 #include "mainwindow.h"
 
+#include "addurlsdialog.h"
+#include "appsettings.h"
+#include "downloadfilterproxy.h"
 #include "downloadmanager.h"
 #include "downloadtablemodel.h"
 #include "loghub.h"
-#include "logmodel.h"
+#include "logpanel.h"
+#include "mimeurlreader.h"
+#include "progressdelegate.h"
+#include "settingsdialog.h"
+#include "trayicon.h"
+#include "units.h"
+#include "urlextractor.h"
 #include "urllist.h"
 
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDesktopServices>
+#include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
-#include <QSortFilterProxyModel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSet>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTimer>
 #include <QToolBar>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
 
-MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, QString directory, QWidget *parent)
+namespace {
+
+QIcon actionIcon(const QString &themeName, const QString &fallback)
+{
+    return QIcon::fromTheme(themeName, QIcon(u":/icons/actions/"_s + fallback + u".svg"_s));
+}
+
+} // namespace
+
+MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, AppSettings &settings, QWidget *parent)
     : QMainWindow(parent)
     , m_manager(manager)
     , m_log(log)
-    , m_directory(std::move(directory))
+    , m_settings(settings)
 {
     setWindowTitle(tr("Heiko"));
-    m_model = new DownloadTableModel(manager, this);
-    m_proxy = new QSortFilterProxyModel(this);
-    m_proxy->setSourceModel(m_model);
-    m_proxy->setSortRole(DownloadTableModel::SortRole);
-    m_table = new QTableView(this);
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    setCentralWidget(m_table);
-
-    m_logModel = new LogModel(log, 50'000, this);
-    m_logView = new QTableView(this);
-    m_logView->setModel(m_logModel);
-    m_logView->verticalHeader()->hide();
-    m_logView->horizontalHeader()->setStretchLastSection(true);
-    auto *dock = new QDockWidget(tr("Log"), this);
-    dock->setObjectName(u"logDock"_s);
-    dock->setWidget(m_logView);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    setObjectName(u"mainWindow"_s);
+    setAcceptDrops(true);
+    m_statusTimer = new QTimer(this);
+    m_statusTimer->setSingleShot(true);
+    m_statusTimer->setInterval(200);
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
 
     buildActions();
-    connect(&manager, &heiko::DownloadManager::workersChanged, this, &MainWindow::handleWorkersChanged);
-    handleWorkersChanged(manager.busyWorkers(), manager.maxWorkers());
-    resize(1100, 700);
+    buildTable();
+    buildLogDock();
+    buildMenus();
+    buildToolBar();
+    buildStatusBar();
+
+    m_trayMenu = new QMenu(this);
+    m_trayMenu->addAction(tr("Show Heiko"), this, &MainWindow::showAndRaise);
+    m_trayMenu->addSeparator();
+    m_trayMenu->addAction(m_actions.value(Action::PauseAll));
+    m_trayMenu->addAction(m_actions.value(Action::ResumeAll));
+    m_trayMenu->addSeparator();
+    m_trayMenu->addAction(m_actions.value(Action::Quit));
+    m_tray = new TrayIcon(m_trayMenu, this);
+    connect(m_tray, &TrayIcon::activated, this, &MainWindow::showAndRaise);
+
+    connect(&manager, &heiko::DownloadManager::downloadAdded, this, &MainWindow::scheduleStatusUpdate);
+    connect(&manager, &heiko::DownloadManager::downloadChanged, this, &MainWindow::scheduleStatusUpdate);
+    connect(&manager, &heiko::DownloadManager::downloadRemoved, this, &MainWindow::scheduleStatusUpdate);
+    connect(&manager, &heiko::DownloadManager::progressUpdated, this, &MainWindow::scheduleStatusUpdate);
+    connect(&manager, &heiko::DownloadManager::workersChanged, this, &MainWindow::scheduleStatusUpdate);
+    connect(&manager, &heiko::DownloadManager::downloadChanged, this, &MainWindow::updateActions);
+    connect(&manager, &heiko::DownloadManager::downloadFailed, this, &MainWindow::handleDownloadFailed);
+    connect(&manager, &heiko::DownloadManager::idle, this, &MainWindow::handleIdle);
+
+    resize(1100, 720);
+    restoreGeometry(m_settings.windowGeometry());
+    restoreState(m_settings.windowState());
+    updateActions();
+    updateStatus();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    m_settings.setWindowGeometry(saveGeometry());
+    m_settings.setWindowState(saveState());
+    m_settings.sync();
+}
 
 void MainWindow::buildActions()
 {
+    const auto make = [this](Action which, const QString &text, const QIcon &icon, const QKeySequence &shortcut,
+                             const QString &tip) {
+        auto *action = new QAction(icon, text, this);
+        action->setShortcut(shortcut);
+        action->setToolTip(shortcut.isEmpty() ? tip : tip + u" (" + shortcut.toString(QKeySequence::NativeText) + u')');
+        action->setStatusTip(tip);
+        m_actions.insert(which, action);
+        return action;
+    };
+    make(Action::Add, tr("&Add URLs…"), actionIcon(u"list-add"_s, u"add"_s), QKeySequence::New,
+         tr("Add links to download"));
+    make(Action::Paste, tr("&Paste URLs"), actionIcon(u"edit-paste"_s, u"add"_s), QKeySequence::Paste,
+         tr("Add the links on the clipboard"));
+    make(Action::Start, tr("&Start"), actionIcon(u"media-playback-start"_s, u"start"_s), tr("Ctrl+R"),
+         tr("Start or resume the selected downloads"));
+    make(Action::Pause, tr("Pa&use"), actionIcon(u"media-playback-pause"_s, u"pause"_s), tr("Ctrl+P"),
+         tr("Pause the selected downloads (their .part files stay)"));
+    make(Action::Cancel, tr("&Cancel"), actionIcon(u"process-stop"_s, u"cancel"_s), tr("Ctrl+Backspace"),
+         tr("Stop the selected downloads and delete what they downloaded"));
+    make(Action::Retry, tr("&Retry"), actionIcon(u"view-refresh"_s, u"retry"_s), tr("Ctrl+Shift+R"),
+         tr("Try the selected failed downloads again"));
+    make(Action::Remove, tr("Re&move"), actionIcon(u"list-remove"_s, u"remove"_s), QKeySequence::Delete,
+         tr("Remove the selected downloads from the list (files stay on disk)"));
+    make(Action::RemoveWithFiles, tr("Remove and &Delete Files"), actionIcon(u"edit-delete"_s, u"remove"_s),
+         tr("Shift+Del"), tr("Remove the selected downloads and delete their files"));
+    make(Action::OpenFile, tr("&Open File"), actionIcon(u"document-open"_s, u"open-file"_s), tr("Ctrl+O"),
+         tr("Open the selected finished file"));
+    make(Action::OpenFolder, tr("Open &Folder"), actionIcon(u"folder-open"_s, u"open-folder"_s), tr("Ctrl+Shift+O"),
+         tr("Show the folder that holds the selected download"));
+    make(Action::CopyUrl, tr("&Copy URL"), actionIcon(u"edit-copy"_s, u"copy"_s), tr("Ctrl+Shift+C"),
+         tr("Copy the selected downloads' URLs (without passwords)"));
+    make(Action::PauseAll, tr("Pause &All"), actionIcon(u"media-playback-pause"_s, u"pause"_s), tr("Ctrl+Shift+P"),
+         tr("Pause every download"));
+    make(Action::ResumeAll, tr("Resume A&ll"), actionIcon(u"media-playback-start"_s, u"start"_s), tr("Ctrl+Shift+S"),
+         tr("Resume every paused download"));
+    make(Action::Settings, tr("&Settings…"), actionIcon(u"preferences-system"_s, u"settings"_s),
+         QKeySequence::Preferences, tr("Workers, folder, timeouts, retries and more"));
+    make(Action::Quit, tr("&Quit"), actionIcon(u"application-exit"_s, u"cancel"_s), QKeySequence::Quit,
+         tr("Quit Heiko (unfinished downloads keep their .part files)"));
+
+    connect(m_actions.value(Action::Add), &QAction::triggered, this, [this] { openAddDialog(); });
+    connect(m_actions.value(Action::Paste), &QAction::triggered, this,
+            [this] { handleMimeData(QGuiApplication::clipboard()->mimeData()); });
+    connect(m_actions.value(Action::Start), &QAction::triggered, this,
+            [this] { forSelected(&heiko::DownloadManager::resume); });
+    connect(m_actions.value(Action::Pause), &QAction::triggered, this,
+            [this] { forSelected(&heiko::DownloadManager::pause); });
+    connect(m_actions.value(Action::Cancel), &QAction::triggered, this,
+            [this] { forSelected(&heiko::DownloadManager::cancel); });
+    connect(m_actions.value(Action::Retry), &QAction::triggered, this,
+            [this] { forSelected(&heiko::DownloadManager::resume); });
+    connect(m_actions.value(Action::Remove), &QAction::triggered, this, [this] { removeSelected(false); });
+    connect(m_actions.value(Action::RemoveWithFiles), &QAction::triggered, this, [this] { removeSelected(true); });
+    connect(m_actions.value(Action::OpenFile), &QAction::triggered, this, &MainWindow::openSelectedFile);
+    connect(m_actions.value(Action::OpenFolder), &QAction::triggered, this, &MainWindow::openSelectedFolder);
+    connect(m_actions.value(Action::CopyUrl), &QAction::triggered, this, &MainWindow::copySelectedUrls);
+    connect(m_actions.value(Action::PauseAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::pauseAll);
+    connect(m_actions.value(Action::ResumeAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::resumeAll);
+    connect(m_actions.value(Action::Settings), &QAction::triggered, this, [this] {
+        auto *dialog = new SettingsDialog(m_settings, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &SettingsDialog::settingsApplied, this, &MainWindow::applySettings);
+        dialog->open();
+    });
+    connect(m_actions.value(Action::Quit), &QAction::triggered, this, [this] {
+        if (confirmQuit())
+            quitNow();
+    });
+    for (QAction *action : std::as_const(m_actions))
+        addAction(action); // shortcuts work wherever the focus is in the window
+}
+
+void MainWindow::buildTable()
+{
+    m_model = new DownloadTableModel(m_manager, this);
+    m_proxy = new DownloadFilterProxy(this);
+    m_proxy->setSourceModel(m_model);
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(u"downloads"_s);
+    m_table->setModel(m_proxy);
+    m_table->setItemDelegateForColumn(DownloadTableModel::Progress, new ProgressDelegate(m_table));
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(-1, Qt::AscendingOrder); // queue order until the user clicks a header
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->verticalHeader()->hide();
+    // Fixed row heights: 10,000 rows must not be measured one by one.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setSectionsMovable(true);
+    const QList<int> widths { 280, 140, 80, 80, 90, 60, 110, 70 };
+    for (int column = 0; column < widths.size(); ++column)
+        header->resizeSection(column, widths.at(column));
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(u"downloadFilter"_s);
+    m_filter->setPlaceholderText(tr("Filter by name or URL"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setAcceptDrops(false); // a drop anywhere queues links, even on the filter box
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &DownloadFilterProxy::setFilterText);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 0);
+    layout->setSpacing(4);
+    layout->addWidget(m_filter);
+    layout->addWidget(m_table);
+    setCentralWidget(central);
+
+    m_contextMenu = new QMenu(this);
+    for (const Action which : { Action::Start, Action::Pause, Action::Cancel, Action::Retry })
+        m_contextMenu->addAction(m_actions.value(which));
+    m_contextMenu->addSeparator();
+    for (const Action which : { Action::OpenFile, Action::OpenFolder, Action::CopyUrl })
+        m_contextMenu->addAction(m_actions.value(which));
+    m_contextMenu->addSeparator();
+    m_contextMenu->addAction(m_actions.value(Action::Remove));
+    m_contextMenu->addAction(m_actions.value(Action::RemoveWithFiles));
+    connect(m_table, &QWidget::customContextMenuRequested, this,
+            [this](const QPoint &position) { m_contextMenu->popup(m_table->viewport()->mapToGlobal(position)); });
+    connect(m_table, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        const auto state = heiko::DownloadState(index.data(DownloadTableModel::StateRole).toInt());
+        if (state == heiko::DownloadState::Finished)
+            openSelectedFile();
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::handleSelectionChanged);
+}
+
+void MainWindow::buildLogDock()
+{
+    m_logPanel = new LogPanel(m_log, this);
+    auto *dock = new QDockWidget(tr("Log"), this);
+    dock->setObjectName(u"logDock"_s);
+    dock->setWidget(m_logPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    m_logFollowsSelection = new QAction(tr("Log Shows &Selected Downloads Only"), this);
+    m_logFollowsSelection->setCheckable(true);
+    m_logFollowsSelection->setChecked(true);
+    m_logFollowsSelection->setStatusTip(tr("While downloads are selected, the log shows only their records"));
+    connect(m_logFollowsSelection, &QAction::toggled, this, &MainWindow::handleSelectionChanged);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_actions.value(Action::Add));
+    file->addAction(m_actions.value(Action::Paste));
+    file->addSeparator();
+    file->addAction(m_actions.value(Action::Settings));
+    file->addSeparator();
+    file->addAction(m_actions.value(Action::Quit));
+
+    QMenu *downloads = menuBar()->addMenu(tr("&Downloads"));
+    for (const Action which : { Action::Start, Action::Pause, Action::Cancel, Action::Retry })
+        downloads->addAction(m_actions.value(which));
+    downloads->addSeparator();
+    downloads->addAction(m_actions.value(Action::PauseAll));
+    downloads->addAction(m_actions.value(Action::ResumeAll));
+    downloads->addSeparator();
+    for (const Action which : { Action::OpenFile, Action::OpenFolder, Action::CopyUrl })
+        downloads->addAction(m_actions.value(which));
+    downloads->addSeparator();
+    downloads->addAction(m_actions.value(Action::Remove));
+    downloads->addAction(m_actions.value(Action::RemoveWithFiles));
+    downloads->addSeparator();
+    downloads->addAction(tr("Select &All"), QKeySequence::SelectAll, m_table, &QAbstractItemView::selectAll);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(findChild<QDockWidget *>(u"logDock"_s)->toggleViewAction());
+    view->addAction(m_logFollowsSelection);
+    view->addAction(tr("&Filter Downloads"), QKeySequence::Find, this, [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+}
+
+void MainWindow::buildToolBar()
+{
     QToolBar *toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(u"mainToolbar"_s);
-    toolbar->addAction(tr("Add URLs…"), this, [this] {
-        bool ok = false;
-        const QString text = QInputDialog::getMultiLineText(this, tr("Add URLs"), tr("One URL per line:"), {}, &ok);
-        if (ok)
-            addUrlsFromText(text);
-    });
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addAction(m_actions.value(Action::Add));
     toolbar->addSeparator();
-    toolbar->addWidget(new QLabel(tr("Workers "), this));
+    for (const Action which : { Action::Start, Action::Pause, Action::Cancel, Action::Retry, Action::Remove })
+        toolbar->addAction(m_actions.value(which));
+    toolbar->addSeparator();
+    toolbar->addAction(m_actions.value(Action::OpenFolder));
+    toolbar->addSeparator();
+    auto *label = new QLabel(tr("Workers "), this);
+    toolbar->addWidget(label);
     m_workers = new QSpinBox(this);
+    m_workers->setObjectName(u"maxWorkers"_s);
     m_workers->setRange(1, heiko::EngineOptions::kMaxWorkersLimit);
     m_workers->setValue(m_manager.maxWorkers());
-    m_workers->setToolTip(tr("Worker threads: how many files download at once"));
-    connect(m_workers, &QSpinBox::valueChanged, &m_manager, &heiko::DownloadManager::setMaxWorkers);
+    m_workers->setToolTip(tr("Worker threads: how many files download at once. Applies at once."));
+    label->setBuddy(m_workers);
+    connect(m_workers, &QSpinBox::valueChanged, this, [this](int workers) {
+        m_manager.setMaxWorkers(workers);
+        heiko::EngineOptions options = m_settings.engineOptions();
+        options.maxWorkers = workers;
+        m_settings.setEngineOptions(options);
+    });
     toolbar->addWidget(m_workers);
+    toolbar->addSeparator();
+    toolbar->addAction(m_actions.value(Action::Settings));
 }
 
-void MainWindow::handleWorkersChanged(int busy, int max)
+void MainWindow::buildStatusBar()
 {
-    statusBar()->showMessage(tr("Workers busy: %1 / %2").arg(busy).arg(max));
-    if (m_workers->value() != max)
-        m_workers->setValue(max);
+    m_countsLabel = new QLabel(this);
+    m_countsLabel->setObjectName(u"statusCounts"_s);
+    m_speedLabel = new QLabel(this);
+    m_speedLabel->setObjectName(u"statusSpeed"_s);
+    m_workersLabel = new QLabel(this);
+    m_workersLabel->setObjectName(u"statusWorkers"_s);
+    statusBar()->addPermanentWidget(m_countsLabel);
+    statusBar()->addPermanentWidget(m_speedLabel);
+    statusBar()->addPermanentWidget(m_workersLabel);
 }
 
-int MainWindow::addUrlsFromText(const QString &text)
+void MainWindow::applySettings()
 {
-    if (text.trimmed().isEmpty())
+    m_manager.setOptions(m_settings.engineOptions());
+    const QSignalBlocker blocker(m_workers);
+    m_workers->setValue(m_manager.maxWorkers());
+    scheduleStatusUpdate();
+}
+
+QList<int> MainWindow::selectedIds() const
+{
+    QList<int> ids;
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    ids.reserve(rows.size());
+    for (const QModelIndex &index : rows)
+        ids.append(m_model->idAt(m_proxy->mapToSource(index).row()));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+void MainWindow::forSelected(void (heiko::DownloadManager::*method)(int))
+{
+    for (const int id : selectedIds())
+        (m_manager.*method)(id);
+    updateActions();
+}
+
+bool MainWindow::confirm(const QString &title, const QString &text, const QString &acceptText)
+{
+    QMessageBox box(QMessageBox::Question, title, text, QMessageBox::Cancel, this);
+    QPushButton *accept = box.addButton(acceptText, QMessageBox::AcceptRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == accept;
+}
+
+void MainWindow::removeSelected(bool deleteFiles)
+{
+    const QList<int> ids = selectedIds();
+    if (ids.isEmpty())
+        return;
+    if (deleteFiles
+        && !confirm(tr("Delete files"),
+                    tr("Remove %n download(s) from the list and delete their files from disk?", nullptr,
+                       int(ids.size())),
+                    tr("Delete Files")))
+        return;
+    for (const int id : ids)
+        m_manager.remove(id, deleteFiles);
+    updateActions();
+}
+
+void MainWindow::openSelectedFile()
+{
+    for (const int id : selectedIds()) {
+        const heiko::DownloadInfo info = m_manager.info(id);
+        if (info.state == heiko::DownloadState::Finished && !info.filePath.isEmpty()) {
+            if (!QDesktopServices::openUrl(QUrl::fromLocalFile(info.filePath)))
+                showMessage(tr("No application opens %1; open it from its folder").arg(info.filePath));
+            return;
+        }
+    }
+}
+
+void MainWindow::openSelectedFolder()
+{
+    const QList<int> ids = selectedIds();
+    if (ids.isEmpty())
+        return;
+    const heiko::DownloadInfo info = m_manager.info(ids.first());
+    const QString folder = info.filePath.isEmpty() ? info.directory : QFileInfo(info.filePath).absolutePath();
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
+        showMessage(tr("Cannot open the folder %1").arg(QDir::toNativeSeparators(folder)));
+}
+
+void MainWindow::copySelectedUrls()
+{
+    QStringList urls;
+    for (const int id : selectedIds())
+        urls.append(m_manager.info(id).url.toString(QUrl::RemovePassword | QUrl::FullyEncoded));
+    if (!urls.isEmpty())
+        QGuiApplication::clipboard()->setText(urls.join(u'\n') + u'\n');
+}
+
+void MainWindow::handleSelectionChanged()
+{
+    updateActions();
+    if (!m_logFollowsSelection->isChecked()) {
+        m_logPanel->setDownloadFilter({});
+        return;
+    }
+    const QList<int> ids = selectedIds();
+    m_logPanel->setDownloadFilter(QSet<int>(ids.cbegin(), ids.cend()));
+}
+
+void MainWindow::updateActions()
+{
+    bool anyStartable = false;
+    bool anyRunning = false;
+    bool anyCancellable = false;
+    bool anyFailed = false;
+    bool anyFinished = false;
+    const QList<int> ids = selectedIds();
+    for (const int id : ids) {
+        const int row = m_model->rowOf(id);
+        if (row < 0)
+            continue;
+        switch (m_model->infoAt(row).state) {
+        case heiko::DownloadState::Queued:
+        case heiko::DownloadState::Running:
+            anyRunning = true;
+            anyCancellable = true;
+            break;
+        case heiko::DownloadState::Paused:
+            anyStartable = true;
+            anyCancellable = true;
+            break;
+        case heiko::DownloadState::Failed:
+        case heiko::DownloadState::Cancelled:
+            anyStartable = true;
+            anyFailed = true;
+            break;
+        case heiko::DownloadState::Finished:
+            anyFinished = true;
+            break;
+        }
+    }
+    const bool any = !ids.isEmpty();
+    m_actions.value(Action::Start)->setEnabled(anyStartable);
+    m_actions.value(Action::Pause)->setEnabled(anyRunning);
+    m_actions.value(Action::Cancel)->setEnabled(anyCancellable);
+    m_actions.value(Action::Retry)->setEnabled(anyFailed);
+    m_actions.value(Action::Remove)->setEnabled(any);
+    m_actions.value(Action::RemoveWithFiles)->setEnabled(any);
+    m_actions.value(Action::OpenFile)->setEnabled(anyFinished);
+    m_actions.value(Action::OpenFolder)->setEnabled(any);
+    m_actions.value(Action::CopyUrl)->setEnabled(any);
+}
+
+void MainWindow::scheduleStatusUpdate()
+{
+    if (!m_statusTimer->isActive())
+        m_statusTimer->start();
+}
+
+QString MainWindow::statusSummary() const
+{
+    const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
+    return tr("%1 running · %2 queued · %3 finished · %4 failed")
+        .arg(counts.running)
+        .arg(counts.queued + counts.paused)
+        .arg(counts.finished)
+        .arg(counts.failed + counts.cancelled);
+}
+
+void MainWindow::updateStatus()
+{
+    m_countsLabel->setText(statusSummary());
+    double speed = 0.0;
+    qint64 received = 0;
+    qint64 total = 0;
+    bool totalKnown = true;
+    for (const int id : m_manager.runningIds()) {
+        const int row = m_model->rowOf(id);
+        if (row < 0)
+            continue;
+        const heiko::DownloadInfo &info = m_model->infoAt(row);
+        speed += info.bytesPerSecond;
+        received += info.bytesReceived;
+        if (info.bytesTotal < 0)
+            totalKnown = false;
+        else
+            total += info.bytesTotal;
+    }
+    m_speedLabel->setText(heiko::units::formatSpeed(speed));
+    m_workersLabel->setText(tr("Workers %1 / %2").arg(m_manager.busyWorkers()).arg(m_manager.maxWorkers()));
+    QString tip = tr("Heiko — %1").arg(statusSummary());
+    if (received > 0 && totalKnown && total > 0)
+        tip += tr("\n%1% of %2 at %3")
+                   .arg(int(double(received) * 100.0 / double(total)))
+                   .arg(heiko::units::formatBytes(total), heiko::units::formatSpeed(speed));
+    m_tray->setToolTip(tip);
+    if (m_workers->value() != m_manager.maxWorkers()) {
+        const QSignalBlocker blocker(m_workers);
+        m_workers->setValue(m_manager.maxWorkers());
+    }
+}
+
+void MainWindow::showMessage(const QString &message)
+{
+    m_lastMessage = message;
+    statusBar()->showMessage(message, 15'000);
+}
+
+void MainWindow::handleDownloadFailed(int id)
+{
+    if (!m_settings.notifications())
+        return;
+    const heiko::DownloadInfo info = m_manager.info(id);
+    m_tray->notify(tr("Download failed: %1").arg(info.fileName), info.error.message(), true);
+}
+
+void MainWindow::handleIdle()
+{
+    updateActions();
+    scheduleStatusUpdate();
+    if (!m_settings.notifications())
+        return;
+    const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
+    m_tray->notify(tr("Downloads finished"),
+                   tr("%1 finished, %2 failed").arg(counts.finished).arg(counts.failed + counts.cancelled),
+                   counts.failed > 0);
+}
+
+int MainWindow::queueUrls(const QStringList &urls, const QString &directory)
+{
+    if (urls.isEmpty())
         return 0;
-    const heiko::UrlList list = heiko::UrlList::parse(text.toUtf8());
+    const heiko::UrlList list = heiko::UrlList::parse(urls.join(u'\n').toUtf8());
     for (const heiko::UrlList::Rejected &rejected : list.rejected())
-        m_log.warning(HEIKO_HERE, u"[list] line %1 skipped: %2: %3"_s.arg(QString::number(rejected.lineNumber),
-                                                                           rejected.reason, rejected.text));
-    int added = 0;
+        m_log.warning(HEIKO_HERE, u"[add] skipped %1: %2"_s.arg(rejected.text, rejected.reason));
+    int queued = 0;
     for (const heiko::UrlList::Entry &entry : list.entries()) {
         heiko::DownloadRequest request;
         request.url = entry.url;
         request.fileName = entry.fileName;
-        request.directory = m_directory;
+        request.directory = directory.isEmpty() ? m_settings.downloadFolder() : directory;
+        request.startPaused = !m_settings.startAutomatically();
         m_manager.add(request);
-        ++added;
+        ++queued;
     }
-    return added;
+    if (!list.rejected().isEmpty())
+        showMessage(tr("%n line(s) were not http or https URLs and were skipped; see the log", nullptr,
+                       int(list.rejected().size())));
+    return queued;
+}
+
+AddUrlsDialog *MainWindow::openAddDialog(const QString &text)
+{
+    if (m_addDialog) {
+        if (!text.isEmpty())
+            m_addDialog->setText(text);
+        m_addDialog->raise();
+        m_addDialog->activateWindow();
+        return m_addDialog;
+    }
+    QSet<QString> queued;
+    for (const int id : m_manager.ids())
+        queued.insert(heiko::UrlExtractor::normalizedUrl(m_manager.info(id).url));
+    auto *dialog = new AddUrlsDialog(queued, m_settings.downloadFolder(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setStartPaused(!m_settings.startAutomatically());
+    if (!text.isEmpty())
+        dialog->setText(text);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { addRequestsFromDialog(dialog); });
+    m_addDialog = dialog;
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::addRequestsFromDialog(AddUrlsDialog *dialog)
+{
+    const QList<heiko::DownloadRequest> requests = dialog->requests();
+    for (const heiko::DownloadRequest &request : requests)
+        m_manager.add(request);
+    showMessage(tr("Added %n download(s)", nullptr, int(requests.size())));
+}
+
+void MainWindow::handleMimeData(const QMimeData *mime)
+{
+    if (!mime) {
+        showMessage(tr("The clipboard is empty: copy some links first"));
+        return;
+    }
+    // The drop's data must be copied now (it belongs to the drag); reading it may take a while for a
+    // 100 MB paste or dropped list files, and then happens on a pool thread so that the window stays live.
+    const MimeUrlReader::Snapshot snapshot = MimeUrlReader::snapshot(*mime);
+    qint64 weight = snapshot.uriList.size() + snapshot.html.size() + snapshot.text.size();
+    if (mime->hasUrls()) {
+        for (const QUrl &url : mime->urls()) {
+            if (url.isLocalFile())
+                weight += QFileInfo(url.toLocalFile()).size();
+        }
+    }
+    constexpr qint64 kReadInBackgroundBytes = 1024 * 1024;
+    if (weight < kReadInBackgroundBytes) {
+        showReadResult(MimeUrlReader::read(snapshot));
+        return;
+    }
+    showMessage(tr("Reading the links you dropped…"));
+    auto *watcher = new QFutureWatcher<MimeUrlReader::Result>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        showReadResult(watcher->result());
+    });
+    watcher->setFuture(QtConcurrent::run([snapshot] { return MimeUrlReader::read(snapshot); }));
+}
+
+void MainWindow::showReadResult(const MimeUrlReader::Result &read)
+{
+    if (!read.refusal.isEmpty()) {
+        showMessage(read.refusal);
+        m_log.warning(HEIKO_HERE, u"[add] "_s + read.refusal);
+        return;
+    }
+    AddUrlsDialog *dialog = openAddDialog();
+    dialog->setUrlList(read.urls);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    // Accept anything that might hold links; what it really holds is decided on drop, where a refusal can
+    // say why.
+    const QMimeData *mime = event->mimeData();
+    if (mime->hasUrls() || mime->hasText() || mime->hasHtml())
+        event->acceptProposedAction();
+    else
+        event->ignore();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent *event)
+{
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    event->acceptProposedAction();
+    handleMimeData(event->mimeData());
+}
+
+void MainWindow::showAndRaise()
+{
+    show();
+    setWindowState((windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
+    raise();
+    activateWindow();
+}
+
+bool MainWindow::confirmQuit()
+{
+    if (m_manager.isIdle())
+        return true;
+    const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
+    return confirm(tr("Quit Heiko"),
+                   tr("%1 download(s) are running and %2 are queued. Quit anyway? Unfinished downloads keep their "
+                      ".part files.")
+                       .arg(counts.running)
+                       .arg(counts.queued),
+                   tr("Quit"));
+}
+
+void MainWindow::quitNow()
+{
+    m_quitConfirmed = true;
+    QApplication::quit(); // closes every window, this one included, without asking again
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_quitConfirmed) {
+        event->accept();
+        return;
+    }
+    if (m_settings.closeToTray() && m_tray->isAvailable()) {
+        hide();
+        event->ignore();
+        if (!m_toldAboutTray) {
+            m_toldAboutTray = true;
+            m_tray->notify(tr("Heiko is still running"),
+                           tr("Downloads go on in the background; use the tray icon to come back or quit."), false);
+        }
+        return;
+    }
+    if (!confirmQuit()) {
+        event->ignore();
+        return;
+    }
+    event->accept();
+    quitNow();
 }

@@ -1,0 +1,532 @@
+#include "addurlsdialog.h"
+#include "appsettings.h"
+#include "downloadfilterproxy.h"
+#include "downloadmanager.h"
+#include "downloadtablemodel.h"
+#include "loghub.h"
+#include "logfilterproxy.h"
+#include "logmodel.h"
+#include "logpanel.h"
+#include "mainwindow.h"
+#include "testhttpserver.h"
+
+#include <QAbstractButton>
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QClipboard>
+#include <QDir>
+#include <QDropEvent>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using heiko::DownloadManager;
+using heiko::DownloadState;
+using Response = TestHttpServer::Response;
+
+namespace {
+
+constexpr int kWaitMs = 30'000;
+
+Response generated(qint64 size, quint32 seed, qint64 bytesPerSecond = 0)
+{
+    Response r;
+    r.bodySize = size;
+    r.seed = seed;
+    r.bytesPerSecond = bytesPerSecond;
+    r.etag = "\"v" + QByteArray::number(seed) + '"';
+    return r;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// Answers the next modal message box (a confirmation) with the button whose role is given.
+void answerNextMessageBox(QMessageBox::ButtonRole role)
+{
+    QTimer::singleShot(0, qApp, [role] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        for (QAbstractButton *button : box->buttons()) {
+            if (box->buttonRole(button) == role) {
+                button->click();
+                return;
+            }
+        }
+    });
+}
+
+} // namespace
+
+// The window as a user drives it, under the offscreen platform: drops, actions, settings, the worker spin
+// box, and a real download from the window against the loopback server.
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void modelsPassTheModelTester();
+    void dropQueuesExactlyTheRightUrls_data();
+    void dropQueuesExactlyTheRightUrls();
+    void dropOfSomethingElseIsRefusedWithAReason();
+    void pasteReadsTheClipboard();
+    void actionsChangeStates();
+    void removeWithFilesDeletesAfterConfirmation();
+    void retryRestartsAFailedDownload();
+    void workersSpinBoxReachesThePool();
+    void settingsPersist();
+    void downloadFromTheWindowFinishesIntact();
+    void filterAndSort();
+    void statusBarCountsDownloads();
+    void selectingADownloadFiltersTheLog();
+    void closeAsksWhileDownloading();
+    void commandLineUrlsAreQueued();
+
+private:
+    void makeWindow();
+    bool waitIdle(int timeoutMs = kWaitMs);
+    void drop(QMimeData *mime);
+    AddUrlsDialog *currentAddDialog() const;
+    QSet<QString> queuedUrls() const;
+    void selectIds(const QList<int> &ids);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestHttpServer> m_server;
+    std::unique_ptr<heiko::LogHub> m_log;
+    std::unique_ptr<QSettings> m_store;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<DownloadManager> m_manager;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_server = std::make_unique<TestHttpServer>();
+    QVERIFY(m_server->start());
+    m_log = std::make_unique<heiko::LogHub>();
+    m_store = std::make_unique<QSettings>(m_dir->filePath(u"heiko.ini"_s), QSettings::IniFormat);
+    m_settings = std::make_unique<AppSettings>(*m_store);
+    QVERIFY(QDir(m_dir->path()).mkpath(u"downloads"_s));
+    m_settings->setDownloadFolder(m_dir->filePath(u"downloads"_s));
+    m_settings->setNotifications(false);
+    m_settings->setCloseToTray(false);
+    m_settings->setStartAutomatically(false); // drops queue paused: no network unless a test starts them
+}
+
+void TestMainWindow::cleanup()
+{
+    m_window.reset();
+    m_manager.reset();
+    m_settings.reset();
+    m_store.reset();
+    m_log.reset();
+    m_server.reset();
+    m_dir.reset();
+}
+
+void TestMainWindow::makeWindow()
+{
+    heiko::EngineOptions options = m_settings->engineOptions();
+    options.retryBaseDelay = std::chrono::milliseconds(20);
+    m_manager = std::make_unique<DownloadManager>(*m_log, options);
+    m_window = std::make_unique<MainWindow>(*m_manager, *m_log, *m_settings);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+bool TestMainWindow::waitIdle(int timeoutMs)
+{
+    if (m_manager->isIdle())
+        return true;
+    QSignalSpy idle(m_manager.get(), &DownloadManager::idle);
+    return idle.wait(timeoutMs);
+}
+
+void TestMainWindow::drop(QMimeData *mime)
+{
+    const QPoint where = m_window->rect().center();
+    QDragEnterEvent enter(where, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropEvent(where, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &dropEvent);
+}
+
+AddUrlsDialog *TestMainWindow::currentAddDialog() const
+{
+    const QList<AddUrlsDialog *> dialogs = m_window->findChildren<AddUrlsDialog *>();
+    for (AddUrlsDialog *dialog : dialogs) {
+        if (dialog->isVisible())
+            return dialog;
+    }
+    return nullptr;
+}
+
+QSet<QString> TestMainWindow::queuedUrls() const
+{
+    QSet<QString> urls;
+    for (const int id : m_manager->ids())
+        urls.insert(m_manager->info(id).url.toString());
+    return urls;
+}
+
+void TestMainWindow::selectIds(const QList<int> &ids)
+{
+    QTableView *view = m_window->downloadView();
+    view->clearSelection();
+    for (const int id : ids) {
+        const QModelIndex source = m_window->downloadModel()->index(m_window->downloadModel()->rowOf(id), 0);
+        view->selectionModel()->select(m_window->downloadProxy()->mapFromSource(source),
+                                       QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+}
+
+void TestMainWindow::modelsPassTheModelTester()
+{
+    makeWindow();
+    QAbstractItemModelTester tableTester(m_window->downloadModel(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(m_window->downloadProxy(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester logTester(m_window->logPanel()->model(),
+                                       QAbstractItemModelTester::FailureReportingMode::QtTest);
+    for (int i = 0; i < 4; ++i)
+        m_server->setResponse("/m" + QByteArray::number(i), generated(300 * 1024, quint32(i), 1024 * 1024));
+    QList<int> ids;
+    for (int i = 0; i < 4; ++i)
+        ids.append(m_manager->add(
+            { m_server->url("/m" + QByteArray::number(i)), m_settings->downloadFolder(), {}, false }));
+    m_manager->remove(ids.takeLast(), false);
+    m_window->downloadView()->sortByColumn(DownloadTableModel::Size, Qt::DescendingOrder);
+    QVERIFY(waitIdle());
+    QCOMPARE(m_window->downloadModel()->rowCount(), 3);
+    for (int row = 0; row < 3; ++row)
+        QCOMPARE(m_window->downloadModel()->infoAt(row).state, DownloadState::Finished);
+}
+
+void TestMainWindow::dropQueuesExactlyTheRightUrls_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("uri-list") << u"uri-list"_s
+                              << QStringList { u"http://example.com/a.iso"_s,
+                                               u"https://example.org/b.zip"_s };
+    QTest::newRow("plain text with prose")
+        << u"text"_s << QStringList { u"http://example.com/one.mp3"_s, u"https://example.net/two.flac"_s };
+    QTest::newRow("html links") << u"html"_s
+                                << QStringList { u"https://example.com/x.tar.gz"_s,
+                                                 u"http://example.com/y?a=1&b=2"_s };
+    QTest::newRow("txt list file") << u"txt-file"_s
+                                   << QStringList { u"http://example.com/1.bin"_s,
+                                                    u"http://example.com/2.bin"_s };
+    QTest::newRow("csv list file") << u"csv-file"_s
+                                   << QStringList { u"https://example.com/c1.bin"_s,
+                                                    u"https://example.com/c2.bin"_s };
+}
+
+void TestMainWindow::dropQueuesExactlyTheRightUrls()
+{
+    QFETCH(QString, kind);
+    QFETCH(QStringList, expected);
+    makeWindow();
+    auto *mime = new QMimeData;
+    if (kind == u"uri-list"_s) {
+        mime->setUrls({ QUrl(expected.at(0)), QUrl(expected.at(1)), QUrl(u"ftp://example.com/refused"_s) });
+    } else if (kind == u"text"_s) {
+        mime->setText(u"Grab %1 first, then (%2). Thanks!"_s.arg(expected.at(0), expected.at(1)));
+    } else if (kind == u"html"_s) {
+        mime->setHtml(
+            u"<p>Links: <a href=\"https://example.com/x.tar.gz\">x</a> and "
+            u"<a href=\"http://example.com/y?a=1&amp;b=2\">y</a>, <a href=\"javascript:void(0)\">no</a></p>"_s);
+        mime->setText(u"Links: x and y, no"_s);
+    } else {
+        const bool csv = kind == u"csv-file"_s;
+        const QString path = m_dir->filePath(csv ? u"links.csv"_s : u"links.txt"_s);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        if (csv)
+            file.write((u"url,name\n"_s + expected.at(0) + u",first.bin\n\""_s + expected.at(1)
+                        + u"\",second.bin\n"_s)
+                           .toUtf8());
+        else
+            file.write((u"# list\n"_s + expected.at(0) + u"\n\nnot a url\n"_s + expected.at(1) + u"\n"_s).toUtf8());
+        file.close();
+        mime->setUrls({ QUrl::fromLocalFile(path) });
+    }
+    drop(mime);
+    AddUrlsDialog *dialog = currentAddDialog();
+    QVERIFY2(dialog, qPrintable(m_window->lastMessage()));
+    dialog->accept();
+    QCOMPARE(queuedUrls(), QSet<QString>(expected.cbegin(), expected.cend()));
+    for (const int id : m_manager->ids())
+        QCOMPARE(m_manager->info(id).state, DownloadState::Paused); // "start automatically" is off here
+    delete mime;
+}
+
+void TestMainWindow::dropOfSomethingElseIsRefusedWithAReason()
+{
+    makeWindow();
+    auto *mime = new QMimeData;
+    mime->setData(u"image/png"_s, QByteArray("\x89PNG\r\n\x1a\n", 8));
+    const QPoint where = m_window->rect().center();
+    QDragEnterEvent enter(where, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(!enter.isAccepted()); // the cursor already says no
+
+    // A local file that is not a list: refused on drop, with the reason.
+    const QString image = m_dir->filePath(u"photo.png"_s);
+    QFile file(image);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
+    file.close();
+    mime->setUrls({ QUrl::fromLocalFile(image) });
+    drop(mime);
+    QVERIFY(!currentAddDialog());
+    QVERIFY2(!m_window->lastMessage().isEmpty(), "a refusal must say why");
+    QVERIFY2(m_window->lastMessage().contains(u"photo.png"_s), qPrintable(m_window->lastMessage()));
+    QVERIFY(m_manager->ids().isEmpty());
+    delete mime;
+}
+
+void TestMainWindow::pasteReadsTheClipboard()
+{
+    makeWindow();
+    QClipboard *clipboard = QGuiApplication::clipboard();
+    clipboard->setText(u"http://example.com/p1.bin\nhttp://example.com/p2.bin\n"_s);
+    if (clipboard->text().isEmpty())
+        QSKIP("this platform has no clipboard");
+    m_window->action(MainWindow::Action::Paste)->trigger();
+    AddUrlsDialog *dialog = currentAddDialog();
+    QVERIFY(dialog);
+    dialog->accept();
+    QCOMPARE(queuedUrls(),
+             (QSet<QString> { u"http://example.com/p1.bin"_s, u"http://example.com/p2.bin"_s }));
+}
+
+void TestMainWindow::actionsChangeStates()
+{
+    makeWindow();
+    m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 5, 256 * 1024));
+    const int id = m_manager->add({ m_server->url("/slow.bin"), m_settings->downloadFolder(), {}, true });
+    QCOMPARE(m_manager->info(id).state, DownloadState::Paused);
+    selectIds({ id });
+    QVERIFY(m_window->action(MainWindow::Action::Start)->isEnabled());
+    QVERIFY(!m_window->action(MainWindow::Action::Pause)->isEnabled());
+    m_window->action(MainWindow::Action::Start)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(m_manager->info(id).state, DownloadState::Running, kWaitMs);
+    QTRY_VERIFY(m_window->action(MainWindow::Action::Pause)->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(m_manager->info(id).bytesReceived > 0, kWaitMs);
+    m_window->action(MainWindow::Action::Pause)->trigger();
+    QCOMPARE(m_manager->info(id).state, DownloadState::Paused);
+    QVERIFY(waitIdle());
+    QVERIFY(QFile::exists(m_settings->downloadFolder() + u"/slow.bin.part"_s));
+    m_window->action(MainWindow::Action::Cancel)->trigger();
+    QCOMPARE(m_manager->info(id).state, DownloadState::Cancelled);
+    QVERIFY(!QFile::exists(m_settings->downloadFolder() + u"/slow.bin.part"_s));
+    m_window->action(MainWindow::Action::Remove)->trigger();
+    QVERIFY(!m_manager->contains(id));
+    QCOMPARE(m_window->downloadModel()->rowCount(), 0);
+}
+
+void TestMainWindow::removeWithFilesDeletesAfterConfirmation()
+{
+    makeWindow();
+    m_server->setResponse("/done.bin", generated(1000, 6));
+    const int id = m_manager->add({ m_server->url("/done.bin"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    const QString path = m_manager->info(id).filePath;
+    QVERIFY(QFile::exists(path));
+    selectIds({ id });
+    answerNextMessageBox(QMessageBox::RejectRole);
+    m_window->action(MainWindow::Action::RemoveWithFiles)->trigger();
+    QVERIFY(m_manager->contains(id)); // cancelled: nothing happened
+    QVERIFY(QFile::exists(path));
+    answerNextMessageBox(QMessageBox::AcceptRole);
+    m_window->action(MainWindow::Action::RemoveWithFiles)->trigger();
+    QVERIFY(!m_manager->contains(id));
+    QVERIFY(!QFile::exists(path));
+}
+
+void TestMainWindow::retryRestartsAFailedDownload()
+{
+    makeWindow();
+    Response missing;
+    missing.status = 404;
+    m_server->setResponseSequence("/later.bin", { missing, generated(2000, 7) });
+    const int id = m_manager->add({ m_server->url("/later.bin"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QCOMPARE(m_manager->info(id).state, DownloadState::Failed);
+    const QModelIndex stateCell
+        = m_window->downloadModel()->index(m_window->downloadModel()->rowOf(id), DownloadTableModel::State);
+    QVERIFY(stateCell.data(Qt::ToolTipRole).toString().contains(u"404"_s)); // the full error in the tooltip
+    selectIds({ id });
+    QVERIFY(m_window->action(MainWindow::Action::Retry)->isEnabled());
+    m_window->action(MainWindow::Action::Retry)->trigger();
+    QVERIFY(waitIdle());
+    QCOMPARE(m_manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(readFile(m_manager->info(id).filePath), TestHttpServer::patternBytes(7, 0, 2000));
+}
+
+void TestMainWindow::workersSpinBoxReachesThePool()
+{
+    makeWindow();
+    for (int i = 0; i < 6; ++i)
+        m_server->setResponse("/w" + QByteArray::number(i),
+                              generated(400 * 1024, quint32(10 + i), 256 * 1024));
+    for (int i = 0; i < 6; ++i)
+        m_manager->add(
+            { m_server->url("/w" + QByteArray::number(i)), m_settings->downloadFolder(), {}, false });
+    QCOMPARE(m_manager->busyWorkers(), 2);
+    m_window->workersSpinBox()->setValue(4);
+    QCOMPARE(m_manager->maxWorkers(), 4);
+    QCOMPARE(m_manager->busyWorkers(), 4);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->currentRequests(), 4, kWaitMs);
+    QCOMPARE(m_settings->engineOptions().maxWorkers, 4); // and it is remembered
+    QVERIFY(waitIdle());
+    QCOMPARE(m_server->maxConcurrentRequests(), 4);
+}
+
+void TestMainWindow::settingsPersist()
+{
+    makeWindow();
+    m_window->workersSpinBox()->setValue(7);
+    m_window.reset();
+    m_manager.reset();
+    m_settings.reset();
+    m_store->sync();
+    m_store = std::make_unique<QSettings>(m_dir->filePath(u"heiko.ini"_s), QSettings::IniFormat);
+    m_settings = std::make_unique<AppSettings>(*m_store);
+    QCOMPARE(m_settings->engineOptions().maxWorkers, 7);
+    makeWindow();
+    QCOMPARE(m_window->workersSpinBox()->value(), 7);
+    QCOMPARE(m_manager->maxWorkers(), 7);
+}
+
+void TestMainWindow::downloadFromTheWindowFinishesIntact()
+{
+    m_settings->setStartAutomatically(true);
+    makeWindow();
+    m_server->setResponse("/music/song.mp3", generated(3 * 1024 * 1024, 8, 4 * 1024 * 1024));
+    AddUrlsDialog *dialog = m_window->openAddDialog(m_server->url("/music/song.mp3").toString());
+    QVERIFY(dialog);
+    dialog->accept();
+    QCOMPARE(m_manager->ids().size(), 1);
+    const int id = m_manager->ids().first();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->downloadModel()->infoAt(0).bytesReceived > 0,
+                             kWaitMs); // progress reaches the table
+    QVERIFY(waitIdle());
+    QTRY_COMPARE(m_window->downloadModel()->infoAt(0).state, DownloadState::Finished);
+    QCOMPARE(m_window->downloadModel()
+                 ->index(0, DownloadTableModel::Progress)
+                 .data(DownloadTableModel::SortRole)
+                 .toDouble(),
+             1.0);
+    QCOMPARE(readFile(m_manager->info(id).filePath), TestHttpServer::patternBytes(8, 0, 3 * 1024 * 1024));
+    QCOMPARE(QFileInfo(m_manager->info(id).filePath).absolutePath(),
+             QDir(m_settings->downloadFolder()).absolutePath());
+}
+
+void TestMainWindow::filterAndSort()
+{
+    makeWindow();
+    for (const QString &name : { u"alpha.iso"_s, u"beta.zip"_s, u"gamma.iso"_s })
+        m_manager->add({ QUrl(u"http://example.com/"_s + name), m_settings->downloadFolder(), {}, true });
+    DownloadFilterProxy *proxy = m_window->downloadProxy();
+    QCOMPARE(proxy->rowCount(), 3);
+    QLineEdit *filter = m_window->findChild<QLineEdit *>(u"downloadFilter"_s);
+    QVERIFY(filter);
+    QTest::keyClicks(filter, u"iso"_s);
+    QCOMPARE(proxy->rowCount(), 2);
+    filter->clear();
+    QCOMPARE(proxy->rowCount(), 3);
+    m_window->downloadView()->sortByColumn(DownloadTableModel::Name, Qt::DescendingOrder);
+    QCOMPARE(proxy->index(0, DownloadTableModel::Name).data().toString(), u"gamma.iso"_s);
+    QCOMPARE(proxy->index(2, DownloadTableModel::Name).data().toString(), u"alpha.iso"_s);
+}
+
+void TestMainWindow::statusBarCountsDownloads()
+{
+    makeWindow();
+    m_server->setResponse("/ok.bin", generated(100, 9));
+    Response missing;
+    missing.status = 404;
+    m_server->setResponse("/missing.bin", missing);
+    m_manager->add({ m_server->url("/ok.bin"), m_settings->downloadFolder(), {}, false });
+    m_manager->add({ m_server->url("/missing.bin"), m_settings->downloadFolder(), {}, false });
+    m_manager->add({ QUrl(u"http://example.com/later.bin"_s), m_settings->downloadFolder(), {}, true });
+    QVERIFY(waitIdle());
+    auto *counts = m_window->findChild<QLabel *>(u"statusCounts"_s);
+    QVERIFY(counts);
+    QTRY_COMPARE(counts->text(), u"0 running · 1 queued · 1 finished · 1 failed"_s);
+    auto *workers = m_window->findChild<QLabel *>(u"statusWorkers"_s);
+    QVERIFY(workers);
+    QTRY_COMPARE(workers->text(), u"Workers 0 / 2"_s);
+}
+
+void TestMainWindow::selectingADownloadFiltersTheLog()
+{
+    makeWindow();
+    m_server->setResponse("/a.bin", generated(100, 10));
+    m_server->setResponse("/b.bin", generated(100, 11));
+    const int a = m_manager->add({ m_server->url("/a.bin"), m_settings->downloadFolder(), {}, false });
+    const int b = m_manager->add({ m_server->url("/b.bin"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QAbstractItemModel *log = m_window->logPanel()->proxy();
+    QTRY_VERIFY(log->rowCount() >= 4); // start and finish of both
+    selectIds({ a });
+    QVERIFY(log->rowCount() >= 2);
+    for (int row = 0; row < log->rowCount(); ++row)
+        QCOMPARE(log->index(row, 0).data(LogModel::DownloadRole).toInt(), a);
+    selectIds({});
+    bool sawB = false;
+    for (int row = 0; row < log->rowCount(); ++row)
+        sawB = sawB || log->index(row, 0).data(LogModel::DownloadRole).toInt() == b;
+    QVERIFY(sawB);
+}
+
+void TestMainWindow::closeAsksWhileDownloading()
+{
+    makeWindow();
+    m_server->setResponse("/long.bin", generated(8 * 1024 * 1024, 12, 256 * 1024));
+    m_manager->add({ m_server->url("/long.bin"), m_settings->downloadFolder(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(m_manager->busyWorkers(), 1, kWaitMs);
+    answerNextMessageBox(QMessageBox::RejectRole);
+    QVERIFY(!m_window->close()); // the user said no: the window stays, the download goes on
+    QVERIFY(m_window->isVisible());
+    QCOMPARE(m_manager->busyWorkers(), 1);
+}
+
+void TestMainWindow::commandLineUrlsAreQueued()
+{
+    m_settings->setStartAutomatically(false);
+    makeWindow();
+    const int queued = m_window->queueUrls(
+        { u"http://example.com/1.iso"_s, u"not a url"_s, u"https://example.com/2.iso"_s });
+    QCOMPARE(queued, 2);
+    QCOMPARE(queuedUrls(), (QSet<QString> { u"http://example.com/1.iso"_s, u"https://example.com/2.iso"_s }));
+    QVERIFY(m_window->lastMessage().contains(u"skipped"_s));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -3,17 +3,20 @@
 // records a second arrive from another thread. It reports the GUI event loop's stalls (the lateness of a
 // 5 ms timer: longest and 99th percentile) and the time from process start to the window's first paint.
 // Run it under a real X server (bench/run-guibench.sh uses Xvfb); it is a benchmark, not a test.
+#include "addurlsdialog.h"
 #include "appsettings.h"
 #include "downloadmanager.h"
 #include "loghub.h"
 #include "logmodel.h"
 #include "logpanel.h"
 #include "mainwindow.h"
+#include "mimeurlreader.h"
 #include "testhttpserver.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEvent>
+#include <QMimeData>
 #include <QSettings>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -92,6 +95,24 @@ int main(int argc, char *argv[])
     }
     const qint64 addMs = setup.elapsed();
 
+    // A drop of 10,000 links: read, parsed and shown in the add dialog's preview.
+    QString dropped;
+    for (int i = 0; i < 10'000; ++i)
+        dropped += u"https://example.com/album/track-%1.flac\n"_s.arg(i);
+    QMimeData mime;
+    mime.setText(dropped);
+    QElapsedTimer dropClock;
+    dropClock.start();
+    const MimeUrlReader::Result read = MimeUrlReader::read(mime);
+    AddUrlsDialog dialog({}, dir.path());
+    dialog.setUrlList(read.urls);
+    dialog.updatePreviewNow();
+    dialog.show();
+    QCoreApplication::processEvents();
+    const qint64 dropMs = dropClock.elapsed();
+    const int previewNew = dialog.previewCounts().newDownloads;
+    dialog.reject();
+
     std::atomic<bool> stop { false };
     std::unique_ptr<QThread> writer(QThread::create([&log, &stop, recordsPerSecond] {
         QElapsedTimer clock;
@@ -131,6 +152,7 @@ int main(int argc, char *argv[])
     };
     std::printf("rows %d, log records/s %d, %d s measured, %zu ticks\n", rows, recordsPerSecond, seconds, lateness.size());
     std::printf("adding %d downloads: %lld ms\n", rows, addMs);
+    std::printf("dropping 10,000 links to a shown preview: %lld ms (%d new)\n", dropMs, previewNew);
     std::printf("start to first paint: %lld ms\n", firstPaint.ms);
     std::printf("event loop stall: max %.1f ms, p99 %.1f ms, median %.2f ms\n", percentile(1.0), percentile(0.99),
                 percentile(0.5));

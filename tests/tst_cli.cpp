@@ -71,6 +71,7 @@ private Q_SLOTS:
     void unwritableTargetFolderIsAClearError();
     void interruptKeepsPartFiles();
     void terminalShowsLiveProgress();
+    void secondInstanceHandsUrlsToTheFirst();
 
 private:
     Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000);
@@ -421,6 +422,39 @@ void TestCli::terminalShowsLiveProgress()
     QVERIFY(out.contains(u"[summary] 1 finished"_s));
     QCOMPARE(readFile(m_dir->filePath(u"live.bin"_s)), TestHttpServer::patternBytes(4, 0, 600 * 1024));
 #endif
+}
+
+void TestCli::secondInstanceHandsUrlsToTheFirst()
+{
+    // The window, offscreen, with its own settings and instance name: the second `heiko URL` must hand its URL
+    // over and exit, and the first window must download it.
+    m_server->setResponse("/first.bin", generated(1000, 1));
+    m_server->setResponse("/second.bin", generated(2000, 2));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    environment.insert(u"HOME"_s, m_dir->path());
+    environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s, u"heiko-cli-test-%1"_s.arg(QCoreApplication::applicationPid()));
+    const QString folder = m_dir->filePath(u"Downloads"_s);
+    QProcess first;
+    first.setProcessEnvironment(environment);
+    first.start(m_binary, { u"-d"_s, folder, m_server->url("/first.bin").toString() });
+    QVERIFY(first.waitForStarted());
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount("/first.bin"), 1, 30'000);
+
+    QProcess second;
+    second.setProcessEnvironment(environment);
+    second.start(m_binary, { m_server->url("/second.bin").toString() });
+    QVERIFY(second.waitForFinished(30'000));
+    QCOMPARE(second.exitCode(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount("/second.bin"), 1, 30'000);
+    // -d was for the first window's own URLs; the handed-over one goes to the settings' folder, which is
+    // HOME/Downloads here too.
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(folder + u"/first.bin"_s), 30'000);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(m_dir->filePath(u"Downloads/second.bin"_s)), 30'000);
+    first.kill();
+    first.waitForFinished();
+    QCOMPARE(readFile(m_dir->filePath(u"Downloads/second.bin"_s)), TestHttpServer::patternBytes(2, 0, 2000));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -9,11 +9,13 @@
 #include "logpanel.h"
 #include "mainwindow.h"
 #include "testhttpserver.h"
+#include "trayicon.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QClipboard>
+#include <QColor>
 #include <QDir>
 #include <QDropEvent>
 #include <QFile>
@@ -100,6 +102,7 @@ private Q_SLOTS:
     void selectingADownloadFiltersTheLog();
     void closeAsksWhileDownloading();
     void commandLineUrlsAreQueued();
+    void failureAndEndOfQueueAreNotified();
 
 private:
     void makeWindow();
@@ -526,6 +529,24 @@ void TestMainWindow::commandLineUrlsAreQueued()
     QCOMPARE(queued, 2);
     QCOMPARE(queuedUrls(), (QSet<QString> { u"http://example.com/1.iso"_s, u"https://example.com/2.iso"_s }));
     QVERIFY(m_window->lastMessage().contains(u"skipped"_s));
+}
+
+void TestMainWindow::failureAndEndOfQueueAreNotified()
+{
+    m_settings->setNotifications(true);
+    makeWindow();
+    Response missing;
+    missing.status = 404;
+    m_server->setResponse("/gone.iso", missing);
+    QSignalSpy notified(m_window->trayIcon(), &TrayIcon::notified);
+    m_manager->add({ m_server->url("/gone.iso"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QTRY_COMPARE(notified.count(), 2);
+    QCOMPARE(notified.at(0).at(0).toString(), u"Download failed: gone.iso"_s);
+    QVERIFY(notified.at(0).at(1).toString().contains(u"404"_s));
+    QCOMPARE(notified.at(0).at(2).toBool(), true);
+    QCOMPARE(notified.at(1).at(0).toString(), u"Downloads finished"_s);
+    QCOMPARE(notified.at(1).at(1).toString(), u"0 finished, 1 failed"_s);
 }
 
 QTEST_MAIN(TestMainWindow)

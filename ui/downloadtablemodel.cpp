@@ -62,6 +62,13 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
         return info.id;
     case StateRole:
         return int(info.state);
+    case Qt::DecorationRole:
+        if (index.column() == Worker && info.workerThread && m_workerColors) {
+            const QColor color = m_workerColors(info.workerThread);
+            if (color.isValid())
+                return color;
+        }
+        return {};
     case Qt::ToolTipRole:
         if (info.error.isError())
             return info.error.message();

@@ -3,8 +3,11 @@
 #include "downloadinfo.h"
 
 #include <QAbstractTableModel>
+#include <QColor>
 #include <QHash>
 #include <QList>
+
+#include <functional>
 
 namespace heiko {
 class DownloadManager;
@@ -34,6 +37,11 @@ public:
 
     static QString stateText(const heiko::DownloadInfo &info); // "Queued", "Retrying in 4 s", ...
 
+    // The colour that marks a worker thread (the log's colour for the same thread), shown beside the
+    // Worker column so that a row and its log lines match at a glance.
+    using WorkerColors = std::function<QColor(quint64 threadId)>;
+    void setWorkerColors(WorkerColors colors) { m_workerColors = std::move(colors); }
+
     int idAt(int row) const;
     int rowOf(int id) const; // -1 when absent
     const heiko::DownloadInfo &infoAt(int row) const;
@@ -48,4 +56,5 @@ private:
     heiko::DownloadManager &m_manager;
     QList<heiko::DownloadInfo> m_rows;
     QHash<int, int> m_rowOfId;
+    WorkerColors m_workerColors;
 };

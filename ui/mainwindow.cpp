@@ -6,6 +6,7 @@
 #include "downloadmanager.h"
 #include "downloadtablemodel.h"
 #include "loghub.h"
+#include "logmodel.h"
 #include "logpanel.h"
 #include "mimeurlreader.h"
 #include "progressdelegate.h"
@@ -82,6 +83,9 @@ MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, AppS
     m_trayMenu->addAction(m_actions.value(Action::Quit));
     m_tray = new TrayIcon(m_trayMenu, this);
     connect(m_tray, &TrayIcon::activated, this, &MainWindow::showAndRaise);
+    // Where there is no tray to show them, notifications still reach the status bar.
+    connect(m_tray, &TrayIcon::notified, this,
+            [this](const QString &title, const QString &message) { showMessage(title + u": " + message); });
 
     connect(&manager, &heiko::DownloadManager::downloadAdded, this, &MainWindow::scheduleStatusUpdate);
     connect(&manager, &heiko::DownloadManager::downloadChanged, this, &MainWindow::scheduleStatusUpdate);
@@ -247,6 +251,7 @@ void MainWindow::buildTable()
 void MainWindow::buildLogDock()
 {
     m_logPanel = new LogPanel(m_log, this);
+    m_model->setWorkerColors([model = m_logPanel->model()](quint64 thread) { return model->threadColor(thread); });
     auto *dock = new QDockWidget(tr("Log"), this);
     dock->setObjectName(u"logDock"_s);
     dock->setWidget(m_logPanel);

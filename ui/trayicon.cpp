@@ -34,7 +34,7 @@ void TrayIcon::setToolTip(const QString &text)
 
 void TrayIcon::notify(const QString &title, const QString &message, bool isError)
 {
-    m_lastNotification = title + u": " + message;
+    Q_EMIT notified(title, message, isError);
     if (m_icon && QSystemTrayIcon::supportsMessages())
         m_icon->showMessage(title, message, isError ? QSystemTrayIcon::Critical : QSystemTrayIcon::Information,
                             isError ? 10'000 : 5'000);

@@ -20,12 +20,12 @@ public:
     bool isAvailable() const;
     void setToolTip(const QString &text);
     void notify(const QString &title, const QString &message, bool isError);
-    QString lastNotification() const { return m_lastNotification; } // for tests and the status bar
 
 Q_SIGNALS:
     void activated(); // the user clicked the icon: show the window
+    // Every notification, shown or not (no tray): the window's status bar and tests listen.
+    void notified(const QString &title, const QString &message, bool isError);
 
 private:
     QSystemTrayIcon *m_icon = nullptr;
-    QString m_lastNotification;
 };

@@ -53,7 +53,7 @@ for _ in $(seq 50); do DISPLAY=$display xdpyinfo >/dev/null 2>&1 && break; sleep
 
 urls=()
 for n in "${names[@]}"; do urls+=("http://127.0.0.1:$port/music/$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$n")"); done
-DISPLAY=$display QT_QPA_PLATFORM=xcb HOME=$work "$heiko" -j 2 -d "$work/out" "${urls[@]}" >"$work/heiko.log" 2>&1 &
+DISPLAY=$display QT_QPA_PLATFORM=xcb HOME=$work XDG_CONFIG_HOME=$work/config HEIKO_INSTANCE_NAME=heiko-screenshot-$$ "$heiko" -j 2 -d "$work/out" "${urls[@]}" >"$work/heiko.log" 2>&1 &
 heiko_pid=$!
 sleep "$wait_s" # the screenshot wants downloads mid-way: a wait for time to pass, not synchronisation
 # The window's own frame: the mapped top-level whose class is heiko (there is no window manager under Xvfb).

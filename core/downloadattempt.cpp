@@ -11,9 +11,13 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QStorageInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#if QT_CONFIG(ssl)
+#include <QSslError>
+#endif
 
 #include <filesystem>
 
@@ -29,6 +33,11 @@ constexpr qsizetype kReadChunk = 256 * 1024;
 // limit, and peak memory would grow with the file.
 constexpr qint64 kReplyBufferLimit = 128 * 1024;
 constexpr int kMaxNumberedNames = 9999;
+constexpr qint64 kSyncIntervalMs = 2000;
+// Finished files from this size on are synced before they are renamed into place, so that a power loss right
+// after "finished" cannot leave an empty file under the final name. Smaller ones are not: thousands of tiny
+// files would pay one disk flush each, for files that are quick to fetch again.
+constexpr qint64 kSyncBeforeRenameBytes = 1024 * 1024;
 
 bool isRedirectStatus(int status)
 {
@@ -114,7 +123,14 @@ AttemptResult DownloadAttempt::run()
             // The .part is gone (or was replaced by something that is not ours): start over.
             m_files = {};
         } else {
-            m_offset = m_files.rangesSupported ? part.size() : 0;
+            // Only what was synced before a crash is trusted: bytes past it may be zeros after power loss.
+            const qint64 durable = state.durableBytes();
+            if (durable >= 0 && part.size() > durable && QFile::resize(m_files.partPath, durable))
+                m_job.log->info(HEIKO_HERE,
+                                u"[download resume] %1: keeping the %2 that were safely on disk"_s.arg(
+                                    m_files.fileName, units::formatBytes(durable)),
+                                m_job.downloadId);
+            m_offset = m_files.rangesSupported ? QFileInfo(m_files.partPath).size() : 0;
             const qint64 total = state.bytesTotal();
             if (total >= 0 && m_offset > total)
                 m_offset = 0; // longer than the file: not trustworthy, start over
@@ -122,7 +138,9 @@ AttemptResult DownloadAttempt::run()
     }
     m_onDisk = m_offset;
     state.setBytesOnDisk(m_onDisk);
+    state.setDurableBytes(m_offset);
     m_buffer.resize(kReadChunk);
+    m_sinceSync.start();
 
     if (m_job.attempt == 1 && m_offset == 0)
         m_job.log->info(HEIKO_HERE, u"[download start] "_s + describeUrl(), m_job.downloadId);
@@ -192,8 +210,13 @@ AttemptResult DownloadAttempt::run()
         result.error = DownloadError(DownloadError::Kind::Protocol,
                                      u"%1 ended without a response body"_s.arg(describeUrl()), true);
     }
-    if (m_file.isOpen())
+    if (m_file.isOpen()) {
+        // Stopped before the end (pause, error, cancel): make what we have durable, so that the next attempt,
+        // in this process or after a restart, continues from all of it.
+        if (platform::syncFile(m_file))
+            state.setDurableBytes(m_onDisk);
         m_file.close();
+    }
 
     result.bytes = m_onDisk;
     result.elapsedMs = m_elapsed.elapsed();
@@ -239,6 +262,13 @@ void DownloadAttempt::sendRequest()
     connect(m_reply, &QNetworkReply::metaDataChanged, this, &DownloadAttempt::handleMetaData);
     connect(m_reply, &QNetworkReply::readyRead, this, &DownloadAttempt::handleReadyRead);
     connect(m_reply, &QNetworkReply::finished, &m_loop, &QEventLoop::quit);
+#if QT_CONFIG(ssl)
+    // Never ignored: each error is kept for the message, and the handshake fails.
+    connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &errors) {
+        for (const QSslError &error : errors)
+            m_sslErrors.append(error.errorString());
+    });
+#endif
     m_sinceData.start();
     m_watchdog.start();
 }
@@ -438,6 +468,8 @@ bool DownloadAttempt::acceptBody(int status)
     if (!encoding.isEmpty() && encoding != "identity")
         m_files.rangesSupported = false; // offsets into an encoded body don't map to the file
 
+    if (!enoughDiskSpace())
+        return false;
     if (m_files.partPath.isEmpty()) {
         // A name the user chose is still sanitised: it may come from a list file someone else wrote.
         QString name = naming::sanitizeFileName(m_job.requestedName);
@@ -458,6 +490,31 @@ bool DownloadAttempt::acceptBody(int status)
                                                                   m_files.fileName),
                      m_job.downloadId);
     return true;
+}
+
+bool DownloadAttempt::enoughDiskSpace()
+{
+    if (m_expectedTotal < 0)
+        return true; // nothing announced: a full disk shows up as a write error instead
+    const qint64 needed = m_expectedTotal - m_offset;
+    QString existing = m_job.directory; // the folder may not exist yet: measure where it will be created
+    while (!existing.isEmpty() && !QFileInfo(existing).isDir()) {
+        const QString parent = QFileInfo(existing).absolutePath();
+        if (parent == existing)
+            break;
+        existing = parent;
+    }
+    const QStorageInfo storage(existing);
+    if (!storage.isValid() || storage.bytesAvailable() < 0 || needed <= storage.bytesAvailable())
+        return true;
+    stopReply(DownloadError(DownloadError::Kind::Disk,
+                            u"not enough disk space for %1 in %2: needs %3, %4 free; free some space or choose "
+                            u"another folder"_s.arg(naming::chooseFileName(
+                                                        m_reply->rawHeader("Content-Disposition"_ba), m_url),
+                                                    QDir::toNativeSeparators(m_job.directory),
+                                                    units::formatBytes(needed),
+                                                    units::formatBytes(storage.bytesAvailable()))));
+    return false;
 }
 
 bool DownloadAttempt::reserveFiles(const QString &name)
@@ -532,16 +589,18 @@ bool DownloadAttempt::reserveFiles(const QString &name)
 
 bool DownloadAttempt::openPartForResume(bool truncate)
 {
-    m_file.setFileName(m_files.partPath);
-    const QFileInfo info(m_files.partPath);
     // Only the regular file this download created: a symlink planted in its place is not followed.
-    const bool ok = !info.isSymLink()
-        && m_file.open(QIODevice::WriteOnly | QIODevice::ExistingOnly
-                       | (truncate ? QIODevice::Truncate : QIODevice::Append));
-    if (!ok) {
+    const QIODevice::OpenMode mode = QIODevice::WriteOnly | (truncate ? QIODevice::Truncate : QIODevice::Append);
+    if (!platform::openExistingNoFollow(m_file, m_files.partPath, mode)) {
+        const bool isLink = QFileInfo(m_files.partPath).isSymLink();
+        // Our .part is gone or was replaced: forget it, so that the retry picks a fresh name.
+        m_files.partPath.clear();
+        m_files.rangesSupported = false;
         stopReply(DownloadError(DownloadError::Kind::Disk,
-                                u"cannot reopen %1: %2; check that the folder is writable"_s.arg(
-                                    m_files.partPath, info.isSymLink() ? u"it is a symbolic link"_s : m_file.errorString())));
+                                isLink ? u"the unfinished file was replaced by a symbolic link; Heiko does not write "
+                                         u"through links and starts over under a new name"_s
+                                       : u"cannot reopen the unfinished file: %1; starting over"_s.arg(m_file.errorString()),
+                                true));
         return false;
     }
     if (!truncate && m_file.size() != m_offset) {
@@ -578,6 +637,13 @@ void DownloadAttempt::handleReadyRead()
         m_onDisk += got;
         m_job.state->setBytesOnDisk(m_onDisk);
     }
+    // Every few seconds the bytes so far go to the disk itself: a crash or power loss then costs at most
+    // that much of the download.
+    if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
+        if (platform::syncFile(m_file))
+            m_job.state->setDurableBytes(m_onDisk);
+        m_sinceSync.restart();
+    }
 }
 
 DownloadError DownloadAttempt::networkError() const
@@ -603,8 +669,9 @@ DownloadError DownloadAttempt::networkError() const
     case E::SslHandshakeFailedError:
     case E::InsecureRedirectError:
         return DownloadError(DownloadError::Kind::Network,
-                             u"secure connection to %1 failed: %2; the server's certificate is not trusted"_s.arg(
-                                 m_url.host(), reason));
+                             u"secure connection to %1 failed: %2; Heiko does not download from a server whose "
+                             u"certificate it cannot verify"_s.arg(
+                                 m_url.host(), m_sslErrors.isEmpty() ? reason : m_sslErrors.join(u"; "_s)));
     default:
         return DownloadError(DownloadError::Kind::Network, u"%1 (%2)"_s.arg(reason, describeUrl()),
                              code < E::ContentAccessDenied);
@@ -614,7 +681,8 @@ DownloadError DownloadAttempt::networkError() const
 DownloadError DownloadAttempt::completeFile()
 {
     if (m_file.isOpen()) {
-        if (!m_file.flush()) {
+        const bool synced = m_onDisk < kSyncBeforeRenameBytes || platform::syncFile(m_file);
+        if (!synced || !m_file.flush()) {
             return DownloadError(DownloadError::Kind::Disk,
                                  u"cannot write %1: %2; free some space or choose another folder"_s.arg(
                                      m_files.partPath, m_file.errorString()));

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QObject>
 #include <QPointer>
+#include <QStringList>
 #include <QTimer>
 #include <QUrl>
 
@@ -46,6 +47,7 @@ private:
     void acceptRangeNotSatisfiable();
     bool acceptRedirect(int status);
     bool acceptBody(int status);
+    bool enoughDiskSpace();
     bool reserveFiles(const QString &name);
     bool openPartForResume(bool truncate);
     DownloadError networkError() const;
@@ -61,11 +63,13 @@ private:
     QTimer m_watchdog;
     QElapsedTimer m_sinceData; // restarted by every byte from the server
     QElapsedTimer m_elapsed;
+    QElapsedTimer m_sinceSync;
 
     QUrl m_url; // the URL being asked now (after redirects)
     int m_redirects = 0;
     std::optional<QUrl> m_redirectTarget;
     DownloadError m_error;
+    QStringList m_sslErrors; // every certificate problem the handshake reported
     bool m_cancelled = false;
     bool m_timedOut = false;
     bool m_accepted = false; // the current response's body goes into the file

@@ -49,6 +49,14 @@ struct DownloadManager::Entry
 
 namespace {
 
+// Hosts are told apart by scheme, name and port: two servers on one machine are two hosts.
+QString hostKey(const QUrl &url)
+{
+    const QString scheme = url.scheme().toLower();
+    return scheme + u"://"_s + url.host().toLower() + u':'
+        + QString::number(url.port(scheme == u"https"_s ? 443 : 80));
+}
+
 bool isHttpUrl(const QUrl &url)
 {
     const QString scheme = url.scheme().toLower();
@@ -163,7 +171,9 @@ DownloadInfo DownloadManager::info(int id) const
     }
     info.workerThread = e->lastWorker;
     info.attempt = e->attempts;
-    info.retryAtMs = e->state == DownloadState::Queued ? e->retryAtMs : 0;
+    info.retryAtMs = e->state == DownloadState::Queued ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
+    if (info.retryAtMs <= QDateTime::currentMSecsSinceEpoch())
+        info.retryAtMs = 0;
     info.error = e->error;
     return info;
 }
@@ -182,8 +192,9 @@ void DownloadManager::schedule()
     qint64 nextRetry = 0;
     for (auto it = m_queue.begin(); it != m_queue.end() && m_running.size() < m_options.maxWorkers;) {
         Entry *e = entry(*it);
-        if (e && e->retryAtMs > now) {
-            nextRetry = nextRetry == 0 ? e->retryAtMs : qMin(nextRetry, e->retryAtMs);
+        const qint64 notBefore = e ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
+        if (notBefore > now) {
+            nextRetry = nextRetry == 0 ? notBefore : qMin(nextRetry, notBefore);
             ++it;
             continue;
         }
@@ -311,6 +322,18 @@ void DownloadManager::handleAttemptFinished(int id)
             ++e->transientFailures;
             const auto delay = retryDelay(*e, error);
             e->retryAtMs = QDateTime::currentMSecsSinceEpoch() + delay.count();
+            if (error.httpStatus() == 429 || error.httpStatus() == 503) {
+                // The server said it is overloaded: every download from it waits, not just this one.
+                qint64 &until = m_hostCoolDownUntil[hostKey(e->request.url)];
+                if (e->retryAtMs > until) {
+                    until = e->retryAtMs;
+                    m_log.warning(HEIKO_HERE,
+                                  u"[cool-down] %1 answered HTTP %2: no download from it starts for %3 s"_s.arg(
+                                      e->request.url.host(), QString::number(error.httpStatus()),
+                                      QString::number(double(delay.count()) / 1000.0, 'f', 1)),
+                                  id);
+                }
+            }
             m_log.warning(HEIKO_HERE,
                           u"[retry] %1 in %2 s (retry %3 of %4): %5"_s.arg(
                               info(id).fileName, QString::number(double(delay.count()) / 1000.0, 'f', 1),
@@ -544,6 +567,13 @@ DownloadManager::StateCounts DownloadManager::stateCounts() const
         }
     }
     return counts;
+}
+
+qint64 DownloadManager::hostCoolDownUntil(const Entry &e) const
+{
+    if (m_hostCoolDownUntil.isEmpty())
+        return 0;
+    return m_hostCoolDownUntil.value(hostKey(e.request.url), 0);
 }
 
 int DownloadManager::busyWorkers() const

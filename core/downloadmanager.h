@@ -102,11 +102,13 @@ private:
     void deleteFiles(const Entry &entry, bool includeFinished);
     std::chrono::milliseconds retryDelay(const Entry &entry, const DownloadError &error) const;
     void emitWorkersChanged();
+    qint64 hostCoolDownUntil(const Entry &entry) const;
 
     LogHub &m_log;
     EngineOptions m_options;
     QThreadPool m_pool; // the workers; ~DownloadManager() waits for them before anything else goes
     QHash<int, std::shared_ptr<Entry>> m_entries;
+    QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> ms since epoch, after a 429/503
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
     QList<int> m_running; // ids with an attempt in flight

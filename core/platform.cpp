@@ -2,10 +2,13 @@
 
 #include <QCoreApplication>
 
+#include <QFileInfo>
+
 #if defined(Q_OS_WIN)
 #include <io.h>
 #include <windows.h>
 #elif defined(Q_OS_UNIX)
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -65,6 +68,47 @@ int terminalColumns(std::FILE *stream)
     if (::ioctl(fileno(stream), TIOCGWINSZ, &size) == 0)
         return size.ws_col;
     return 0;
+#endif
+}
+
+bool syncFile(QFileDevice &file)
+{
+    if (!file.isOpen() || !file.flush())
+        return false;
+    const int fd = file.handle();
+    if (fd < 0)
+        return false;
+#if defined(Q_OS_WIN)
+    return FlushFileBuffers(reinterpret_cast<HANDLE>(_get_osfhandle(fd))) != 0;
+#elif defined(Q_OS_DARWIN)
+    return ::fcntl(fd, F_FULLFSYNC) == 0 || ::fsync(fd) == 0;
+#else
+    return ::fdatasync(fd) == 0;
+#endif
+}
+
+bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode mode)
+{
+#if defined(Q_OS_UNIX)
+    int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+    if (mode & QIODevice::Append)
+        flags |= O_APPEND;
+    if (mode & QIODevice::Truncate)
+        flags |= O_TRUNC;
+    const int fd = ::open(QFile::encodeName(path).constData(), flags);
+    if (fd < 0)
+        return false;
+    file.setFileName(path);
+    if (!file.open(fd, mode, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return false;
+    }
+    return true;
+#else
+    if (QFileInfo(path).isSymLink())
+        return false;
+    file.setFileName(path);
+    return file.open(mode | QIODevice::ExistingOnly);
 #endif
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QFile>
+#include <QIODevice>
 #include <QtGlobal>
 
 #include <cstdio>
@@ -21,6 +23,15 @@ bool isTerminal(std::FILE *stream);
 
 // Width of the terminal behind the stream in columns, or 0 when unknown.
 int terminalColumns(std::FILE *stream);
+
+// Makes what was written to the file durable (fsync; FlushFileBuffers on Windows; F_FULLFSYNC on macOS,
+// where fsync alone does not reach the disk). QFile::flush() only empties Qt's own buffer.
+bool syncFile(QFileDevice &file);
+
+// Opens an existing regular file for writing without following a symbolic link in its place (O_NOFOLLOW):
+// a .part that someone replaced with a link to ~/.bashrc is refused, not written through. `mode` is
+// WriteOnly with Append or Truncate. Elsewhere than Unix it opens normally after checking for a link.
+bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode mode);
 
 // glibc: keeps the allocator from holding on to freed network buffers. Qt passes body data between its
 // HTTP thread and ours in short-lived 64-128 KiB blocks; with glibc's adaptive thresholds a burst of them

@@ -34,6 +34,11 @@ public:
     qint64 bytesTotal() const { return m_bytesTotal.load(std::memory_order_relaxed); }
     void setBytesTotal(qint64 bytes) { m_bytesTotal.store(bytes, std::memory_order_relaxed); }
 
+    // Bytes of the .part known to be on the disk itself (synced), -1 before the first sync. After a crash
+    // or power loss only these are trusted: the rest of the .part is cut off before resuming.
+    qint64 durableBytes() const { return m_durableBytes.load(std::memory_order_relaxed); }
+    void setDurableBytes(qint64 bytes) { m_durableBytes.store(bytes, std::memory_order_relaxed); }
+
     quint64 workerThread() const { return m_workerThread.load(std::memory_order_relaxed); }
     void setWorkerThread(quint64 thread) { m_workerThread.store(thread, std::memory_order_relaxed); }
 
@@ -43,6 +48,7 @@ public:
 private:
     std::atomic<qint64> m_bytesOnDisk { 0 };
     std::atomic<qint64> m_bytesTotal { -1 };
+    std::atomic<qint64> m_durableBytes { -1 };
     std::atomic<quint64> m_workerThread { 0 };
     mutable QMutex m_mutex;
     Files m_files;

@@ -122,6 +122,9 @@ private Q_SLOTS:
     void rangeWithChangedEtagIsNotAppended();
     void setOptionsAppliesWorkerCount();
     void manySameNamesGetDistinctFiles();
+    void overloadedHostCoolsDown();
+    void notEnoughDiskSpaceFailsAtOnce();
+    void partReplacedBySymlinkIsNotWrittenThrough();
     void collisionPolicy_data();
     void collisionPolicy();
 
@@ -1055,6 +1058,87 @@ void TestDownloadManager::collisionPolicy()
         if (newFile != u"song.mp3"_s)
             QCOMPARE(readFile(m_dir->filePath(u"song.mp3"_s)), "the old song"_ba);
     }
+}
+
+void TestDownloadManager::overloadedHostCoolsDown()
+{
+    // One worker. /a is overloaded (503, Retry-After: 1): /b on the same host must wait for the cool-down,
+    // while /c on another host goes ahead at once.
+    TestHttpServer other;
+    QVERIFY(other.start());
+    Response busy = status(503);
+    busy.headers = { { "Retry-After", "1" } };
+    m_server->setResponseSequence("/a", { busy, generated(100, 50) });
+    m_server->setResponse("/b", generated(100, 51));
+    other.setResponse("/c", generated(100, 52));
+    m_options.retryBaseDelay = std::chrono::milliseconds(10);
+    auto manager = makeManager(1);
+    const int a = manager->add({ m_server->url("/a"), m_dir->path(), {}, false });
+    const int b = manager->add({ m_server->url("/b"), m_dir->path(), {}, false });
+    const int c = manager->add({ other.url("/c"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    for (const int id : { a, b, c })
+        QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    qint64 coolDownAt = 0;
+    qint64 startB = 0;
+    qint64 startC = 0;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0)) {
+        if (record.message.startsWith(u"[cool-down]"_s))
+            coolDownAt = record.timeMs;
+        if (record.message.startsWith(u"[download start]"_s) && record.downloadId == b)
+            startB = record.timeMs;
+        if (record.message.startsWith(u"[download start]"_s) && record.downloadId == c)
+            startC = record.timeMs;
+    }
+    QVERIFY(coolDownAt > 0);
+    QVERIFY2(startB - coolDownAt >= 900, qPrintable(u"b started %1 ms after the cool-down began"_s.arg(startB - coolDownAt)));
+    QVERIFY2(startC < startB, "the other host's download should not wait");
+}
+
+void TestDownloadManager::notEnoughDiskSpaceFailsAtOnce()
+{
+    Response huge;
+    huge.body = "x";
+    huge.contentLengthOverride = qint64(1) << 56; // 64 PB: more than any disk has free
+    m_server->setResponse("/huge.iso", huge);
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/huge.iso"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    const heiko::DownloadInfo info = manager->info(id);
+    QCOMPARE(info.state, DownloadState::Failed);
+    QCOMPARE(info.error.kind(), DownloadError::Kind::Disk);
+    QVERIFY2(info.error.message().contains(u"not enough disk space"_s) && info.error.message().contains(u"free"_s),
+             qPrintable(info.error.message()));
+    QCOMPARE(m_server->requestCount("/huge.iso"), 1); // not retried: more space will not appear by itself
+    QVERIFY(filesInDir().isEmpty());
+}
+
+void TestDownloadManager::partReplacedBySymlinkIsNotWrittenThrough()
+{
+#if !defined(Q_OS_UNIX)
+    QSKIP("symbolic links");
+#else
+    // A paused download's .part is swapped for a link to a file elsewhere; resuming must not write there.
+    QTemporaryDir elsewhere;
+    const QString victim = elsewhere.filePath(u"victim.txt"_s);
+    QVERIFY(writeFile(victim, "precious"));
+    m_server->setResponse("/p.bin", generated(1024 * 1024, 53, 512 * 1024));
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/p.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 64 * 1024, kWaitMs);
+    manager->pause(id);
+    QVERIFY(waitIdle(*manager));
+    const QString part = m_dir->filePath(u"p.bin.part"_s);
+    QVERIFY(QFile::remove(part));
+    QVERIFY(QFile::link(victim, part));
+    manager->resume(id);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(readFile(victim), "precious"_ba);
+    QVERIFY(QFileInfo(part).isSymLink()); // left alone
+    QVERIFY(manager->info(id).filePath != m_dir->filePath(u"p.bin"_s) || !QFileInfo(m_dir->filePath(u"p.bin"_s)).isSymLink());
+    QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(53, 0, 1024 * 1024));
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestDownloadManager)

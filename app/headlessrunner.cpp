@@ -5,6 +5,8 @@
 #include "jsoneventwriter.h"
 #include "loghub.h"
 #include "platform.h"
+#include "queuepersistence.h"
+#include "queuestore.h"
 #include "secretmasking.h"
 #include "signalwatcher.h"
 #include "terminalprogress.h"
@@ -18,6 +20,7 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#include <algorithm>
 #include <cstdio>
 
 using namespace Qt::StringLiterals;
@@ -107,20 +110,51 @@ int HeadlessRunner::run()
                                QDir::toNativeSeparators(m_options.directory)));
     if (requests.isEmpty() && m_skipped == 0)
         m_log.warning(HEIKO_HERE, u"[list] no URLs to download"_s);
-    for (const heiko::DownloadRequest &request : std::as_const(requests)) {
-        const int id = m_manager->add(request);
-        if (m_json)
-            m_json->added(m_manager->info(id));
-    }
+    addRequests(requests);
     if (!m_manager->isIdle())
         QCoreApplication::exec();
 
+    // Workers stop and sync their .part files before the last save, so that the next run continues from
+    // every byte.
+    m_manager->stopAndWait();
+    m_persistence.reset();
     printSummary();
     m_signals.reset();
     m_manager.reset();
     if (m_interrupted)
         return Interrupted;
     return m_exitCode;
+}
+
+void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
+{
+    // What an earlier run of this command left unfinished in this folder: the same URL (passwords are not
+    // saved, so compared without them), folder and name continue their .part files.
+    const QString dataFolder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    heiko::QueueStore store(heiko::QueueStore::headlessStatePath(dataFolder, m_options.directory));
+    QString notice;
+    QList<heiko::SavedDownload> saved = store.loadAtStart(&notice);
+    if (!notice.isEmpty())
+        m_log.warning(HEIKO_HERE, u"[queue] "_s + notice);
+    for (const heiko::DownloadRequest &request : requests) {
+        const QString url = request.url.toString(QUrl::RemovePassword | QUrl::FullyEncoded);
+        const auto match = std::find_if(saved.begin(), saved.end(), [&](const heiko::SavedDownload &d) {
+            return d.isUnfinished() && d.url.toString(QUrl::FullyEncoded) == url
+                && QDir(d.directory) == QDir(request.directory) && d.requestedName == request.fileName;
+        });
+        int id = -1;
+        if (match != saved.end()) {
+            id = m_manager->add(request, &*match);
+            saved.erase(match);
+        } else {
+            id = m_manager->add(request);
+        }
+        if (m_json)
+            m_json->added(m_manager->info(id));
+    }
+    m_persistence = std::make_unique<heiko::QueuePersistence>(*m_manager, store,
+                                                              heiko::QueuePersistence::Mode::UnfinishedOnly, m_log);
+    m_persistence->setKeptEntries(saved);
 }
 
 bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)

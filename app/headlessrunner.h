@@ -12,6 +12,8 @@
 namespace heiko {
 class DownloadManager;
 class LogHub;
+class QueuePersistence;
+struct SavedDownload;
 } // namespace heiko
 class JsonEventWriter;
 class SignalWatcher;
@@ -35,6 +37,7 @@ public:
 
 private:
     bool readRequests(QList<heiko::DownloadRequest> *requests);
+    void addRequests(const QList<heiko::DownloadRequest> &requests);
     void reportSkipped(const QString &source, const QString &text, const QString &reason);
     void handleRecordsAdded();
     void handleProgress(const QList<int> &ids);
@@ -45,6 +48,7 @@ private:
     CommandLine::Options m_options;
     heiko::LogHub &m_log;
     std::unique_ptr<heiko::DownloadManager> m_manager;
+    std::unique_ptr<heiko::QueuePersistence> m_persistence; // goes before the manager it watches
     std::unique_ptr<JsonEventWriter> m_json;
     std::unique_ptr<TerminalProgress> m_terminal;
     std::unique_ptr<SignalWatcher> m_signals;

@@ -5,6 +5,8 @@
 #include "appsettings.h"
 #include "mainwindow.h"
 #include "platform.h"
+#include "queuepersistence.h"
+#include "queuestore.h"
 #include "singleinstance.h"
 
 #include <QApplication>
@@ -12,6 +14,7 @@
 #include <QDir>
 #include <QIcon>
 #include <QSettings>
+#include <QStandardPaths>
 
 #include <cstdio>
 #include <memory>
@@ -90,12 +93,22 @@ int main(int argc, char *argv[])
     heiko::LogHub log;
     log.installQtMessageHandler();
     log.setEchoStream(stderr, heiko::LogLevel::Warning);
-    QSettings store;
-    AppSettings settings(store);
+    QSettings settingsStore;
+    AppSettings settings(settingsStore);
     heiko::EngineOptions engine = settings.engineOptions();
     if (parsed.options.maxWorkersGiven)
         engine.maxWorkers = parsed.options.engine.maxWorkers;
     heiko::DownloadManager manager(log, engine);
+
+    // The queue comes back as it was left: unfinished downloads continue their .part files.
+    const heiko::QueueStore queueStore(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+                                       + u"/queue.json"_s);
+    QString notice;
+    for (const heiko::SavedDownload &download : queueStore.loadAtStart(&notice))
+        manager.restore(download);
+    if (!notice.isEmpty())
+        log.warning(HEIKO_HERE, u"[queue] "_s + notice);
+    heiko::QueuePersistence persistence(manager, queueStore, heiko::QueuePersistence::Mode::WholeQueue, log);
 
     MainWindow window(manager, log, settings);
     QObject::connect(&instance, &SingleInstance::urlsReceived, &window, [&window](const QStringList &urls) {
@@ -107,5 +120,9 @@ int main(int argc, char *argv[])
     // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
     window.queueUrls(parsed.options.urls,
                      parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath());
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    // Workers stop and sync their .part files before the queue is saved for the last time (persistence's
+    // destructor, which runs before the manager's).
+    manager.stopAndWait();
+    return status;
 }

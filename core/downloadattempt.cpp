@@ -196,14 +196,13 @@ AttemptResult DownloadAttempt::run()
         result.error = networkError();
         if (result.error.isTransient() && m_expectedTotal > 0 && m_onDisk > m_offset)
             result.error = DownloadError(result.error.kind(),
-                                         u"the connection to %1 broke after %2 of %3 (%4); the rest will be "
-                                         u"resumed"_s.arg(m_url.host(), units::formatBytes(m_onDisk),
+                                         u"the connection to %1 broke after %2 of %3 (%4)"_s.arg(m_url.host(), units::formatBytes(m_onDisk),
                                                           units::formatBytes(m_expectedTotal),
                                                           m_reply->errorString()),
                                          true);
     } else if (m_expectedTotal >= 0 && m_onDisk != m_expectedTotal) {
         result.error = DownloadError(DownloadError::Kind::Protocol,
-                                     u"the connection closed after %1 of %2; the rest will be resumed"_s.arg(
+                                     u"the connection closed after %1 of %2"_s.arg(
                                          units::formatBytes(m_onDisk), units::formatBytes(m_expectedTotal)),
                                      true);
     } else {
@@ -280,7 +279,7 @@ void DownloadAttempt::handleWatchdog()
     if (m_sinceData.elapsed() >= m_job.options.timeout.count()) {
         m_timedOut = true;
         stopReply(DownloadError(DownloadError::Kind::Timeout,
-                                u"no data from %1 for %2 s; the download will be resumed"_s.arg(
+                                u"no data from %1 for %2 s"_s.arg(
                                     m_url.host(), QString::number(double(m_job.options.timeout.count()) / 1000.0)),
                                 true));
     }
@@ -463,7 +462,13 @@ bool DownloadAttempt::acceptBody(int status)
     }
     const QByteArray etag = m_reply->rawHeader("ETag"_ba);
     m_files.etag = http::isStrongEtag(etag) ? etag : QByteArray();
-    m_files.lastModified = m_reply->rawHeader("Last-Modified"_ba);
+    // A Last-Modified is a strong validator only if the response was sent at least a second after it
+    // (RFC 9110 §8.8.2.2): otherwise the file may have changed again within the same second.
+    const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
+    const QDateTime modified = http::parseHttpDate(lastModified);
+    const QDateTime sent = http::parseHttpDate(m_reply->rawHeader("Date"_ba));
+    m_files.lastModified = modified.isValid() && sent.isValid() && modified.secsTo(sent) >= 1 ? lastModified
+                                                                                             : QByteArray();
     const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
     if (!encoding.isEmpty() && encoding != "identity")
         m_files.rangesSupported = false; // offsets into an encoded body don't map to the file
@@ -662,7 +667,7 @@ DownloadError DownloadAttempt::networkError() const
     case E::UnknownNetworkError:
     case E::OperationCanceledError: // Qt's own abort of a broken connection
         return DownloadError(DownloadError::Kind::Network,
-                             u"%1 (%2); the download will be resumed"_s.arg(reason, describeUrl()), true);
+                             u"%1 (%2)"_s.arg(reason, describeUrl()), true);
     case E::HostNotFoundError:
         return DownloadError(DownloadError::Kind::Network,
                              u"host %1 not found; check the URL and your connection"_s.arg(m_url.host()), true);

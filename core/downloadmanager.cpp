@@ -2,6 +2,7 @@
 
 #include "filenaming.h"
 #include "loghub.h"
+#include "queuestore.h"
 #include "secretmasking.h"
 #include "transferstate.h"
 #include "units.h"
@@ -100,7 +101,7 @@ DownloadManager::Entry *DownloadManager::entry(int id) const
     return it == m_entries.cend() ? nullptr : it->get();
 }
 
-int DownloadManager::add(const DownloadRequest &request)
+int DownloadManager::add(const DownloadRequest &request, const SavedDownload *resumeFrom)
 {
     auto e = std::make_shared<Entry>();
     e->id = m_nextId++;
@@ -122,6 +123,8 @@ int DownloadManager::add(const DownloadRequest &request)
         return id;
     }
     m_log.debug(HEIKO_HERE, u"[queued] "_s + secrets::maskedUrl(request.url), id);
+    if (resumeFrom)
+        seed(*e, *resumeFrom);
     if (request.startPaused) {
         e->state = DownloadState::Paused;
         Q_EMIT downloadAdded(id);
@@ -131,6 +134,103 @@ int DownloadManager::add(const DownloadRequest &request)
     Q_EMIT downloadAdded(id);
     schedule();
     return id;
+}
+
+void DownloadManager::seed(Entry &e, const SavedDownload &saved)
+{
+    e.attempts = saved.attempts;
+    TransferState::Files files = saved.files;
+    const QFileInfo part(files.partPath);
+    if (files.partPath.isEmpty() || part.isSymLink() || !part.isFile()) {
+        files.partPath.clear(); // nothing to continue: it starts from zero, under whatever name is free then
+        if (!saved.isUnfinished() && !files.finalPath.isEmpty())
+            e.transfer->setFiles(files);
+        return;
+    }
+    e.transfer->setFiles(files);
+    e.transfer->setBytesTotal(saved.bytesTotal);
+    e.transfer->setDurableBytes(saved.durableBytes);
+    const qint64 trusted = saved.durableBytes >= 0 ? qMin(saved.durableBytes, part.size()) : part.size();
+    e.transfer->setBytesOnDisk(trusted);
+    m_log.info(HEIKO_HERE,
+               u"[resume] %1: continuing the %2 already in %3"_s.arg(files.fileName, units::formatBytes(trusted),
+                                                                   files.partPath),
+               e.id);
+}
+
+int DownloadManager::restore(const SavedDownload &saved)
+{
+    DownloadRequest request;
+    request.url = saved.url;
+    request.directory = saved.directory;
+    request.fileName = saved.requestedName;
+    const bool unfinished = saved.isUnfinished();
+    request.startPaused = saved.state == DownloadState::Paused || !unfinished || saved.hadPassword;
+    const int id = add(request, &saved);
+    Entry *e = entry(id);
+    if (!e || e->state == DownloadState::Failed)
+        return id;
+    if (unfinished && saved.hadPassword) {
+        e->state = DownloadState::Failed;
+        e->error = DownloadError(DownloadError::Kind::InvalidUrl,
+                                 u"the password for this URL was not saved; add the URL again with its password"_s);
+    } else if (!unfinished) {
+        e->state = saved.state;
+        e->finalPath = saved.files.finalPath;
+        e->skippedExisting = saved.files.skippedExisting;
+        e->finalSize = saved.finalSize;
+        e->finalModified = QDateTime::fromMSecsSinceEpoch(saved.finalModifiedMs);
+        if (saved.state == DownloadState::Finished) {
+            e->transfer->setBytesTotal(saved.bytesTotal);
+            e->transfer->setBytesOnDisk(saved.finalSize >= 0 ? saved.finalSize : saved.bytesTotal);
+        } else {
+            e->error = DownloadError(DownloadError::Kind::Network, saved.errorMessage);
+        }
+    }
+    Q_EMIT downloadChanged(id);
+    return id;
+}
+
+QList<SavedDownload> DownloadManager::savedState() const
+{
+    QList<SavedDownload> saved;
+    saved.reserve(m_order.size());
+    for (const int id : m_order) {
+        const Entry *e = entry(id);
+        if (!e || e->removeWhenStopped)
+            continue;
+        SavedDownload d;
+        d.url = e->request.url;
+        d.hadPassword = !d.url.password().isEmpty();
+        d.url.setPassword(QString());
+        d.directory = e->request.directory;
+        d.requestedName = e->request.fileName;
+        d.state = e->state == DownloadState::Running ? DownloadState::Queued : e->state;
+        d.files = e->transfer->files();
+        d.bytesTotal = e->transfer->bytesTotal();
+        d.durableBytes = e->transfer->durableBytes();
+        d.attempts = e->attempts;
+        if (e->error.isError())
+            d.errorMessage = e->error.message();
+        if (e->state == DownloadState::Finished) {
+            d.files.finalPath = e->finalPath;
+            d.files.skippedExisting = e->skippedExisting;
+            d.finalSize = e->finalSize;
+            d.finalModifiedMs = e->finalModified.isValid() ? e->finalModified.toMSecsSinceEpoch() : 0;
+        }
+        saved.append(d);
+    }
+    return saved;
+}
+
+void DownloadManager::stopAndWait()
+{
+    m_retryTimer.stop();
+    for (const int id : std::as_const(m_running)) {
+        if (Entry *e = entry(id); e && e->watcher)
+            e->watcher->cancel();
+    }
+    m_pool.waitForDone();
 }
 
 QList<int> DownloadManager::ids() const
@@ -335,7 +435,7 @@ void DownloadManager::handleAttemptFinished(int id)
                 }
             }
             m_log.warning(HEIKO_HERE,
-                          u"[retry] %1 in %2 s (retry %3 of %4): %5"_s.arg(
+                          u"[retry] %1 in %2 s (retry %3 of %4; continues from what is on disk): %5"_s.arg(
                               info(id).fileName, QString::number(double(delay.count()) / 1000.0, 'f', 1),
                               QString::number(e->transientFailures), QString::number(m_options.retries),
                               error.message()),
@@ -343,7 +443,19 @@ void DownloadManager::handleAttemptFinished(int id)
             enqueue(*e);
         } else {
             e->state = DownloadState::Failed;
-            m_log.error(HEIKO_HERE, u"[download failed] %1: %2"_s.arg(info(id).fileName, error.message()), id);
+            if (error.isTransient()) {
+                // Say what the user can do: a retry continues from what is already on disk.
+                const qint64 kept = e->transfer->files().partPath.isEmpty() ? 0 : e->transfer->bytesOnDisk();
+                e->error = DownloadError(
+                    error.kind(),
+                    error.message()
+                        + (kept > 0 ? u"; gave up after %1 attempt(s): Retry continues from the %2 downloaded"_s.arg(
+                               QString::number(e->attempts), units::formatBytes(kept))
+                                    : u"; gave up after %1 attempt(s): check the URL and your connection, then Retry"_s.arg(
+                                        e->attempts)),
+                    true, error.httpStatus());
+            }
+            m_log.error(HEIKO_HERE, u"[download failed] %1: %2"_s.arg(info(id).fileName, e->error.message()), id);
             Q_EMIT downloadFailed(id);
         }
     }

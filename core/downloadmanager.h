@@ -19,6 +19,7 @@
 namespace heiko {
 
 class LogHub;
+struct SavedDownload;
 class TransferState;
 
 // Owns the download queue and runs it on a pool of worker threads whose size the user sets.
@@ -45,8 +46,16 @@ public:
     ~DownloadManager() override;
 
     // Queues a download and returns its id. A URL that is not http(s) is added as failed, with the reason,
-    // so that nothing the user gave disappears without a word.
-    int add(const DownloadRequest &request);
+    // so that nothing the user gave disappears without a word. With `resumeFrom` (the saved state of the
+    // same download from an earlier run) it continues that run's .part.
+    int add(const DownloadRequest &request, const SavedDownload *resumeFrom = nullptr);
+    // Brings back a download from a saved queue in the state it was saved in (running ones queue again).
+    int restore(const SavedDownload &saved);
+    // Every download as it should be saved now, in order.
+    QList<SavedDownload> savedState() const;
+    // Stops every running attempt (their .part files are synced and kept) and waits for the workers, so that
+    // savedState() afterwards holds the final byte counts. For shutdown.
+    void stopAndWait();
 
     QList<int> ids() const; // in the order they were added
     bool contains(int id) const;
@@ -100,6 +109,7 @@ private:
     void handleAttemptFinished(int id);
     void handleProgressTick();
     void deleteFiles(const Entry &entry, bool includeFinished);
+    void seed(Entry &entry, const SavedDownload &saved);
     std::chrono::milliseconds retryDelay(const Entry &entry, const DownloadError &error) const;
     void emitWorkersChanged();
     qint64 hostCoolDownUntil(const Entry &entry) const;

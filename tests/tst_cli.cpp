@@ -1,3 +1,4 @@
+#include "queuestore.h"
 #include "testhttpserver.h"
 
 #include <QDir>
@@ -72,6 +73,9 @@ private Q_SLOTS:
     void interruptKeepsPartFiles();
     void terminalShowsLiveProgress();
     void secondInstanceHandsUrlsToTheFirst();
+    void killedRunContinuesWhenRunAgain_data();
+    void killedRunContinuesWhenRunAgain();
+    void windowRestoresItsQueueAfterAKill();
 
 private:
     Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000);
@@ -455,6 +459,114 @@ void TestCli::secondInstanceHandsUrlsToTheFirst()
     first.kill();
     first.waitForFinished();
     QCOMPARE(readFile(m_dir->filePath(u"Downloads/second.bin"_s)), TestHttpServer::patternBytes(2, 0, 2000));
+}
+
+namespace {
+
+// Where a headless run into `folder` keeps what it left unfinished (the test's XDG_DATA_HOME).
+QString headlessState(const QString &folder)
+{
+    const QString data = qEnvironmentVariable("XDG_DATA_HOME", QDir::homePath() + u"/.local/share"_s);
+    return heiko::QueueStore::headlessStatePath(data + u"/Heiko/heiko"_s, folder);
+}
+
+qint64 savedDurableBytes(const QString &stateFile)
+{
+    QList<heiko::SavedDownload> saved;
+    QString error;
+    if (!heiko::QueueStore(stateFile).load(&saved, &error) || saved.isEmpty())
+        return -1;
+    return saved.first().durableBytes;
+}
+
+} // namespace
+
+void TestCli::killedRunContinuesWhenRunAgain_data()
+{
+    QTest::addColumn<bool>("hardKill");
+    QTest::newRow("kill -9") << true;
+    QTest::newRow("Ctrl+C") << false;
+}
+
+void TestCli::killedRunContinuesWhenRunAgain()
+{
+#if !defined(Q_OS_UNIX)
+    QSKIP("sends signals");
+#else
+    QFETCH(bool, hardKill);
+    constexpr qint64 size = 3 * 1024 * 1024;
+    Response slow = generated(size, 21, 400 * 1024);
+    slow.etag = "\"v21\"";
+    m_server->setResponse("/big.iso", slow);
+    const QString folder = m_dir->filePath(u"out"_s);
+    const QStringList arguments { u"--headless"_s, u"-d"_s, folder, m_server->url("/big.iso").toString() };
+    const QString state = headlessState(folder);
+    QFile::remove(state);
+
+    QProcess first;
+    first.start(m_binary, arguments);
+    QVERIFY(first.waitForStarted());
+    // Wait until the run has synced some bytes and saved that (every 2 s), then kill it.
+    QTRY_VERIFY_WITH_TIMEOUT(savedDurableBytes(state) > 256 * 1024, 30'000);
+    ::kill(pid_t(first.processId()), hardKill ? SIGKILL : SIGINT);
+    QVERIFY(first.waitForFinished(20'000));
+    const qint64 kept = QFileInfo(folder + u"/big.iso.part"_s).size();
+    QVERIFY(kept > 0 && kept < size);
+
+    Response fast = generated(size, 21);
+    fast.etag = "\"v21\"";
+    m_server->setResponse("/big.iso", fast);
+    const Run second = heiko(arguments);
+    QCOMPARE(second.exitCode, 0);
+    QVERIFY2(second.err.contains(u"[resume] big.iso: continuing"_s), qPrintable(second.err));
+    const QByteArray range = m_server->requests().last().header("Range");
+    QVERIFY2(range.startsWith("bytes=") && range != "bytes=0-", range.constData());
+    QCOMPARE(readFile(folder + u"/big.iso"_s), TestHttpServer::patternBytes(21, 0, size));
+    QVERIFY(!QFile::exists(folder + u"/big.iso.part"_s));
+    QVERIFY(!QFile::exists(state)); // nothing left unfinished
+#endif
+}
+
+void TestCli::windowRestoresItsQueueAfterAKill()
+{
+#if !defined(Q_OS_UNIX)
+    QSKIP("sends signals");
+#else
+    constexpr qint64 size = 3 * 1024 * 1024;
+    Response slow = generated(size, 22, 400 * 1024);
+    slow.etag = "\"v22\"";
+    m_server->setResponse("/album.zip", slow);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    environment.insert(u"HOME"_s, m_dir->path());
+    environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
+    environment.insert(u"XDG_DATA_HOME"_s, m_dir->filePath(u"data"_s));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s, u"heiko-restore-test-%1"_s.arg(QCoreApplication::applicationPid()));
+    const QString folder = m_dir->filePath(u"Downloads"_s);
+    const QString queue = m_dir->filePath(u"data/Heiko/heiko/queue.json"_s);
+
+    QProcess first;
+    first.setProcessEnvironment(environment);
+    first.start(m_binary, { u"-d"_s, folder, m_server->url("/album.zip").toString() });
+    QVERIFY(first.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(savedDurableBytes(queue) > 256 * 1024, 30'000);
+    first.kill(); // SIGKILL: no chance to save anything more
+    QVERIFY(first.waitForFinished());
+
+    Response fast = generated(size, 22);
+    fast.etag = "\"v22\"";
+    m_server->setResponse("/album.zip", fast);
+    QProcess second;
+    second.setProcessEnvironment(environment);
+    second.start(m_binary, QStringList {});
+    QVERIFY(second.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(folder + u"/album.zip"_s), 30'000);
+    second.kill();
+    second.waitForFinished();
+    const QByteArray range = m_server->requests().last().header("Range");
+    QVERIFY2(range.startsWith("bytes=") && range != "bytes=0-", range.constData());
+    QCOMPARE(readFile(folder + u"/album.zip"_s), TestHttpServer::patternBytes(22, 0, size));
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -1,0 +1,193 @@
+#include "queuestore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using heiko::DownloadState;
+using heiko::QueueStore;
+using heiko::SavedDownload;
+
+// The saved queue: what comes back after a restart, and what never goes into the file.
+class TestQueueStore final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip();
+    void passwordsAreNeverWritten();
+    void missingFileIsAnEmptyQueue();
+    void damagedFileIsSetAsideAndReported();
+    void newerFormatIsNotUsed();
+    void foreignEntriesAreLeftOut();
+    void emptyQueueRemovesTheFile();
+    void headlessPathIsPerFolder();
+};
+
+namespace {
+
+SavedDownload sample()
+{
+    SavedDownload d;
+    d.url = QUrl(u"https://example.com/music/song.mp3?x=1"_s);
+    d.directory = u"/home/user/Music"_s;
+    d.requestedName = u"chosen.mp3"_s;
+    d.state = DownloadState::Paused;
+    d.files.fileName = u"song.mp3"_s;
+    d.files.partPath = u"/home/user/Music/song.mp3.part"_s;
+    d.files.etag = "\"abc\"";
+    d.files.lastModified = "Sun, 06 Nov 1994 08:49:37 GMT";
+    d.files.rangesSupported = true;
+    d.bytesTotal = qint64(5) * 1024 * 1024 * 1024;
+    d.durableBytes = qint64(4) * 1024 * 1024 * 1024 + 7;
+    d.attempts = 3;
+    return d;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+void TestQueueStore::roundTrip()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"q/queue.json"_s)); // the folder is created
+    SavedDownload finished = sample();
+    finished.state = DownloadState::Finished;
+    finished.files.partPath.clear();
+    finished.files.finalPath = u"/home/user/Music/song.mp3"_s;
+    finished.finalSize = 1234;
+    finished.finalModifiedMs = 1'700'000'000'000;
+    SavedDownload failed = sample();
+    failed.state = DownloadState::Failed;
+    failed.errorMessage = u"HTTP 404 Not Found"_s;
+    QString error;
+    QVERIFY2(store.save({ sample(), finished, failed }, &error), qPrintable(error));
+    QList<SavedDownload> loaded;
+    QVERIFY2(store.load(&loaded, &error), qPrintable(error));
+    QCOMPARE(loaded.size(), 3);
+    const SavedDownload &a = loaded.at(0);
+    QCOMPARE(a.url, sample().url);
+    QCOMPARE(a.directory, sample().directory);
+    QCOMPARE(a.requestedName, u"chosen.mp3"_s);
+    QCOMPARE(a.state, DownloadState::Paused);
+    QCOMPARE(a.files.partPath, sample().files.partPath);
+    QCOMPARE(a.files.etag, sample().files.etag);
+    QCOMPARE(a.files.lastModified, sample().files.lastModified);
+    QVERIFY(a.files.rangesSupported);
+    QCOMPARE(a.bytesTotal, sample().bytesTotal); // 64-bit values survive JSON
+    QCOMPARE(a.durableBytes, sample().durableBytes);
+    QCOMPARE(a.attempts, 3);
+    QCOMPARE(loaded.at(1).state, DownloadState::Finished);
+    QCOMPARE(loaded.at(1).files.finalPath, finished.files.finalPath);
+    QCOMPARE(loaded.at(1).finalSize, 1234);
+    QCOMPARE(loaded.at(1).finalModifiedMs, 1'700'000'000'000);
+    QCOMPARE(loaded.at(2).errorMessage, u"HTTP 404 Not Found"_s);
+}
+
+void TestQueueStore::passwordsAreNeverWritten()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"queue.json"_s));
+    SavedDownload d = sample();
+    d.url.setUserName(u"alice"_s);
+    d.url.setPassword(u"Sup3rS3cret"_s);
+    d.hadPassword = true;
+    QString error;
+    QVERIFY(store.save({ d }, &error));
+    const QByteArray text = readFile(store.path());
+    QVERIFY(!text.contains("Sup3rS3cret"));
+    QVERIFY(text.contains("alice"));
+    QList<SavedDownload> loaded;
+    QVERIFY(store.load(&loaded, &error));
+    QVERIFY(loaded.first().hadPassword);
+    QVERIFY(loaded.first().url.password().isEmpty());
+}
+
+void TestQueueStore::missingFileIsAnEmptyQueue()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"nothing.json"_s));
+    QList<SavedDownload> loaded { sample() };
+    QString error;
+    QVERIFY(store.load(&loaded, &error));
+    QVERIFY(loaded.isEmpty());
+    QVERIFY(error.isEmpty());
+}
+
+void TestQueueStore::damagedFileIsSetAsideAndReported()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"queue.json"_s));
+    QFile file(store.path());
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("{\"format\": \"heiko-queue\", \"downloads\": [ {\"url\": \"http://x/\" "); // cut off mid-write
+    file.close();
+    QString notice;
+    QVERIFY(store.loadAtStart(&notice).isEmpty());
+    QVERIFY2(notice.contains(u"damaged"_s) && notice.contains(u".damaged"_s), qPrintable(notice));
+    QVERIFY(!QFile::exists(store.path()));
+    QVERIFY(QFile::exists(store.path() + u".damaged"_s)); // kept for whoever wants to rescue it
+}
+
+void TestQueueStore::newerFormatIsNotUsed()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"queue.json"_s));
+    QFile file(store.path());
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"format": "heiko-queue", "version": 99, "downloads": []})");
+    file.close();
+    QList<SavedDownload> loaded;
+    QString error;
+    QVERIFY(!store.load(&loaded, &error));
+    QVERIFY2(error.contains(u"newer Heiko"_s), qPrintable(error));
+}
+
+void TestQueueStore::foreignEntriesAreLeftOut()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"queue.json"_s));
+    QFile file(store.path());
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"format": "heiko-queue", "version": 1, "downloads": [
+        {"url": "file:///etc/passwd", "state": "queued", "directory": "/tmp"},
+        {"url": "https://example.com/ok.bin", "state": "exploded", "directory": "/tmp"},
+        {"url": "https://example.com/fine.bin", "state": "paused", "directory": "/tmp"}
+    ]})");
+    file.close();
+    QList<SavedDownload> loaded;
+    QString error;
+    QVERIFY(store.load(&loaded, &error));
+    QCOMPARE(loaded.size(), 1);
+    QCOMPARE(loaded.first().url, QUrl(u"https://example.com/fine.bin"_s));
+    QVERIFY2(error.contains(u"2 damaged entries"_s), qPrintable(error));
+}
+
+void TestQueueStore::emptyQueueRemovesTheFile()
+{
+    QTemporaryDir dir;
+    const QueueStore store(dir.filePath(u"queue.json"_s));
+    QString error;
+    QVERIFY(store.save({ sample() }, &error));
+    QVERIFY(QFile::exists(store.path()));
+    QVERIFY(store.save({}, &error));
+    QVERIFY(!QFile::exists(store.path()));
+}
+
+void TestQueueStore::headlessPathIsPerFolder()
+{
+    const QString a = QueueStore::headlessStatePath(u"/data"_s, u"/music"_s);
+    QCOMPARE(a, QueueStore::headlessStatePath(u"/data"_s, u"/music/"_s));
+    QVERIFY(a != QueueStore::headlessStatePath(u"/data"_s, u"/video"_s));
+    QVERIFY(a.startsWith(u"/data/"_s));
+}
+
+QTEST_GUILESS_MAIN(TestQueueStore)
+#include "tst_queuestore.moc"

@@ -16,6 +16,7 @@
 
 #if defined(Q_OS_UNIX)
 #include <csignal>
+#include <sys/resource.h>
 #endif
 
 using namespace Qt::StringLiterals;
@@ -76,6 +77,7 @@ private Q_SLOTS:
     void killedRunContinuesWhenRunAgain_data();
     void killedRunContinuesWhenRunAgain();
     void windowRestoresItsQueueAfterAKill();
+    void diskFullMidwayKeepsThePart();
 
 private:
     Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000);
@@ -566,6 +568,34 @@ void TestCli::windowRestoresItsQueueAfterAKill()
     const QByteArray range = m_server->requests().last().header("Range");
     QVERIFY2(range.startsWith("bytes=") && range != "bytes=0-", range.constData());
     QCOMPARE(readFile(folder + u"/album.zip"_s), TestHttpServer::patternBytes(22, 0, size));
+#endif
+}
+
+void TestCli::diskFullMidwayKeepsThePart()
+{
+#if !defined(Q_OS_LINUX)
+    QSKIP("simulates a full disk with RLIMIT_FSIZE");
+#else
+    // The child may write files of at most 1 MiB: the write that would go past it fails (EFBIG), as a
+    // write to a full disk fails (ENOSPC). The other download still finishes, and the process goes on.
+    m_server->setResponse("/big.bin", generated(4 * 1024 * 1024, 31));
+    m_server->setResponse("/small.bin", generated(1000, 32));
+    QProcess process;
+    process.setChildProcessModifier([] {
+        struct rlimit limit { 1024 * 1024, 1024 * 1024 };
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        ::signal(SIGXFSZ, SIG_IGN);
+    });
+    process.start(m_binary, { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/big.bin").toString(),
+                              m_server->url("/small.bin").toString() });
+    QVERIFY(process.waitForFinished(60'000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 1);
+    QVERIFY2(err.contains(u"cannot write"_s) && err.contains(u"free some space"_s), qPrintable(err));
+    QCOMPARE(QFileInfo(m_dir->filePath(u"big.bin.part"_s)).size(), 1024 * 1024); // kept, every byte that fit
+    QVERIFY(!QFile::exists(m_dir->filePath(u"big.bin"_s)));
+    QCOMPARE(readFile(m_dir->filePath(u"small.bin"_s)), TestHttpServer::patternBytes(32, 0, 1000));
 #endif
 }
 

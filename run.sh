@@ -3,6 +3,8 @@
 #   ./run.sh [heiko arguments...]   install what is missing, build, start Heiko
 #   ./run.sh test [ctest arguments] install what is missing, build, run every test
 #   ./run.sh build                  install what is missing and build only
+#   ./run.sh sanitize [all]         the engine's tests (or with "all", every test) built with
+#                                   AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/
 # Environment: HEIKO_BUILD_DIR (default: build), HEIKO_BUILD_TYPE (default: RelWithDebInfo).
 set -euo pipefail
 
@@ -63,6 +65,30 @@ test)
 build)
     install_missing "${build_packages[@]}"
     configure_and_build
+    ;;
+sanitize)
+    shift
+    install_missing "${build_packages[@]}" "${test_packages[@]}"
+    asan_dir=${HEIKO_ASAN_BUILD_DIR:-$here/build-asan}
+    if [ ! -f "$asan_dir/build.ninja" ]; then
+        cmake -S "$here" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEIKO_WARNINGS_AS_ERRORS=ON \
+            -DHEIKO_SANITIZE="address;undefined"
+    fi
+    # The engine, its parsers and its network code: where threads, buffers and untrusted bytes meet. The
+    # window's tests join with "all" (they double the build time).
+    engine_tests=(tst_filenaming tst_urllist tst_urlextractor tst_httpheaders tst_loghub tst_queuestore
+        tst_testhttpserver tst_downloadmanager tst_tls tst_nginx)
+    if [ "${1:-}" = all ]; then
+        cmake --build "$asan_dir" -j "${HEIKO_JOBS:-2}"
+        filter=()
+    else
+        cmake --build "$asan_dir" -j "${HEIKO_JOBS:-2}" --target "${engine_tests[@]}"
+        filter=(-R "^($(IFS='|'; echo "${engine_tests[*]}"))\$")
+    fi
+    cd "$asan_dir"
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    exec ctest --output-on-failure --timeout 900 -j "${HEIKO_TEST_JOBS:-2}" "${filter[@]}"
     ;;
 *)
     install_missing "${build_packages[@]}"

@@ -56,7 +56,7 @@ QByteArray readFile(const QString &path)
 }
 
 // Linux only: the process's peak resident set size in KiB (VmHWM).
-qint64 peakRssKiB()
+[[maybe_unused]] qint64 peakRssKiB()
 {
     QFile status(u"/proc/self/status"_s);
     if (!status.open(QIODevice::ReadOnly))
@@ -344,7 +344,7 @@ void TestDownloadManager::httpErrorFailsWithoutRetryOrFile()
     QCOMPARE(info.error.httpStatus(), code);
     QVERIFY2(info.error.message().contains(QString::number(code)), qPrintable(info.error.message()));
     QVERIFY2(info.error.message().contains(reason), qPrintable(info.error.message()));
-    QCOMPARE(m_server->requestCount("/missing.iso"), 1); // 4xx is not retried
+    QCOMPARE(info.attempt, 1); // 4xx is not retried
     QVERIFY2(filesInDir().isEmpty(), qPrintable(filesInDir().join(u", "_s)));
 }
 
@@ -419,7 +419,7 @@ void TestDownloadManager::refusedRedirects()
     QCOMPARE(info.state, DownloadState::Failed);
     QCOMPARE(info.error.kind(), DownloadError::Kind::Redirect);
     QVERIFY2(info.error.message().contains(expected), qPrintable(info.error.message()));
-    QCOMPARE(m_server->requestCount("/evil"), 1); // a refused redirect is not retried
+    QCOMPARE(info.attempt, 1); // a refused redirect is not retried
     QVERIFY(filesInDir().isEmpty());
 }
 
@@ -789,6 +789,8 @@ void TestDownloadManager::memoryDoesNotGrowWithFileSize()
 {
 #if !defined(Q_OS_LINUX)
     QSKIP("reads the peak resident set size from /proc");
+#elif defined(__SANITIZE_ADDRESS__)
+    QSKIP("AddressSanitizer keeps freed memory in quarantine: resident size says nothing about Heiko there");
 #else
     m_server->setResponse("/warmup.bin", generated(16 * 1024 * 1024, 23));
     m_server->setResponse("/large.bin", generated(qint64(768) * 1024 * 1024, 24));
@@ -1117,7 +1119,7 @@ void TestDownloadManager::notEnoughDiskSpaceFailsAtOnce()
     QCOMPARE(info.error.kind(), DownloadError::Kind::Disk);
     QVERIFY2(info.error.message().contains(u"not enough disk space"_s) && info.error.message().contains(u"free"_s),
              qPrintable(info.error.message()));
-    QCOMPARE(m_server->requestCount("/huge.iso"), 1); // not retried: more space will not appear by itself
+    QCOMPARE(info.attempt, 1); // not retried: more space will not appear by itself
     QVERIFY(filesInDir().isEmpty());
 }
 

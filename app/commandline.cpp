@@ -119,6 +119,13 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     o.logFile = parser.value(logFile);
     o.json = parser.isSet(json);
     o.maxWorkersGiven = parser.isSet(workers);
+    for (const QCommandLineOption *option : { &input, &dir, &workers, &connections, &timeout, &retries, &retryWait,
+                                              &logFile, &json }) {
+        if (parser.isSet(*option))
+            o.given.append(option->names().constLast());
+    }
+    if (!o.headless && o.json)
+        return usageError(u"heiko: --json needs --headless (the window shows its events itself)"_s);
     if (parser.isSet(workers)
         && !parseInt(parser.value(workers), 1, heiko::EngineOptions::kMaxWorkersLimit, &o.engine.maxWorkers))
         return usageError(u"heiko: invalid --max-workers '%1': give a whole number from 1 to %2"_s.arg(

@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <QSet>
+
 // The `heiko` command line: parsed into a value, validated, with every mistake named. Parsing never
 // prints or exits; main() decides what to do with the result.
 class CommandLine final
@@ -20,6 +22,7 @@ public:
         QString directory; // -d; empty: the user's download folder
         heiko::EngineOptions engine;
         bool maxWorkersGiven = false; // -j was on the command line (the window otherwise uses its settings)
+        QStringList given; // long names of the options on the command line ("timeout", "retries", ...)
         QString logFile;
         bool json = false;
     };

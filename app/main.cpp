@@ -8,10 +8,13 @@
 #include "queuepersistence.h"
 #include "queuestore.h"
 #include "singleinstance.h"
+#include "urlextractor.h"
+#include "urllist.h"
 
 #include <QApplication>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QIcon>
 #include <QSettings>
 #include <QStandardPaths>
@@ -80,11 +83,34 @@ int main(int argc, char *argv[])
     if (const int status = finishEarly(parsed); status >= 0)
         return status;
 
-    // One window per user: a second `heiko URL...` hands its URLs to the first and exits.
+    // The URLs to queue: the arguments and, with -i, a list file.
+    QStringList urls = parsed.options.urls;
+    if (!parsed.options.inputFile.isEmpty()) {
+        QString error;
+        heiko::UrlList list;
+        if (parsed.options.inputFile == u"-"_s) {
+            QFile in;
+            list = heiko::UrlList::parse(in.open(stdin, QIODevice::ReadOnly) ? in.readAll() : QByteArray());
+        } else {
+            list = heiko::UrlExtractor::fromListFile(parsed.options.inputFile, &error);
+        }
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
+            return HeadlessRunner::UsageError;
+        }
+        for (const heiko::UrlList::Entry &entry : list.entries())
+            urls.append(entry.url.toString(QUrl::FullyEncoded));
+    }
+    const QString directory = parsed.options.directory.isEmpty() ? QString()
+                                                                  : QDir(parsed.options.directory).absolutePath();
+
+    // One window per user: a second `heiko URL...` hands its URLs to the first and exits. A folder given
+    // with -d travels as a leading "--dir=" entry (never a URL), made absolute here, where it was typed.
     SingleInstance instance(SingleInstance::defaultServerName());
     if (!instance.listen()) {
         QString error;
-        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), parsed.options.urls, &error))
+        const QStringList message = directory.isEmpty() ? urls : QStringList { u"--dir="_s + directory } + urls;
+        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), message, &error))
             return 0;
         std::fprintf(stderr, "heiko: another Heiko seems to run but did not answer (%s); opening a new window\n",
                      qPrintable(error));
@@ -95,9 +121,26 @@ int main(int argc, char *argv[])
     log.setEchoStream(stderr, heiko::LogLevel::Warning);
     QSettings settingsStore;
     AppSettings settings(settingsStore);
+    // Options on the command line apply to this session; the saved settings stay as they are.
     heiko::EngineOptions engine = settings.engineOptions();
-    if (parsed.options.maxWorkersGiven)
+    const QStringList &given = parsed.options.given;
+    if (given.contains(u"max-workers"_s))
         engine.maxWorkers = parsed.options.engine.maxWorkers;
+    if (given.contains(u"connections"_s))
+        engine.connectionsPerFile = parsed.options.engine.connectionsPerFile;
+    if (given.contains(u"timeout"_s))
+        engine.timeout = parsed.options.engine.timeout;
+    if (given.contains(u"retries"_s))
+        engine.retries = parsed.options.engine.retries;
+    if (given.contains(u"retry-wait"_s))
+        engine.retryBaseDelay = parsed.options.engine.retryBaseDelay;
+    if (!parsed.options.logFile.isEmpty()) {
+        QString error;
+        if (!log.setLogFile(parsed.options.logFile, &error)) {
+            std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
+            return HeadlessRunner::UsageError;
+        }
+    }
     heiko::DownloadManager manager(log, engine);
 
     // The queue comes back as it was left: unfinished downloads continue their .part files.
@@ -111,15 +154,17 @@ int main(int argc, char *argv[])
     heiko::QueuePersistence persistence(manager, queueStore, heiko::QueuePersistence::Mode::WholeQueue, log);
 
     MainWindow window(manager, log, settings);
-    QObject::connect(&instance, &SingleInstance::urlsReceived, &window, [&window](const QStringList &urls) {
-        window.queueUrls(urls);
+    QObject::connect(&instance, &SingleInstance::urlsReceived, &window, [&window](QStringList received) {
+        QString folder;
+        if (!received.isEmpty() && received.constFirst().startsWith(u"--dir="_s))
+            folder = received.takeFirst().mid(6);
+        window.queueUrls(received, folder);
         window.showAndRaise();
     });
     QObject::connect(&instance, &SingleInstance::activationRequested, &window, &MainWindow::showAndRaise);
     window.show();
     // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
-    window.queueUrls(parsed.options.urls,
-                     parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath());
+    window.queueUrls(urls, directory);
     const int status = QApplication::exec();
     // Workers stop and sync their .part files before the queue is saved for the last time (persistence's
     // destructor, which runs before the manager's).

@@ -103,6 +103,13 @@ private Q_SLOTS:
     void closeAsksWhileDownloading();
     void commandLineUrlsAreQueued();
     void failureAndEndOfQueueAreNotified();
+    void failuresTogetherMakeOneNotification();
+    void pauseAllIsNotAnnouncedAsFinished();
+    void actingOnThousandsOfRowsIsOneModelUpdate();
+    void removingUnfinishedDownloadsAsksFirst();
+    void logViewKeysDoNotActOnDownloads();
+    void ctrlCInTheTableCopiesUrls();
+    void pasteOfSomethingElseSaysClipboard();
 
 private:
     void makeWindow();
@@ -344,6 +351,10 @@ void TestMainWindow::actionsChangeStates()
     QCOMPARE(m_manager->info(id).state, DownloadState::Paused);
     QVERIFY(waitIdle());
     QVERIFY(QFile::exists(m_settings->downloadFolder() + u"/slow.bin.part"_s));
+    answerNextMessageBox(QMessageBox::RejectRole); // "cancelling deletes what was downloaded": no
+    m_window->action(MainWindow::Action::Cancel)->trigger();
+    QCOMPARE(m_manager->info(id).state, DownloadState::Paused);
+    answerNextMessageBox(QMessageBox::AcceptRole);
     m_window->action(MainWindow::Action::Cancel)->trigger();
     QCOMPARE(m_manager->info(id).state, DownloadState::Cancelled);
     QVERIFY(!QFile::exists(m_settings->downloadFolder() + u"/slow.bin.part"_s));
@@ -547,6 +558,121 @@ void TestMainWindow::failureAndEndOfQueueAreNotified()
     QCOMPARE(notified.at(0).at(2).toBool(), true);
     QCOMPARE(notified.at(1).at(0).toString(), u"Downloads finished"_s);
     QCOMPARE(notified.at(1).at(1).toString(), u"0 finished, 1 failed"_s);
+}
+
+void TestMainWindow::failuresTogetherMakeOneNotification()
+{
+    m_settings->setNotifications(true);
+    makeWindow();
+    Response missing;
+    missing.status = 404;
+    for (const QByteArray path : { "/x1", "/x2", "/x3" })
+        m_server->setResponse(path, missing);
+    QSignalSpy notified(m_window->trayIcon(), &TrayIcon::notified);
+    for (const QByteArray path : { "/x1", "/x2", "/x3" })
+        m_manager->add({ m_server->url(path), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QTRY_COMPARE(notified.count(), 2);
+    QCOMPARE(notified.at(0).at(0).toString(), u"3 downloads failed"_s);
+    QCOMPARE(notified.at(1).at(1).toString(), u"0 finished, 3 failed"_s);
+}
+
+void TestMainWindow::pauseAllIsNotAnnouncedAsFinished()
+{
+    m_settings->setNotifications(true);
+    makeWindow();
+    m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 13, 256 * 1024));
+    m_manager->add({ m_server->url("/slow.bin"), m_settings->downloadFolder(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(m_manager->busyWorkers(), 1, kWaitMs);
+    QSignalSpy notified(m_window->trayIcon(), &TrayIcon::notified);
+    m_window->action(MainWindow::Action::PauseAll)->trigger();
+    QVERIFY(waitIdle());
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.count(), 0);
+}
+
+void TestMainWindow::actingOnThousandsOfRowsIsOneModelUpdate()
+{
+    makeWindow();
+    constexpr int count = 3000;
+    for (int i = 0; i < count; ++i)
+        m_manager->add({ QUrl(u"http://127.0.0.1:9/many/%1.bin"_s.arg(i)), m_settings->downloadFolder(), {}, true });
+    m_window->downloadView()->sortByColumn(DownloadTableModel::Name, Qt::DescendingOrder);
+    m_window->downloadView()->selectAll();
+    QCOMPARE(m_window->selectedIds().size(), count);
+    QSignalSpy changed(m_window->downloadModel(), &QAbstractItemModel::dataChanged);
+    m_window->action(MainWindow::Action::Cancel)->trigger(); // nothing downloaded yet: no question
+    QCOMPARE(changed.count(), 1); // one range, not 3,000 signals
+    QCOMPARE(m_manager->stateCounts().cancelled, count);
+    QSignalSpy removed(m_window->downloadModel(), &QAbstractItemModel::rowsAboutToBeRemoved);
+    m_window->action(MainWindow::Action::Remove)->trigger();
+    QCOMPARE(removed.count(), 1); // every row in one run
+    QCOMPARE(m_window->downloadModel()->rowCount(), 0);
+    QCOMPARE(m_window->downloadProxy()->rowCount(), 0);
+    QVERIFY(m_manager->ids().isEmpty());
+}
+
+void TestMainWindow::removingUnfinishedDownloadsAsksFirst()
+{
+    makeWindow();
+    m_server->setResponse("/half.bin", generated(4 * 1024 * 1024, 14, 256 * 1024));
+    const int id = m_manager->add({ m_server->url("/half.bin"), m_settings->downloadFolder(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(m_manager->info(id).bytesReceived > 0, kWaitMs);
+    m_manager->pause(id);
+    QVERIFY(waitIdle());
+    selectIds({ id });
+    answerNextMessageBox(QMessageBox::RejectRole);
+    m_window->action(MainWindow::Action::Remove)->trigger();
+    QVERIFY(m_manager->contains(id)); // kept: the user said no
+    QVERIFY(QFile::exists(m_settings->downloadFolder() + u"/half.bin.part"_s));
+}
+
+void TestMainWindow::logViewKeysDoNotActOnDownloads()
+{
+    makeWindow();
+    const int id = m_manager->add({ QUrl(u"http://127.0.0.1:9/k.bin"_s), m_settings->downloadFolder(), {}, true });
+    selectIds({ id });
+    QTableView *log = m_window->logPanel()->view();
+    log->setFocus();
+    QTRY_VERIFY(log->hasFocus());
+    QTest::keyClick(log, Qt::Key_Delete);
+    QVERIFY(m_manager->contains(id)); // Delete in the log is not "remove the selected download"
+    m_window->downloadView()->setFocus();
+    QTRY_VERIFY(m_window->downloadView()->hasFocus());
+    QTest::keyClick(m_window->downloadView(), Qt::Key_Delete);
+    QVERIFY(!m_manager->contains(id)); // in the table it is
+}
+
+void TestMainWindow::ctrlCInTheTableCopiesUrls()
+{
+    makeWindow();
+    QClipboard *clipboard = QGuiApplication::clipboard();
+    clipboard->setText(u"probe"_s);
+    if (clipboard->text() != u"probe"_s)
+        QSKIP("this platform has no clipboard");
+    QUrl url(u"https://example.com/a.iso"_s);
+    url.setUserName(u"bob"_s);
+    url.setPassword(u"hunter2"_s);
+    const int id = m_manager->add({ url, m_settings->downloadFolder(), {}, true });
+    selectIds({ id });
+    m_window->downloadView()->setFocus();
+    QTRY_VERIFY(m_window->downloadView()->hasFocus());
+    QTest::keyClick(m_window->downloadView(), Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(clipboard->text(), u"https://bob@example.com/a.iso\n"_s); // the URL, never the password
+}
+
+void TestMainWindow::pasteOfSomethingElseSaysClipboard()
+{
+    makeWindow();
+    QClipboard *clipboard = QGuiApplication::clipboard();
+    auto *mime = new QMimeData;
+    mime->setData(u"image/png"_s, QByteArray("\x89PNG\r\n\x1a\n", 8));
+    clipboard->setMimeData(mime);
+    if (!clipboard->mimeData() || !clipboard->mimeData()->hasFormat(u"image/png"_s))
+        QSKIP("this platform has no clipboard");
+    m_window->action(MainWindow::Action::Paste)->trigger();
+    QVERIFY(!currentAddDialog());
+    QVERIFY2(m_window->lastMessage().contains(u"clipboard"_s, Qt::CaseInsensitive), qPrintable(m_window->lastMessage()));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -249,6 +249,25 @@ void AddUrlsDialog::setUrlList(const UrlList &list)
     setText(text);
 }
 
+void AddUrlsDialog::appendUrlList(const UrlList &list)
+{
+    const QString before = text();
+    if (before.trimmed().isEmpty() && !m_hasOriginal) {
+        setUrlList(list);
+        return;
+    }
+    const QList<UrlList::Rejected> rejected = m_originalRejected + list.rejected();
+    const QList<UrlList::Rejected> warnings = m_originalWarnings + list.warnings();
+    const int rejectedLines = m_originalRejectedLines + toInt(list.rejectedLineCount());
+    const int warningLines = m_originalWarningLines + toInt(list.warningLineCount());
+    setUrlList(list); // writes the new links as list text and takes the new list's reports
+    m_originalRejected = rejected;
+    m_originalWarnings = warnings;
+    m_originalRejectedLines = rejectedLines;
+    m_originalWarningLines = warningLines;
+    setText(before + (before.endsWith(u'\n') ? QString() : u"\n"_s) + text());
+}
+
 QString AddUrlsDialog::text() const
 {
     return m_text->toPlainText();

@@ -53,6 +53,9 @@ public:
     // out=/dir= lines), and the preview keeps listing the original's rejected lines and warnings (source
     // "Original") next to those of the text box, however the text is edited.
     void setUrlList(const heiko::UrlList &list);
+    // A second drop while the dialog is open: its links are added below what is already there (and its
+    // skipped lines to the preview), nothing the user typed is lost.
+    void appendUrlList(const heiko::UrlList &list);
     QString text() const;
 
     QString folder() const; // as typed, trimmed

@@ -25,6 +25,7 @@ const QString kNotificationsKey = u"ui/notifications"_s;
 const QString kCloseToTrayKey = u"ui/closeToTray"_s;
 const QString kGeometryKey = u"ui/windowGeometry"_s;
 const QString kStateKey = u"ui/windowState"_s;
+const QString kHeaderKey = u"ui/tableHeaderState"_s;
 
 int timeoutSeconds(std::chrono::milliseconds timeout)
 {
@@ -188,6 +189,16 @@ void AppSettings::setWindowGeometry(const QByteArray &geometry)
 QByteArray AppSettings::windowState() const
 {
     return m_settings.value(kStateKey).toByteArray();
+}
+
+QByteArray AppSettings::tableHeaderState() const
+{
+    return m_settings.value(kHeaderKey).toByteArray();
+}
+
+void AppSettings::setTableHeaderState(const QByteArray &state)
+{
+    m_settings.setValue(kHeaderKey, state);
 }
 
 void AppSettings::setWindowState(const QByteArray &state)

@@ -54,6 +54,8 @@ public:
     void setWindowGeometry(const QByteArray &geometry);
     QByteArray windowState() const; // QMainWindow::saveState(); empty when never saved
     void setWindowState(const QByteArray &state);
+    QByteArray tableHeaderState() const; // column order, widths and sort of the downloads table
+    void setTableHeaderState(const QByteArray &state);
 
     void sync(); // writes pending changes to disk now (QSettings otherwise does it later)
 

@@ -5,6 +5,9 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+#include <functional>
+
 using namespace Qt::StringLiterals;
 
 DownloadTableModel::DownloadTableModel(heiko::DownloadManager &manager, QObject *parent)
@@ -22,6 +25,84 @@ DownloadTableModel::DownloadTableModel(heiko::DownloadManager &manager, QObject 
     connect(&manager, &heiko::DownloadManager::downloadFailed, this, &DownloadTableModel::handleChanged);
     connect(&manager, &heiko::DownloadManager::progressUpdated, this, &DownloadTableModel::handleProgress);
     connect(&manager, &heiko::DownloadManager::downloadRemoved, this, &DownloadTableModel::handleRemoved);
+    m_countdownTimer.setInterval(1000);
+    connect(&m_countdownTimer, &QTimer::timeout, this, &DownloadTableModel::refreshCountdowns);
+}
+
+void DownloadTableModel::refresh(int id)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    m_rows[row] = m_manager.info(id);
+    if (m_rows.at(row).retryAtMs > 0) {
+        m_countingDown.insert(id);
+        if (!m_countdownTimer.isActive())
+            m_countdownTimer.start();
+    } else {
+        m_countingDown.remove(id);
+    }
+}
+
+void DownloadTableModel::refreshCountdowns()
+{
+    const QSet<int> ids = m_countingDown;
+    for (const int id : ids) {
+        refresh(id);
+        const int row = rowOf(id);
+        if (row >= 0)
+            Q_EMIT dataChanged(index(row, State), index(row, State));
+    }
+    if (m_countingDown.isEmpty())
+        m_countdownTimer.stop();
+}
+
+void DownloadTableModel::endBulkUpdate()
+{
+    if (--m_bulkDepth > 0)
+        return;
+    if (!m_pendingRemoved.isEmpty()) {
+        QList<int> rows;
+        rows.reserve(m_pendingRemoved.size());
+        for (const int id : std::as_const(m_pendingRemoved)) {
+            if (const int row = rowOf(id); row >= 0)
+                rows.append(row);
+            m_pendingChanged.remove(id);
+            m_countingDown.remove(id);
+        }
+        std::sort(rows.begin(), rows.end(), std::greater<int>());
+        // From the bottom up, one removal per run of adjacent rows: rows above stay where they are.
+        for (qsizetype i = 0; i < rows.size();) {
+            qsizetype j = i;
+            while (j + 1 < rows.size() && rows.at(j + 1) == rows.at(j) - 1)
+                ++j;
+            const int first = rows.at(j);
+            const int last = rows.at(i);
+            beginRemoveRows({}, first, last);
+            for (int row = first; row <= last; ++row)
+                m_rowOfId.remove(m_rows.at(row).id);
+            m_rows.remove(first, last - first + 1);
+            endRemoveRows();
+            i = j + 1;
+        }
+        m_pendingRemoved.clear();
+        rebuildRowIndex(0);
+    }
+    if (!m_pendingChanged.isEmpty()) {
+        int first = int(m_rows.size());
+        int last = -1;
+        for (const int id : std::as_const(m_pendingChanged)) {
+            const int row = rowOf(id);
+            if (row < 0)
+                continue;
+            refresh(id);
+            first = qMin(first, row);
+            last = qMax(last, row);
+        }
+        m_pendingChanged.clear();
+        if (last >= first)
+            Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    }
 }
 
 int DownloadTableModel::rowCount(const QModelIndex &parent) const
@@ -203,10 +284,14 @@ void DownloadTableModel::handleAdded(int id)
 
 void DownloadTableModel::handleChanged(int id)
 {
+    if (m_bulkDepth > 0) {
+        m_pendingChanged.insert(id);
+        return;
+    }
     const int row = rowOf(id);
     if (row < 0)
         return;
-    m_rows[row] = m_manager.info(id);
+    refresh(id);
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
@@ -218,7 +303,7 @@ void DownloadTableModel::handleProgress(const QList<int> &ids)
         const int row = rowOf(id);
         if (row < 0)
             continue;
-        m_rows[row] = m_manager.info(id);
+        refresh(id);
         first = qMin(first, row);
         last = qMax(last, row);
     }
@@ -228,6 +313,11 @@ void DownloadTableModel::handleProgress(const QList<int> &ids)
 
 void DownloadTableModel::handleRemoved(int id)
 {
+    if (m_bulkDepth > 0) {
+        m_pendingRemoved.insert(id);
+        return;
+    }
+    m_countingDown.remove(id);
     const int row = rowOf(id);
     if (row < 0)
         return;

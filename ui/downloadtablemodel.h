@@ -6,6 +6,8 @@
 #include <QColor>
 #include <QHash>
 #include <QList>
+#include <QSet>
+#include <QTimer>
 
 #include <functional>
 
@@ -42,6 +44,12 @@ public:
     using WorkerColors = std::function<QColor(quint64 threadId)>;
     void setWorkerColors(WorkerColors colors) { m_workerColors = std::move(colors); }
 
+    // Many downloads changing at once (an action on 10,000 selected rows): inside begin/endBulkUpdate the
+    // model only notes what changed, and endBulkUpdate() applies it with one removal per range of rows and one
+    // dataChanged, instead of one model signal (and one view update) per download.
+    void beginBulkUpdate() { ++m_bulkDepth; }
+    void endBulkUpdate();
+
     int idAt(int row) const;
     int rowOf(int id) const; // -1 when absent
     const heiko::DownloadInfo &infoAt(int row) const;
@@ -52,9 +60,16 @@ private:
     void handleProgress(const QList<int> &ids);
     void handleRemoved(int id);
     void rebuildRowIndex(int fromRow);
+    void refresh(int id); // re-reads one row from the manager, notes a retry countdown
+    void refreshCountdowns();
 
     heiko::DownloadManager &m_manager;
     QList<heiko::DownloadInfo> m_rows;
     QHash<int, int> m_rowOfId;
     WorkerColors m_workerColors;
+    int m_bulkDepth = 0;
+    QSet<int> m_pendingRemoved;
+    QSet<int> m_pendingChanged;
+    QSet<int> m_countingDown; // queued rows waiting for a retry: "Retrying in N s" must count down
+    QTimer m_countdownTimer;
 };

@@ -40,6 +40,8 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+
+#include <utility>
 #include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
@@ -69,6 +71,7 @@ MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, AppS
 
     buildActions();
     buildTable();
+    scopeTableShortcuts();
     buildLogDock();
     buildMenus();
     buildToolBar();
@@ -92,13 +95,27 @@ MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, AppS
     connect(&manager, &heiko::DownloadManager::downloadRemoved, this, &MainWindow::scheduleStatusUpdate);
     connect(&manager, &heiko::DownloadManager::progressUpdated, this, &MainWindow::scheduleStatusUpdate);
     connect(&manager, &heiko::DownloadManager::workersChanged, this, &MainWindow::scheduleStatusUpdate);
-    connect(&manager, &heiko::DownloadManager::downloadChanged, this, &MainWindow::updateActions);
+    m_actionsTimer = new QTimer(this);
+    m_actionsTimer->setSingleShot(true);
+    connect(m_actionsTimer, &QTimer::timeout, this, &MainWindow::updateActions);
+    // A state change may enable or disable actions for the selection: checked once per event loop pass,
+    // not once per download (Start on 10,000 rows changes 10,000 of them).
+    connect(&manager, &heiko::DownloadManager::downloadChanged, this, [this] {
+        if (!m_actionsTimer->isActive())
+            m_actionsTimer->start(0);
+    });
     connect(&manager, &heiko::DownloadManager::downloadFailed, this, &MainWindow::handleDownloadFailed);
     connect(&manager, &heiko::DownloadManager::idle, this, &MainWindow::handleIdle);
+    connect(&manager, &heiko::DownloadManager::downloadFinished, this, [this] { ++m_finishedSinceIdle; });
+    m_failureTimer = new QTimer(this);
+    m_failureTimer->setSingleShot(true);
+    m_failureTimer->setInterval(1500);
+    connect(m_failureTimer, &QTimer::timeout, this, &MainWindow::notifyFailures);
 
     resize(1100, 720);
     restoreGeometry(m_settings.windowGeometry());
     restoreState(m_settings.windowState());
+    m_table->horizontalHeader()->restoreState(m_settings.tableHeaderState());
     updateActions();
     updateStatus();
 }
@@ -107,6 +124,7 @@ MainWindow::~MainWindow()
 {
     m_settings.setWindowGeometry(saveGeometry());
     m_settings.setWindowState(saveState());
+    m_settings.setTableHeaderState(m_table->horizontalHeader()->saveState());
     m_settings.sync();
 }
 
@@ -134,7 +152,8 @@ void MainWindow::buildActions()
     make(Action::Retry, tr("&Retry"), actionIcon(u"view-refresh"_s, u"retry"_s), tr("Ctrl+Shift+R"),
          tr("Try the selected failed downloads again"));
     make(Action::Remove, tr("Re&move"), actionIcon(u"list-remove"_s, u"remove"_s), QKeySequence::Delete,
-         tr("Remove the selected downloads from the list (files stay on disk)"));
+         tr("Remove the selected downloads from the list (finished files stay on disk; unfinished ones lose "
+            "what they downloaded)"));
     make(Action::RemoveWithFiles, tr("Remove and &Delete Files"), actionIcon(u"edit-delete"_s, u"remove"_s),
          tr("Shift+Del"), tr("Remove the selected downloads and delete their files"));
     make(Action::OpenFile, tr("&Open File"), actionIcon(u"document-open"_s, u"open-file"_s), tr("Ctrl+O"),
@@ -153,14 +172,14 @@ void MainWindow::buildActions()
          tr("Quit Heiko (unfinished downloads keep their .part files)"));
 
     connect(m_actions.value(Action::Add), &QAction::triggered, this, [this] { openAddDialog(); });
-    connect(m_actions.value(Action::Paste), &QAction::triggered, this,
-            [this] { handleMimeData(QGuiApplication::clipboard()->mimeData()); });
+    connect(m_actions.value(Action::Paste), &QAction::triggered, this, [this] {
+        handleMimeData(QGuiApplication::clipboard()->mimeData(), MimeUrlReader::Origin::Clipboard);
+    });
     connect(m_actions.value(Action::Start), &QAction::triggered, this,
             [this] { forSelected(&heiko::DownloadManager::resume); });
     connect(m_actions.value(Action::Pause), &QAction::triggered, this,
             [this] { forSelected(&heiko::DownloadManager::pause); });
-    connect(m_actions.value(Action::Cancel), &QAction::triggered, this,
-            [this] { forSelected(&heiko::DownloadManager::cancel); });
+    connect(m_actions.value(Action::Cancel), &QAction::triggered, this, &MainWindow::cancelSelected);
     connect(m_actions.value(Action::Retry), &QAction::triggered, this,
             [this] { forSelected(&heiko::DownloadManager::resume); });
     connect(m_actions.value(Action::Remove), &QAction::triggered, this, [this] { removeSelected(false); });
@@ -171,6 +190,10 @@ void MainWindow::buildActions()
     connect(m_actions.value(Action::PauseAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::pauseAll);
     connect(m_actions.value(Action::ResumeAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::resumeAll);
     connect(m_actions.value(Action::Settings), &QAction::triggered, this, [this] {
+        // The dialog shows what runs now (a -j on the command line included), so that OK keeps it.
+        heiko::EngineOptions current = m_settings.engineOptions();
+        current.maxWorkers = m_manager.maxWorkers();
+        m_settings.setEngineOptions(current);
         auto *dialog = new SettingsDialog(m_settings, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         connect(dialog, &SettingsDialog::settingsApplied, this, &MainWindow::applySettings);
@@ -182,6 +205,23 @@ void MainWindow::buildActions()
     });
     for (QAction *action : std::as_const(m_actions))
         addAction(action); // shortcuts work wherever the focus is in the window
+}
+
+void MainWindow::scopeTableShortcuts()
+{
+    // Keys that mean something else elsewhere (Delete and Ctrl+A in the log or the filter box) act on
+    // downloads only while the table has the focus; the toolbar and menus still reach them anywhere.
+    for (const Action which : { Action::Remove, Action::RemoveWithFiles }) {
+        QAction *action = m_actions.value(which);
+        removeAction(action);
+        m_table->addAction(action);
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    }
+    auto *copy = new QAction(this);
+    copy->setShortcut(QKeySequence::Copy); // Ctrl+C in the table copies the URLs, not one cell's text
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copy, &QAction::triggered, this, &MainWindow::copySelectedUrls);
+    m_table->addAction(copy);
 }
 
 void MainWindow::buildTable()
@@ -242,7 +282,7 @@ void MainWindow::buildTable()
     connect(m_table, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
         const auto state = heiko::DownloadState(index.data(DownloadTableModel::StateRole).toInt());
         if (state == heiko::DownloadState::Finished)
-            openSelectedFile();
+            openFile(index.data(DownloadTableModel::IdRole).toInt());
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::handleSelectionChanged);
@@ -286,7 +326,10 @@ void MainWindow::buildMenus()
     downloads->addAction(m_actions.value(Action::Remove));
     downloads->addAction(m_actions.value(Action::RemoveWithFiles));
     downloads->addSeparator();
-    downloads->addAction(tr("Select &All"), QKeySequence::SelectAll, m_table, &QAbstractItemView::selectAll);
+    QAction *selectAll = downloads->addAction(tr("Select &All"), m_table, &QAbstractItemView::selectAll);
+    selectAll->setShortcut(QKeySequence::SelectAll);
+    selectAll->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_table->addAction(selectAll);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(findChild<QDockWidget *>(u"logDock"_s)->toggleViewAction());
@@ -351,20 +394,44 @@ void MainWindow::applySettings()
 
 QList<int> MainWindow::selectedIds() const
 {
+    // From the selection's ranges, not selectedRows(): that asks every row whether it is selected, which is
+    // quadratic for a scattered selection of thousands of rows. Rows are always selected whole.
     QList<int> ids;
-    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-    ids.reserve(rows.size());
-    for (const QModelIndex &index : rows)
-        ids.append(m_model->idAt(m_proxy->mapToSource(index).row()));
+    const QItemSelection selection = m_table->selectionModel()->selection();
+    for (const QItemSelectionRange &range : selection) {
+        if (range.left() != 0)
+            continue; // the same rows appear once per column block; the first block is enough
+        for (int row = range.top(); row <= range.bottom(); ++row)
+            ids.append(m_model->idAt(m_proxy->mapToSource(m_proxy->index(row, 0)).row()));
+    }
     std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return ids;
 }
 
 void MainWindow::forSelected(void (heiko::DownloadManager::*method)(int))
 {
-    for (const int id : selectedIds())
-        (m_manager.*method)(id);
+    const QList<int> ids = selectedIds();
+    {
+        const BulkUpdate bulk(*this);
+        for (const int id : ids)
+            (m_manager.*method)(id);
+    }
     updateActions();
+}
+
+MainWindow::BulkUpdate::BulkUpdate(MainWindow &window)
+    : m_window(window)
+{
+    ++m_window.m_bulkDepth;
+    m_window.m_model->beginBulkUpdate();
+}
+
+MainWindow::BulkUpdate::~BulkUpdate()
+{
+    m_window.m_model->endBulkUpdate();
+    if (--m_window.m_bulkDepth == 0)
+        m_window.handleSelectionChanged();
 }
 
 bool MainWindow::confirm(const QString &title, const QString &text, const QString &acceptText)
@@ -376,32 +443,80 @@ bool MainWindow::confirm(const QString &title, const QString &text, const QStrin
     return box.clickedButton() == accept;
 }
 
+qint64 MainWindow::unfinishedBytes(const QList<int> &ids) const
+{
+    qint64 bytes = 0;
+    for (const int id : ids) {
+        const int row = m_model->rowOf(id);
+        if (row < 0)
+            continue;
+        const heiko::DownloadInfo &info = m_model->infoAt(row);
+        if (info.state != heiko::DownloadState::Finished)
+            bytes += info.bytesReceived;
+    }
+    return bytes;
+}
+
 void MainWindow::removeSelected(bool deleteFiles)
 {
     const QList<int> ids = selectedIds();
     if (ids.isEmpty())
         return;
-    if (deleteFiles
-        && !confirm(tr("Delete files"),
-                    tr("Remove %n download(s) from the list and delete their files from disk?", nullptr,
-                       int(ids.size())),
-                    tr("Delete Files")))
+    const qint64 unfinished = unfinishedBytes(ids);
+    if (deleteFiles) {
+        if (!confirm(tr("Delete files"),
+                     tr("Remove %n download(s) from the list and delete their files from disk?", nullptr,
+                        int(ids.size())),
+                     tr("Delete Files")))
+            return;
+    } else if (unfinished > 0
+               && !confirm(tr("Remove unfinished downloads"),
+                           tr("Some of these downloads are not finished. Removing them deletes the %1 they have "
+                              "downloaded so far; finished files stay on disk. Pause them instead to keep it.")
+                               .arg(heiko::units::formatBytes(unfinished)),
+                           tr("Remove"))) {
         return;
-    for (const int id : ids)
-        m_manager.remove(id, deleteFiles);
+    }
+    {
+        const BulkUpdate bulk(*this);
+        for (const int id : ids)
+            m_manager.remove(id, deleteFiles);
+    }
     updateActions();
+}
+
+void MainWindow::cancelSelected()
+{
+    const QList<int> ids = selectedIds();
+    const qint64 unfinished = unfinishedBytes(ids);
+    if (unfinished > 0
+        && !confirm(tr("Cancel downloads"),
+                    tr("Cancelling deletes the %1 downloaded so far. Pause instead to keep it.")
+                        .arg(heiko::units::formatBytes(unfinished)),
+                    tr("Cancel Downloads")))
+        return;
+    forSelected(&heiko::DownloadManager::cancel);
 }
 
 void MainWindow::openSelectedFile()
 {
     for (const int id : selectedIds()) {
-        const heiko::DownloadInfo info = m_manager.info(id);
-        if (info.state == heiko::DownloadState::Finished && !info.filePath.isEmpty()) {
-            if (!QDesktopServices::openUrl(QUrl::fromLocalFile(info.filePath)))
-                showMessage(tr("No application opens %1; open it from its folder").arg(info.filePath));
+        if (m_manager.info(id).state == heiko::DownloadState::Finished) {
+            openFile(id);
             return;
         }
     }
+}
+
+void MainWindow::openFile(int id)
+{
+    const heiko::DownloadInfo info = m_manager.info(id);
+    if (info.filePath.isEmpty() || !QFileInfo::exists(info.filePath)) {
+        showMessage(tr("%1 is not there any more: it was moved or deleted").arg(QDir::toNativeSeparators(info.filePath)));
+        return;
+    }
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(info.filePath)))
+        showMessage(tr("No application is set to open %1; open it from its folder").arg(info.fileName));
 }
 
 void MainWindow::openSelectedFolder()
@@ -411,8 +526,13 @@ void MainWindow::openSelectedFolder()
         return;
     const heiko::DownloadInfo info = m_manager.info(ids.first());
     const QString folder = info.filePath.isEmpty() ? info.directory : QFileInfo(info.filePath).absolutePath();
+    if (!QFileInfo(folder).isDir()) {
+        showMessage(tr("The folder %1 does not exist yet: it is created when the download starts")
+                        .arg(QDir::toNativeSeparators(folder)));
+        return;
+    }
     if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
-        showMessage(tr("Cannot open the folder %1").arg(QDir::toNativeSeparators(folder)));
+        showMessage(tr("No file manager is set to open %1").arg(QDir::toNativeSeparators(folder)));
 }
 
 void MainWindow::copySelectedUrls()
@@ -426,6 +546,8 @@ void MainWindow::copySelectedUrls()
 
 void MainWindow::handleSelectionChanged()
 {
+    if (m_bulkDepth > 0)
+        return; // once, when the bulk action ends
     updateActions();
     if (!m_logFollowsSelection->isChecked()) {
         m_logPanel->setDownloadFilter({});
@@ -536,22 +658,42 @@ void MainWindow::showMessage(const QString &message)
 
 void MainWindow::handleDownloadFailed(int id)
 {
+    ++m_failedSinceIdle;
     if (!m_settings.notifications())
         return;
-    const heiko::DownloadInfo info = m_manager.info(id);
-    m_tray->notify(tr("Download failed: %1").arg(info.fileName), info.error.message(), true);
+    // Failures that come together (the network went away) make one notification, not one each.
+    m_failedToNotify.append(id);
+    if (!m_failureTimer->isActive())
+        m_failureTimer->start();
+}
+
+void MainWindow::notifyFailures()
+{
+    const QList<int> ids = std::exchange(m_failedToNotify, {});
+    if (ids.isEmpty())
+        return;
+    const heiko::DownloadInfo first = m_manager.info(ids.first());
+    if (ids.size() == 1) {
+        m_tray->notify(tr("Download failed: %1").arg(first.fileName), first.error.message(), true);
+        return;
+    }
+    m_tray->notify(tr("%n downloads failed", nullptr, int(ids.size())),
+                   tr("%1 and %n more; the first: %2", nullptr, int(ids.size() - 1))
+                       .arg(first.fileName, first.error.message()),
+                   true);
 }
 
 void MainWindow::handleIdle()
 {
     updateActions();
     scheduleStatusUpdate();
-    if (!m_settings.notifications())
+    notifyFailures();
+    const int finished = std::exchange(m_finishedSinceIdle, 0);
+    const int failed = std::exchange(m_failedSinceIdle, 0);
+    // Idle after Pause All is the user's doing, not news.
+    if (!m_settings.notifications() || finished + failed == 0)
         return;
-    const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
-    m_tray->notify(tr("Downloads finished"),
-                   tr("%1 finished, %2 failed").arg(counts.finished).arg(counts.failed + counts.cancelled),
-                   counts.failed > 0);
+    m_tray->notify(tr("Downloads finished"), tr("%1 finished, %2 failed").arg(finished).arg(failed), failed > 0);
 }
 
 int MainWindow::queueUrls(const QStringList &urls, const QString &directory)
@@ -579,7 +721,7 @@ int MainWindow::queueUrls(const QStringList &urls, const QString &directory)
 
 AddUrlsDialog *MainWindow::openAddDialog(const QString &text)
 {
-    if (m_addDialog) {
+    if (m_addDialog && m_addDialog->isVisible()) {
         if (!text.isEmpty())
             m_addDialog->setText(text);
         m_addDialog->raise();
@@ -608,7 +750,7 @@ void MainWindow::addRequestsFromDialog(AddUrlsDialog *dialog)
     showMessage(tr("Added %n download(s)", nullptr, int(requests.size())));
 }
 
-void MainWindow::handleMimeData(const QMimeData *mime)
+void MainWindow::handleMimeData(const QMimeData *mime, MimeUrlReader::Origin origin)
 {
     if (!mime) {
         showMessage(tr("The clipboard is empty: copy some links first"));
@@ -626,7 +768,7 @@ void MainWindow::handleMimeData(const QMimeData *mime)
     }
     constexpr qint64 kReadInBackgroundBytes = 1024 * 1024;
     if (weight < kReadInBackgroundBytes) {
-        showReadResult(MimeUrlReader::read(snapshot));
+        showReadResult(MimeUrlReader::read(snapshot, origin));
         return;
     }
     showMessage(tr("Reading the links you dropped…"));
@@ -635,7 +777,7 @@ void MainWindow::handleMimeData(const QMimeData *mime)
         watcher->deleteLater();
         showReadResult(watcher->result());
     });
-    watcher->setFuture(QtConcurrent::run([snapshot] { return MimeUrlReader::read(snapshot); }));
+    watcher->setFuture(QtConcurrent::run([snapshot, origin] { return MimeUrlReader::read(snapshot, origin); }));
 }
 
 void MainWindow::showReadResult(const MimeUrlReader::Result &read)
@@ -646,7 +788,7 @@ void MainWindow::showReadResult(const MimeUrlReader::Result &read)
         return;
     }
     AddUrlsDialog *dialog = openAddDialog();
-    dialog->setUrlList(read.urls);
+    dialog->appendUrlList(read.urls);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
@@ -685,9 +827,9 @@ bool MainWindow::confirmQuit()
         return true;
     const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
     return confirm(tr("Quit Heiko"),
-                   tr("%1 download(s) are running and %2 are queued. Quit anyway? Unfinished downloads keep their "
-                      ".part files.")
-                       .arg(counts.running)
+                   tr("%1 download(s) are running or stopping and %2 are queued. Quit anyway? Unfinished downloads "
+                      "keep what they downloaded and continue when Heiko starts again.")
+                       .arg(m_manager.busyWorkers())
                        .arg(counts.queued),
                    tr("Quit"));
 }

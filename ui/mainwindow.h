@@ -63,7 +63,7 @@ public:
     int queueUrls(const QStringList &urls, const QString &directory = {});
     // A drop or the clipboard: what it holds is read and shown in the add dialog's preview, or refused with
     // a message that says why.
-    void handleMimeData(const QMimeData *mime);
+    void handleMimeData(const QMimeData *mime, MimeUrlReader::Origin origin = MimeUrlReader::Origin::Drop);
     // Opens (or raises) the Add URLs dialog, optionally pre-filled.
     AddUrlsDialog *openAddDialog(const QString &text = {});
     void showAndRaise();
@@ -101,8 +101,25 @@ private:
     void showMessage(const QString &message);
     void addRequestsFromDialog(AddUrlsDialog *dialog);
     void showReadResult(const MimeUrlReader::Result &read);
+    // Groups the model and selection updates of an action on many downloads into one.
+    class BulkUpdate final
+    {
+    public:
+        explicit BulkUpdate(MainWindow &window);
+        ~BulkUpdate();
+        Q_DISABLE_COPY_MOVE(BulkUpdate)
+
+    private:
+        MainWindow &m_window;
+    };
+
+    void scopeTableShortcuts();
     void forSelected(void (heiko::DownloadManager::*method)(int));
+    qint64 unfinishedBytes(const QList<int> &ids) const;
     void removeSelected(bool deleteFiles);
+    void cancelSelected();
+    void notifyFailures();
+    void openFile(int id);
     void openSelectedFile();
     void openSelectedFolder();
     void copySelectedUrls();
@@ -133,5 +150,11 @@ private:
     QPointer<AddUrlsDialog> m_addDialog;
     QString m_lastMessage;
     bool m_quitConfirmed = false;
+    int m_bulkDepth = 0;
+    QTimer *m_actionsTimer = nullptr;
+    QTimer *m_failureTimer = nullptr;
+    QList<int> m_failedToNotify;
+    int m_finishedSinceIdle = 0;
+    int m_failedSinceIdle = 0;
     bool m_toldAboutTray = false;
 };

@@ -1,19 +1,19 @@
 #include "filenamehints.h"
 
-#include <QMutexLocker>
+#include <mutex>
 
 namespace heiko {
 
 int FileNameHints::firstCandidate(const QString &pathWithoutNumber) const
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     const auto it = m_highest.constFind(pathWithoutNumber);
     return it == m_highest.cend() ? 0 : *it + 1;
 }
 
 void FileNameHints::taken(const QString &pathWithoutNumber, int number)
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     int &highest = m_highest[pathWithoutNumber];
     highest = qMax(highest, number);
 }

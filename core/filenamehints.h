@@ -1,7 +1,7 @@
 #pragma once
 
 #include <QHash>
-#include <QMutex>
+#include <mutex>
 #include <QString>
 
 namespace heiko {
@@ -18,7 +18,7 @@ public:
     void taken(const QString &pathWithoutNumber, int number);
 
 private:
-    mutable QMutex m_mutex;
+    mutable std::mutex m_mutex;
     QHash<QString, int> m_highest;
 };
 

@@ -4,7 +4,7 @@
 #include "secretmasking.h"
 
 #include <QDateTime>
-#include <QMutexLocker>
+#include <mutex>
 
 #include <cstring>
 
@@ -112,7 +112,7 @@ void LogHub::write(LogLevel level, SourceLocation where, int downloadId, const Q
 void LogHub::append(LogRecord record)
 {
     {
-        QMutexLocker locker(&m_mutex);
+        const std::lock_guard locker(m_mutex);
         t_insideHub = true;
         record.sequence = ++m_lastSequence;
         if (m_logFile.isOpen() || m_echo) {
@@ -141,7 +141,7 @@ void LogHub::append(LogRecord record)
 QList<LogRecord> LogHub::recordsSince(qint64 sequence) const
 {
     m_notifyPending.store(false);
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     const qsizetype size = m_ring.size();
     const qint64 oldest = m_lastSequence - size + 1;
     const qint64 first = qMax(sequence + 1, oldest);
@@ -156,13 +156,13 @@ QList<LogRecord> LogHub::recordsSince(qint64 sequence) const
 
 qint64 LogHub::lastSequence() const
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     return m_lastSequence;
 }
 
 void LogHub::clear()
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     m_ring.clear();
     m_head = 0;
 }
@@ -179,7 +179,7 @@ LogLevel LogHub::minimumLevel() const
 
 bool LogHub::setLogFile(const QString &path, QString *error)
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     if (m_logFile.isOpen())
         m_logFile.close();
     m_logFile.setFileName(path);
@@ -193,7 +193,7 @@ bool LogHub::setLogFile(const QString &path, QString *error)
 
 void LogHub::setEchoStream(std::FILE *stream, LogLevel level)
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     m_echo = stream;
     m_echoLevel = level;
 }
@@ -216,7 +216,7 @@ const char *LogHub::internCategory(const char *category)
 {
     if (!category)
         return nullptr;
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     const QByteArray name(category);
     auto it = m_categories.constFind(name);
     if (it == m_categories.cend())

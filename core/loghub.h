@@ -4,7 +4,7 @@
 
 #include <QFile>
 #include <QList>
-#include <QMutex>
+#include <mutex>
 #include <QObject>
 #include <QSet>
 
@@ -82,7 +82,7 @@ private:
     const char *internCategory(const char *category);
 
     const qsizetype m_capacity;
-    mutable QMutex m_mutex; // guards everything below
+    mutable std::mutex m_mutex; // guards everything below
     QList<LogRecord> m_ring; // m_ring[(m_head + i) % capacity] is the i-th oldest
     qsizetype m_head = 0;
     qint64 m_lastSequence = 0;

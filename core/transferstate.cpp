@@ -1,18 +1,18 @@
 #include "transferstate.h"
 
-#include <QMutexLocker>
+#include <mutex>
 
 namespace heiko {
 
 TransferState::Files TransferState::files() const
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     return m_files;
 }
 
 void TransferState::setFiles(const Files &files)
 {
-    QMutexLocker locker(&m_mutex);
+    const std::lock_guard locker(m_mutex);
     m_files = files;
 }
 

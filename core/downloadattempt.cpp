@@ -345,7 +345,11 @@ void DownloadAttempt::acceptRangeNotSatisfiable()
     // the last attempt got everything and only missed the rename.
     const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
     const QByteArray etag = m_reply->rawHeader("ETag"_ba);
-    const bool sameFile = etag.isEmpty() || m_files.etag.isEmpty() || etag == m_files.etag;
+    const qint64 knownTotal = m_job.state->bytesTotal();
+    // Same validator, and the same length as announced before: a server that now says "1 byte" about a file
+    // it announced as 72 PB has changed it, and the .part is not that file.
+    const bool sameFile = (etag.isEmpty() || m_files.etag.isEmpty() || etag == m_files.etag)
+        && (knownTotal < 0 || (range && range->total == knownTotal));
     if (range && range->total == m_offset && sameFile) {
         m_rangeAlreadyComplete = true;
         m_expectedTotal = m_offset;

@@ -20,6 +20,36 @@ bool parseInt(const QString &text, int min, int max, int *value)
     return true;
 }
 
+// "500K", "2M", "1.5m", "300000": bytes per second with aria2's binary suffixes (K = 1024); 0 means none.
+bool parseRate(const QString &text, qint64 *value)
+{
+    QString number = text.trimmed();
+    double factor = 1.0;
+    if (!number.isEmpty()) {
+        switch (number.back().toUpper().unicode()) {
+        case u'K':
+            factor = 1024.0;
+            break;
+        case u'M':
+            factor = 1024.0 * 1024.0;
+            break;
+        case u'G':
+            factor = 1024.0 * 1024.0 * 1024.0;
+            break;
+        default:
+            break;
+        }
+        if (factor > 1.0)
+            number.chop(1);
+    }
+    bool ok = false;
+    const double parsed = number.toDouble(&ok);
+    if (!ok || !std::isfinite(parsed) || parsed < 0 || parsed * factor > 1e15)
+        return false;
+    *value = qint64(parsed * factor);
+    return true;
+}
+
 bool parseSeconds(const QString &text, double min, double max, double *value)
 {
     bool ok = false;
@@ -83,11 +113,23 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption retryWait(u"retry-wait"_s,
                                        u"First pause before a retry, doubled each time up to 60 s (default 1)."_s,
                                        u"SECONDS"_s);
+    const QCommandLineOption limitRate(u"limit-rate"_s,
+                                       u"Speed limit for each download, e.g. 500K or 2M (bytes per second; "
+                                       u"0 = none)."_s,
+                                       u"RATE"_s);
+    const QCommandLineOption overallLimit(u"max-overall-limit"_s,
+                                          u"Speed limit for all downloads together, e.g. 10M (0 = none)."_s,
+                                          u"RATE"_s);
+    const QCommandLineOption perHost(u"max-per-host"_s,
+                                     u"Connections to one server at once, across all downloads, 1-64 "
+                                     u"(default 8)."_s,
+                                     u"N"_s);
     const QCommandLineOption logFile(u"log-file"_s, u"Also append the log to FILE."_s, u"FILE"_s);
     const QCommandLineOption json(u"json"_s,
                                   u"Print one JSON object per line on stdout per event (added, started, "
                                   u"progress, finished, failed)."_s);
-    parser.addOptions({ headless, input, dir, workers, connections, timeout, retries, retryWait, logFile, json });
+    parser.addOptions({ headless, input, dir, workers, connections, timeout, retries, retryWait, limitRate,
+                        overallLimit, perHost, logFile, json });
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     parser.addPositionalArgument(u"URL"_s, u"http or https URLs to download."_s, u"[URL...]"_s);
@@ -120,7 +162,7 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     o.json = parser.isSet(json);
     o.maxWorkersGiven = parser.isSet(workers);
     for (const QCommandLineOption *option : { &input, &dir, &workers, &connections, &timeout, &retries, &retryWait,
-                                              &logFile, &json }) {
+                                              &limitRate, &overallLimit, &perHost, &logFile, &json }) {
         if (parser.isSet(*option))
             o.given.append(option->names().constLast());
     }
@@ -135,6 +177,15 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
                      &o.engine.connectionsPerFile))
         return usageError(u"heiko: invalid --connections '%1': give a whole number from 1 to %2"_s.arg(
             parser.value(connections), QString::number(heiko::EngineOptions::kMaxConnectionsLimit)));
+    if (parser.isSet(limitRate) && !parseRate(parser.value(limitRate), &o.engine.downloadRateLimit))
+        return usageError(u"heiko: invalid --limit-rate '%1': give bytes per second, e.g. 500K or 2M"_s.arg(
+            parser.value(limitRate)));
+    if (parser.isSet(overallLimit) && !parseRate(parser.value(overallLimit), &o.engine.overallRateLimit))
+        return usageError(u"heiko: invalid --max-overall-limit '%1': give bytes per second, e.g. 10M"_s.arg(
+            parser.value(overallLimit)));
+    if (parser.isSet(perHost) && !parseInt(parser.value(perHost), 1, 64, &o.engine.maxConnectionsPerHost))
+        return usageError(u"heiko: invalid --max-per-host '%1': give a whole number from 1 to 64"_s.arg(
+            parser.value(perHost)));
     if (parser.isSet(retries) && !parseInt(parser.value(retries), 0, 100, &o.engine.retries))
         return usageError(u"heiko: invalid --retries '%1': give a whole number from 0 to 100"_s.arg(
             parser.value(retries)));

@@ -134,6 +134,12 @@ int main(int argc, char *argv[])
         engine.retries = parsed.options.engine.retries;
     if (given.contains(u"retry-wait"_s))
         engine.retryBaseDelay = parsed.options.engine.retryBaseDelay;
+    if (given.contains(u"limit-rate"_s))
+        engine.downloadRateLimit = parsed.options.engine.downloadRateLimit;
+    if (given.contains(u"max-overall-limit"_s))
+        engine.overallRateLimit = parsed.options.engine.overallRateLimit;
+    if (given.contains(u"max-per-host"_s))
+        engine.maxConnectionsPerHost = parsed.options.engine.maxConnectionsPerHost;
     if (!parsed.options.logFile.isEmpty()) {
         QString error;
         if (!log.setLogFile(parsed.options.logFile, &error)) {

@@ -5,6 +5,7 @@
 #include "httpheaders.h"
 #include "loghub.h"
 #include "platform.h"
+#include "ratelimiter.h"
 #include "secretmasking.h"
 #include "units.h"
 
@@ -84,6 +85,8 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
 {
     m_watchdog.setInterval(int(qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000))));
     connect(&m_watchdog, &QTimer::timeout, this, &DownloadAttempt::handleWatchdog);
+    m_throttle.setSingleShot(true);
+    connect(&m_throttle, &QTimer::timeout, this, &DownloadAttempt::handleReadyRead);
 }
 
 DownloadAttempt::~DownloadAttempt()
@@ -175,6 +178,7 @@ AttemptResult DownloadAttempt::run()
         m_job.log->debug(HEIKO_HERE, u"[redirect] to "_s + describeUrl(), m_job.downloadId);
     }
     m_watchdog.stop();
+    m_throttle.stop();
 
     // A body that arrived whole is kept even if a pause or cancel raced with its last bytes: the user
     // would otherwise get the same file twice, or lose it.
@@ -260,7 +264,7 @@ void DownloadAttempt::sendRequest()
     m_reply->setReadBufferSize(kReplyBufferLimit);
     connect(m_reply, &QNetworkReply::metaDataChanged, this, &DownloadAttempt::handleMetaData);
     connect(m_reply, &QNetworkReply::readyRead, this, &DownloadAttempt::handleReadyRead);
-    connect(m_reply, &QNetworkReply::finished, &m_loop, &QEventLoop::quit);
+    connect(m_reply, &QNetworkReply::finished, this, &DownloadAttempt::handleFinished);
 #if QT_CONFIG(ssl)
     // Never ignored: each error is kept for the message, and the handshake fails.
     connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &errors) {
@@ -276,6 +280,10 @@ void DownloadAttempt::handleWatchdog()
 {
     if (!m_reply || m_reply->isFinished())
         return;
+    if (m_throttled) {
+        m_sinceData.restart(); // quiet because we hold it back, not because the server stalls
+        return;
+    }
     if (m_sinceData.elapsed() >= m_job.options.timeout.count()) {
         m_timedOut = true;
         stopReply(DownloadError(DownloadError::Kind::Timeout,
@@ -621,13 +629,64 @@ bool DownloadAttempt::openPartForResume(bool truncate)
     return true;
 }
 
+bool DownloadAttempt::isRateLimited() const
+{
+    return (m_job.downloadLimit && m_job.downloadLimit->rate() > 0)
+        || (m_job.overallLimit && m_job.overallLimit->rate() > 0);
+}
+
+void DownloadAttempt::handleFinished()
+{
+    // Under a speed limit the end of the transfer may come while much of the body still waits in the reply's
+    // buffer: it is read at the limit's pace (handleReadyRead quits the loop once it is empty).
+    if (m_accepted && !m_error && isRateLimited() && m_reply && m_reply->bytesAvailable() > 0) {
+        handleReadyRead();
+        return;
+    }
+    m_loop.quit();
+}
+
+qint64 DownloadAttempt::allowedBytes(qint64 wanted, qint64 *waitMs)
+{
+    *waitMs = 0;
+    qint64 granted = wanted;
+    if (m_job.downloadLimit)
+        granted = m_job.downloadLimit->acquire(granted, waitMs);
+    if (granted > 0 && m_job.overallLimit) {
+        qint64 overallWait = 0;
+        const qint64 overall = m_job.overallLimit->acquire(granted, &overallWait);
+        if (overall < granted && m_job.downloadLimit)
+            m_job.downloadLimit->refund(granted - overall);
+        granted = overall;
+        *waitMs = qMax(*waitMs, overallWait);
+    }
+    return granted;
+}
+
 void DownloadAttempt::handleReadyRead()
 {
     if (!m_reply || !m_accepted)
         return;
     m_sinceData.restart();
+    const bool limited = isRateLimited() && m_loop.isRunning();
+    m_throttled = false;
     for (;;) {
-        const qint64 got = m_reply->read(m_buffer.data(), m_buffer.size());
+        qint64 wanted = m_buffer.size();
+        if (limited) {
+            // Under a speed limit, read only what the limit allows; the rest waits in the reply's small buffer,
+            // and the server is slowed down by TCP itself.
+            wanted = qMin(wanted, m_reply->bytesAvailable());
+            if (wanted <= 0)
+                break;
+            qint64 waitMs = 0;
+            wanted = allowedBytes(wanted, &waitMs);
+            if (wanted <= 0) {
+                m_throttled = true;
+                m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
+                return;
+            }
+        }
+        const qint64 got = m_reply->read(m_buffer.data(), wanted);
         if (got <= 0)
             break;
         if (m_expectedTotal >= 0 && m_onDisk + got > m_expectedTotal) {
@@ -646,6 +705,8 @@ void DownloadAttempt::handleReadyRead()
         m_onDisk += got;
         m_job.state->setBytesOnDisk(m_onDisk);
     }
+    if (limited && m_reply && m_reply->isFinished() && m_reply->bytesAvailable() == 0)
+        m_loop.quit(); // the held-back rest of a finished transfer is all read
     // Every few seconds the bytes so far go to the disk itself: a crash or power loss then costs at most
     // that much of the download.
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {

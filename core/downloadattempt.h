@@ -40,6 +40,9 @@ private:
     void sendRequest();
     void handleMetaData();
     void handleReadyRead();
+    void handleFinished();
+    bool isRateLimited() const;
+    qint64 allowedBytes(qint64 wanted, qint64 *waitMs);
     void handleWatchdog();
     void stopReply(DownloadError error);
     void abortReply();
@@ -61,6 +64,8 @@ private:
     QEventLoop m_loop;
     QPointer<QNetworkReply> m_reply;
     QTimer m_watchdog;
+    QTimer m_throttle; // wakes a rate-limited read when the limit allows more
+    bool m_throttled = false;
     QElapsedTimer m_sinceData; // restarted by every byte from the server
     QElapsedTimer m_elapsed;
     QElapsedTimer m_sinceSync;

@@ -28,6 +28,7 @@ struct DownloadInfo
     qint64 etaSeconds = -1; // -1: unknown
     quint64 workerThread = 0; // OS id of the worker thread running it; 0 when none
     int attempt = 0; // attempts started so far
+    qint64 rateLimit = 0; // this download's own speed limit in bytes per second, 0: none
     qint64 retryAtMs = 0; // when a waiting retry starts (ms since epoch), 0 when none
     DownloadError error; // why it failed (or why the last attempt failed, while retrying)
 

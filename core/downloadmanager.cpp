@@ -3,6 +3,7 @@
 #include "filenaming.h"
 #include "loghub.h"
 #include "queuestore.h"
+#include "ratelimiter.h"
 #include "secretmasking.h"
 #include "transferstate.h"
 #include "units.h"
@@ -23,6 +24,8 @@ struct DownloadManager::Entry
 {
     int id = 0;
     DownloadRequest request;
+    QString host; // "scheme://host:port", for the per-host cap and cool-downs
+    std::shared_ptr<RateLimiter> limit = std::make_shared<RateLimiter>();
     DownloadState state = DownloadState::Queued;
     std::shared_ptr<TransferState> transfer = std::make_shared<TransferState>();
     QFutureWatcher<AttemptResult> *watcher = nullptr; // set while an attempt is in flight
@@ -76,6 +79,8 @@ DownloadManager::DownloadManager(LogHub &log, const EngineOptions &options, QObj
     m_options.maxWorkers = qBound(1, m_options.maxWorkers, EngineOptions::kMaxWorkersLimit);
     m_pool.setMaxThreadCount(m_options.maxWorkers);
     m_pool.setObjectName(u"heiko-workers"_s);
+    m_options.maxConnectionsPerHost = qMax(1, m_options.maxConnectionsPerHost);
+    m_overallLimit = std::make_shared<RateLimiter>(m_options.overallRateLimit);
     m_progressTimer.setInterval(kProgressIntervalMs);
     connect(&m_progressTimer, &QTimer::timeout, this, &DownloadManager::handleProgressTick);
     m_retryTimer.setSingleShot(true);
@@ -108,6 +113,8 @@ int DownloadManager::add(const DownloadRequest &request, const SavedDownload *re
     e->request = request;
     if (e->request.directory.isEmpty())
         e->request.directory = u"."_s;
+    e->host = hostKey(request.url);
+    e->limit->setRate(m_options.downloadRateLimit);
     const int id = e->id;
     m_entries.insert(id, e);
     m_order.append(id);
@@ -271,6 +278,7 @@ DownloadInfo DownloadManager::info(int id) const
     }
     info.workerThread = e->lastWorker;
     info.attempt = e->attempts;
+    info.rateLimit = e->limit->rate();
     info.retryAtMs = e->state == DownloadState::Queued ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
     if (info.retryAtMs <= QDateTime::currentMSecsSinceEpoch())
         info.retryAtMs = 0;
@@ -290,6 +298,12 @@ void DownloadManager::schedule()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     qint64 nextRetry = 0;
+    // Connections per host right now, for the cap across downloads (a handful of entries: one per worker).
+    QHash<QString, int> perHost;
+    for (const int id : std::as_const(m_running)) {
+        if (const Entry *running = entry(id))
+            ++perHost[running->host];
+    }
     for (auto it = m_queue.begin(); it != m_queue.end() && m_running.size() < m_options.maxWorkers;) {
         Entry *e = entry(*it);
         const qint64 notBefore = e ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
@@ -298,6 +312,12 @@ void DownloadManager::schedule()
             ++it;
             continue;
         }
+        if (e && perHost.value(e->host) >= m_options.maxConnectionsPerHost) {
+            ++it; // this host has all it may have; someone else's download may go first
+            continue;
+        }
+        if (e)
+            ++perHost[e->host];
         it = m_queue.erase(it);
         if (e)
             start(*e);
@@ -333,6 +353,8 @@ void DownloadManager::start(Entry &e)
     job.state = e.transfer;
     job.log = &m_log;
     job.nameHints = &m_nameHints;
+    job.overallLimit = m_overallLimit;
+    job.downloadLimit = e.limit;
 
     const int id = e.id;
     e.watcher = new QFutureWatcher<AttemptResult>(this);
@@ -424,7 +446,7 @@ void DownloadManager::handleAttemptFinished(int id)
             e->retryAtMs = QDateTime::currentMSecsSinceEpoch() + delay.count();
             if (error.httpStatus() == 429 || error.httpStatus() == 503) {
                 // The server said it is overloaded: every download from it waits, not just this one.
-                qint64 &until = m_hostCoolDownUntil[hostKey(e->request.url)];
+                qint64 &until = m_hostCoolDownUntil[e->host];
                 if (e->retryAtMs > until) {
                     until = e->retryAtMs;
                     m_log.warning(HEIKO_HERE,
@@ -646,9 +668,14 @@ void DownloadManager::setMaxWorkers(int workers)
 void DownloadManager::setOptions(const EngineOptions &options)
 {
     const int current = m_options.maxWorkers;
+    const qint64 overall = m_options.overallRateLimit;
     m_options = options;
     m_options.maxWorkers = current; // setMaxWorkers() applies the new count to the pool and the queue
+    m_options.maxConnectionsPerHost = qMax(1, m_options.maxConnectionsPerHost);
+    if (options.overallRateLimit != overall)
+        setOverallRateLimit(options.overallRateLimit);
     setMaxWorkers(options.maxWorkers);
+    schedule();
 }
 
 DownloadManager::StateCounts DownloadManager::stateCounts() const
@@ -685,7 +712,43 @@ qint64 DownloadManager::hostCoolDownUntil(const Entry &e) const
 {
     if (m_hostCoolDownUntil.isEmpty())
         return 0;
-    return m_hostCoolDownUntil.value(hostKey(e.request.url), 0);
+    return m_hostCoolDownUntil.value(e.host, 0);
+}
+
+void DownloadManager::setOverallRateLimit(qint64 bytesPerSecond)
+{
+    m_options.overallRateLimit = qMax<qint64>(0, bytesPerSecond);
+    m_overallLimit->setRate(m_options.overallRateLimit);
+    m_log.info(HEIKO_HERE, m_options.overallRateLimit > 0
+                               ? u"[limit] all downloads together at most %1"_s.arg(
+                                   units::formatSpeed(double(m_options.overallRateLimit)))
+                               : u"[limit] no overall speed limit"_s);
+}
+
+qint64 DownloadManager::overallRateLimit() const
+{
+    return m_options.overallRateLimit;
+}
+
+void DownloadManager::setRateLimit(int id, qint64 bytesPerSecond)
+{
+    Entry *e = entry(id);
+    if (!e)
+        return;
+    e->limit->setRate(qMax<qint64>(0, bytesPerSecond));
+    Q_EMIT downloadChanged(id);
+}
+
+qint64 DownloadManager::rateLimit(int id) const
+{
+    const Entry *e = entry(id);
+    return e ? e->limit->rate() : 0;
+}
+
+void DownloadManager::setMaxConnectionsPerHost(int connections)
+{
+    m_options.maxConnectionsPerHost = qMax(1, connections);
+    schedule();
 }
 
 int DownloadManager::busyWorkers() const

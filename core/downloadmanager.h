@@ -19,6 +19,7 @@
 namespace heiko {
 
 class LogHub;
+class RateLimiter;
 struct SavedDownload;
 class TransferState;
 
@@ -67,6 +68,13 @@ public:
     void remove(int id, bool deleteFiles); // forget it; with deleteFiles also delete its file or .part
     void pauseAll();
     void resumeAll();
+
+    // Speed limits in bytes per second (0: none), applied at once to running downloads too.
+    void setOverallRateLimit(qint64 bytesPerSecond);
+    qint64 overallRateLimit() const;
+    void setRateLimit(int id, qint64 bytesPerSecond);
+    qint64 rateLimit(int id) const;
+    void setMaxConnectionsPerHost(int connections); // live, like the worker count
 
     int maxWorkers() const;
     void setMaxWorkers(int workers); // live: more start now, or none new until under the limit
@@ -119,6 +127,7 @@ private:
     QThreadPool m_pool; // the workers; ~DownloadManager() waits for them before anything else goes
     QHash<int, std::shared_ptr<Entry>> m_entries;
     QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> ms since epoch, after a 429/503
+    std::shared_ptr<RateLimiter> m_overallLimit;
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
     QList<int> m_running; // ids with an attempt in flight

@@ -13,6 +13,7 @@ namespace heiko {
 
 class FileNameHints;
 class LogHub;
+class RateLimiter;
 class TransferState;
 
 // Everything one attempt needs, copied into the worker: the worker never touches the manager.
@@ -27,6 +28,8 @@ struct AttemptJob
     std::shared_ptr<TransferState> state; // shared with the manager
     LogHub *log = nullptr; // thread-safe; outlives every worker
     FileNameHints *nameHints = nullptr; // thread-safe, shared by the workers; may be null
+    std::shared_ptr<RateLimiter> overallLimit; // shared by every download; may be null
+    std::shared_ptr<RateLimiter> downloadLimit; // this download's own; may be null
 };
 
 // How an attempt ended. An error of kind None means the file is complete under finalPath.

@@ -26,6 +26,9 @@ struct EngineOptions
     std::chrono::milliseconds retryBaseDelay { std::chrono::seconds(1) }; // first backoff; doubles
     std::chrono::milliseconds retryMaxDelay { std::chrono::seconds(60) }; // backoff and Retry-After cap
     int maxRedirects = 10;
+    int maxConnectionsPerHost = 8; // across all downloads: a server is not hammered by -j 64
+    qint64 overallRateLimit = 0; // bytes per second for everything together, 0: unlimited
+    qint64 downloadRateLimit = 0; // bytes per second for each new download, 0: unlimited
     CollisionPolicy collisionPolicy = CollisionPolicy::Rename;
     QString userAgent; // empty: "Heiko/<version>"
 };

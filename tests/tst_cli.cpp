@@ -2,6 +2,7 @@
 #include "testhttpserver.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void listOptionsNameAndPlaceFiles();
     void twoWorkersTakeFiveFilesInTurn();
     void jsonEventsOnePerLine();
+    void limitRateSlowsTheDownload();
     void logFileGetsTheLog();
     void credentialsNeverAppear();
     void unwritableTargetFolderIsAClearError();
@@ -135,7 +137,8 @@ void TestCli::helpAndVersion()
     QCOMPARE(help.exitCode, 0);
     for (const QString &option : { u"--headless"_s, u"--input-file"_s, u"--dir"_s, u"--max-workers"_s,
                                    u"--connections"_s, u"--timeout"_s, u"--retries"_s, u"--log-file"_s,
-                                   u"--json"_s, u"--version"_s })
+                                   u"--json"_s, u"--version"_s, u"--limit-rate"_s, u"--max-overall-limit"_s,
+                                   u"--max-per-host"_s })
         QVERIFY2(help.out.contains(option), qPrintable(option));
     const Run version = heiko({ u"--version"_s });
     QCOMPARE(version.exitCode, 0);
@@ -157,6 +160,13 @@ void TestCli::usageErrorsExitWith2_data()
     QTest::newRow("negative timeout") << QStringList { u"--headless"_s, u"--timeout"_s, u"-1"_s, u"http://x/"_s }
                                       << u"invalid --timeout"_s;
     QTest::newRow("missing value") << QStringList { u"--headless"_s, u"-d"_s } << u"Missing value"_s;
+    QTest::newRow("bad rate") << QStringList { u"--headless"_s, u"--limit-rate"_s, u"fast"_s, u"http://x/"_s }
+                              << u"invalid --limit-rate 'fast'"_s;
+    QTest::newRow("negative overall") << QStringList { u"--headless"_s, u"--max-overall-limit"_s, u"-1M"_s, u"http://x/"_s }
+                                      << u"invalid --max-overall-limit"_s;
+    QTest::newRow("per host 0") << QStringList { u"--headless"_s, u"--max-per-host"_s, u"0"_s, u"http://x/"_s }
+                                << u"invalid --max-per-host"_s;
+    QTest::newRow("json in the window") << QStringList { u"--json"_s, u"http://x/"_s } << u"--json needs --headless"_s;
     QTest::newRow("missing list") << QStringList { u"--headless"_s, u"-i"_s, u"/nonexistent/urls.txt"_s }
                                   << u"cannot read the URL list /nonexistent/urls.txt"_s;
 }
@@ -340,6 +350,18 @@ void TestCli::jsonEventsOnePerLine()
     QVERIFY(events.value(u"started"_s).value(u"thread"_s).toInteger() > 0);
     const QJsonObject progress = events.value(u"progress"_s);
     QCOMPARE(progress.value(u"total"_s).toInteger(), 1'500'000);
+}
+
+void TestCli::limitRateSlowsTheDownload()
+{
+    m_server->setResponse("/slowed.bin", generated(300 * 1024, 6));
+    QElapsedTimer clock;
+    clock.start();
+    const Run run = heiko({ u"--headless"_s, u"--limit-rate"_s, u"150K"_s, u"-d"_s, m_dir->path(),
+                            m_server->url("/slowed.bin").toString() });
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY2(clock.elapsed() >= 1500, qPrintable(u"300 KiB at 150 KiB/s took %1 ms"_s.arg(clock.elapsed())));
+    QCOMPARE(readFile(m_dir->filePath(u"slowed.bin"_s)), TestHttpServer::patternBytes(6, 0, 300 * 1024));
 }
 
 void TestCli::logFileGetsTheLog()

@@ -135,6 +135,9 @@ private Q_SLOTS:
     void headerFloodIsStoppedByTheWatchdog();
     void savedStateRestoresAndResumesFromSyncedBytes();
     void rangeNotSatisfiableWithDifferentTotalStartsOver();
+    void perHostCapAcrossDownloads();
+    void downloadSpeedLimitHoldsAndChangesLive();
+    void overallSpeedLimitCapsTogether();
     void collisionPolicy_data();
     void collisionPolicy();
 
@@ -1050,6 +1053,68 @@ void TestDownloadManager::rangeNotSatisfiableWithDifferentTotalStartsOver()
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(60, 0, 2000));
+}
+
+void TestDownloadManager::perHostCapAcrossDownloads()
+{
+    // Six workers, but at most two connections to one server: the other server's downloads still run.
+    TestHttpServer other;
+    QVERIFY(other.start());
+    for (int i = 0; i < 4; ++i) {
+        m_server->setResponse("/h" + QByteArray::number(i), generated(100 * 1024, quint32(70 + i), 300 * 1024));
+        other.setResponse("/o" + QByteArray::number(i), generated(100 * 1024, quint32(80 + i), 300 * 1024));
+    }
+    m_options.maxConnectionsPerHost = 2;
+    auto manager = makeManager(6);
+    for (int i = 0; i < 4; ++i)
+        manager->add({ m_server->url("/h" + QByteArray::number(i)), m_dir->path(), {}, false });
+    for (int i = 0; i < 4; ++i)
+        manager->add({ other.url("/o" + QByteArray::number(i)), m_dir->path(), {}, false });
+    QCOMPARE(manager->busyWorkers(), 4); // 2 + 2, although 6 workers are free
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(m_server->maxConcurrentRequests(), 2);
+    QCOMPARE(other.maxConcurrentRequests(), 2);
+    QCOMPARE(manager->stateCounts().finished, 8);
+}
+
+void TestDownloadManager::downloadSpeedLimitHoldsAndChangesLive()
+{
+    constexpr qint64 size = 600 * 1024;
+    m_server->setResponse("/limited.bin", generated(size, 90));
+    m_options.downloadRateLimit = 200 * 1024;
+    auto manager = makeManager();
+    QElapsedTimer clock;
+    clock.start();
+    const int id = manager->add({ m_server->url("/limited.bin"), m_dir->path(), {}, false });
+    QCOMPARE(manager->info(id).rateLimit, 200 * 1024);
+    // A second's worth at the limit, then the limit is lifted and the rest comes at once.
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived >= 200 * 1024, kWaitMs);
+    const qint64 firstPart = clock.elapsed();
+    QVERIFY2(firstPart >= 700, qPrintable(u"200 KiB arrived after %1 ms under a 200 KiB/s limit"_s.arg(firstPart)));
+    QVERIFY(manager->info(id).bytesReceived < size); // the limit held it back
+    manager->setRateLimit(id, 0);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(readFile(m_dir->filePath(u"limited.bin"_s)), TestHttpServer::patternBytes(90, 0, size));
+}
+
+void TestDownloadManager::overallSpeedLimitCapsTogether()
+{
+    constexpr qint64 size = 200 * 1024;
+    m_server->setResponse("/a.bin", generated(size, 91));
+    m_server->setResponse("/b.bin", generated(size, 92));
+    m_options.overallRateLimit = 200 * 1024;
+    m_options.timeout = std::chrono::seconds(5); // the watchdog must not take a held-back read for a stall
+    auto manager = makeManager(2);
+    QElapsedTimer clock;
+    clock.start();
+    manager->add({ m_server->url("/a.bin"), m_dir->path(), {}, false });
+    manager->add({ m_server->url("/b.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    // 400 KiB through a 200 KiB/s limit: not under 1.5 s (a burst of 0.1 s is allowed), however many workers.
+    QVERIFY2(clock.elapsed() >= 1500, qPrintable(u"took %1 ms"_s.arg(clock.elapsed())));
+    QCOMPARE(manager->stateCounts().finished, 2);
+    QCOMPARE(readFile(m_dir->filePath(u"a.bin"_s)), TestHttpServer::patternBytes(91, 0, size));
+    QCOMPARE(readFile(m_dir->filePath(u"b.bin"_s)), TestHttpServer::patternBytes(92, 0, size));
 }
 
 void TestDownloadManager::collisionPolicy_data()

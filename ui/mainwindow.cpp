@@ -26,6 +26,7 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -162,6 +163,8 @@ void MainWindow::buildActions()
          tr("Show the folder that holds the selected download"));
     make(Action::CopyUrl, tr("&Copy URL"), actionIcon(u"edit-copy"_s, u"copy"_s), tr("Ctrl+Shift+C"),
          tr("Copy the selected downloads' URLs (without passwords)"));
+    make(Action::LimitSpeed, tr("&Limit Speed…"), actionIcon(u"preferences-system"_s, u"settings"_s), QKeySequence(),
+         tr("A speed limit for the selected downloads, applied at once"));
     make(Action::PauseAll, tr("Pause &All"), actionIcon(u"media-playback-pause"_s, u"pause"_s), tr("Ctrl+Shift+P"),
          tr("Pause every download"));
     make(Action::ResumeAll, tr("Resume A&ll"), actionIcon(u"media-playback-start"_s, u"start"_s), tr("Ctrl+Shift+S"),
@@ -185,6 +188,7 @@ void MainWindow::buildActions()
     connect(m_actions.value(Action::Remove), &QAction::triggered, this, [this] { removeSelected(false); });
     connect(m_actions.value(Action::RemoveWithFiles), &QAction::triggered, this, [this] { removeSelected(true); });
     connect(m_actions.value(Action::OpenFile), &QAction::triggered, this, &MainWindow::openSelectedFile);
+    connect(m_actions.value(Action::LimitSpeed), &QAction::triggered, this, &MainWindow::limitSelected);
     connect(m_actions.value(Action::OpenFolder), &QAction::triggered, this, &MainWindow::openSelectedFolder);
     connect(m_actions.value(Action::CopyUrl), &QAction::triggered, this, &MainWindow::copySelectedUrls);
     connect(m_actions.value(Action::PauseAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::pauseAll);
@@ -272,7 +276,7 @@ void MainWindow::buildTable()
     for (const Action which : { Action::Start, Action::Pause, Action::Cancel, Action::Retry })
         m_contextMenu->addAction(m_actions.value(which));
     m_contextMenu->addSeparator();
-    for (const Action which : { Action::OpenFile, Action::OpenFolder, Action::CopyUrl })
+    for (const Action which : { Action::OpenFile, Action::OpenFolder, Action::CopyUrl, Action::LimitSpeed })
         m_contextMenu->addAction(m_actions.value(which));
     m_contextMenu->addSeparator();
     m_contextMenu->addAction(m_actions.value(Action::Remove));
@@ -367,6 +371,24 @@ void MainWindow::buildToolBar()
         m_settings.setEngineOptions(options);
     });
     toolbar->addWidget(m_workers);
+    auto *limitLabel = new QLabel(tr("  Speed limit "), this);
+    toolbar->addWidget(limitLabel);
+    m_overallLimit = new QSpinBox(this);
+    m_overallLimit->setObjectName(u"overallLimit"_s);
+    m_overallLimit->setRange(0, 10'000'000);
+    m_overallLimit->setSingleStep(100);
+    m_overallLimit->setSuffix(tr(" KiB/s"));
+    m_overallLimit->setSpecialValueText(tr("none"));
+    m_overallLimit->setValue(int(m_manager.overallRateLimit() / 1024));
+    m_overallLimit->setToolTip(tr("All downloads together at most this fast. Applies at once."));
+    limitLabel->setBuddy(m_overallLimit);
+    connect(m_overallLimit, &QSpinBox::valueChanged, this, [this](int kib) {
+        m_manager.setOverallRateLimit(qint64(kib) * 1024);
+        heiko::EngineOptions options = m_settings.engineOptions();
+        options.overallRateLimit = qint64(kib) * 1024;
+        m_settings.setEngineOptions(options);
+    });
+    toolbar->addWidget(m_overallLimit);
     toolbar->addSeparator();
     toolbar->addAction(m_actions.value(Action::Settings));
 }
@@ -389,6 +411,8 @@ void MainWindow::applySettings()
     m_manager.setOptions(m_settings.engineOptions());
     const QSignalBlocker blocker(m_workers);
     m_workers->setValue(m_manager.maxWorkers());
+    const QSignalBlocker limitBlocker(m_overallLimit);
+    m_overallLimit->setValue(int(m_manager.overallRateLimit() / 1024));
     scheduleStatusUpdate();
 }
 
@@ -535,6 +559,22 @@ void MainWindow::openSelectedFolder()
         showMessage(tr("No file manager is set to open %1").arg(QDir::toNativeSeparators(folder)));
 }
 
+void MainWindow::limitSelected()
+{
+    const QList<int> ids = selectedIds();
+    if (ids.isEmpty())
+        return;
+    bool ok = false;
+    const int kib = QInputDialog::getInt(this, tr("Limit speed"),
+                                         tr("Speed limit for %n download(s) in KiB/s (0 = no limit):", nullptr,
+                                            int(ids.size())),
+                                         int(m_manager.rateLimit(ids.first()) / 1024), 0, 10'000'000, 100, &ok);
+    if (!ok)
+        return;
+    for (const int id : ids)
+        m_manager.setRateLimit(id, qint64(kib) * 1024);
+}
+
 void MainWindow::copySelectedUrls()
 {
     QStringList urls;
@@ -599,6 +639,7 @@ void MainWindow::updateActions()
     m_actions.value(Action::OpenFile)->setEnabled(anyFinished);
     m_actions.value(Action::OpenFolder)->setEnabled(any);
     m_actions.value(Action::CopyUrl)->setEnabled(any);
+    m_actions.value(Action::LimitSpeed)->setEnabled(any);
 }
 
 void MainWindow::scheduleStatusUpdate()

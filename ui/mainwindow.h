@@ -47,6 +47,7 @@ public:
         OpenFile,
         OpenFolder,
         CopyUrl,
+        LimitSpeed,
         PauseAll,
         ResumeAll,
         Settings,
@@ -123,6 +124,7 @@ private:
     void openSelectedFile();
     void openSelectedFolder();
     void copySelectedUrls();
+    void limitSelected();
     void handleDownloadFailed(int id);
     void handleIdle();
     void handleSelectionChanged();
@@ -140,6 +142,7 @@ private:
     LogPanel *m_logPanel = nullptr;
     QAction *m_logFollowsSelection = nullptr;
     QSpinBox *m_workers = nullptr;
+    QSpinBox *m_overallLimit = nullptr; // KiB/s, 0 = none
     QLabel *m_countsLabel = nullptr;
     QLabel *m_speedLabel = nullptr;
     QLabel *m_workersLabel = nullptr;

@@ -131,6 +131,27 @@ void SettingsDialog::buildForm()
     m_retries->setToolTip(tr("How many more times a download is tried after a temporary failure."));
     engineForm->addRow(tr("&Retries:"), m_retries);
 
+    m_perHost = makeSpinBox(u"maxConnectionsPerHost"_s, 1, AppSettings::kMaxWorkers, engineBox);
+    m_perHost->setToolTip(tr("At most this many connections to one server at once, across all downloads."));
+    engineForm->addRow(tr("Connections per &server:"), m_perHost);
+
+    const auto makeLimit = [engineBox](const QString &name) {
+        auto *box = new QSpinBox(engineBox);
+        box->setObjectName(name);
+        box->setRange(0, 10'000'000);
+        box->setSuffix(tr(" KiB/s"));
+        box->setSpecialValueText(tr("No limit"));
+        box->setSingleStep(100);
+        return box;
+    };
+    m_overallLimit = makeLimit(u"overallLimit"_s);
+    m_overallLimit->setToolTip(tr("All downloads together at most this fast (also in the toolbar)."));
+    engineForm->addRow(tr("&Overall speed limit:"), m_overallLimit);
+    m_downloadLimit = makeLimit(u"downloadLimit"_s);
+    m_downloadLimit->setToolTip(tr("Each new download at most this fast; change one download's limit from its "
+                                   "context menu."));
+    engineForm->addRow(tr("&Limit per download:"), m_downloadLimit);
+
     m_collisionPolicy = new QComboBox(engineBox);
     m_collisionPolicy->setObjectName(u"collisionPolicy"_s);
     m_collisionPolicy->addItem(tr("Keep both: rename the new file"), int(CollisionPolicy::Rename));
@@ -180,6 +201,9 @@ void SettingsDialog::load()
     m_connections->setValue(options.connectionsPerFile);
     m_timeout->setValue(int(std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()));
     m_retries->setValue(options.retries);
+    m_perHost->setValue(options.maxConnectionsPerHost);
+    m_overallLimit->setValue(int(options.overallRateLimit / 1024));
+    m_downloadLimit->setValue(int(options.downloadRateLimit / 1024));
     m_collisionPolicy->setCurrentIndex(m_collisionPolicy->findData(int(options.collisionPolicy)));
     m_folder->setText(QDir::toNativeSeparators(m_settings.downloadFolder()));
     m_startAutomatically->setChecked(m_settings.startAutomatically());
@@ -196,6 +220,9 @@ void SettingsDialog::restoreDefaults()
     m_connections->setValue(options.connectionsPerFile);
     m_timeout->setValue(int(std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()));
     m_retries->setValue(options.retries);
+    m_perHost->setValue(options.maxConnectionsPerHost);
+    m_overallLimit->setValue(int(options.overallRateLimit / 1024));
+    m_downloadLimit->setValue(int(options.downloadRateLimit / 1024));
     m_collisionPolicy->setCurrentIndex(m_collisionPolicy->findData(int(options.collisionPolicy)));
     m_folder->setText(QDir::toNativeSeparators(AppSettings::defaultDownloadFolder()));
     m_startAutomatically->setChecked(AppSettings::kDefaultStartAutomatically);
@@ -220,6 +247,9 @@ void SettingsDialog::accept()
     options.connectionsPerFile = m_connections->value();
     options.timeout = std::chrono::seconds(m_timeout->value());
     options.retries = m_retries->value();
+    options.maxConnectionsPerHost = m_perHost->value();
+    options.overallRateLimit = qint64(m_overallLimit->value()) * 1024;
+    options.downloadRateLimit = qint64(m_downloadLimit->value()) * 1024;
     options.collisionPolicy = static_cast<CollisionPolicy>(m_collisionPolicy->currentData().toInt());
     m_settings.setEngineOptions(options);
     m_settings.setDownloadFolder(folder);

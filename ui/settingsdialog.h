@@ -50,6 +50,9 @@ private:
     QSpinBox *m_connections = nullptr;
     QSpinBox *m_timeout = nullptr;
     QSpinBox *m_retries = nullptr;
+    QSpinBox *m_perHost = nullptr;
+    QSpinBox *m_overallLimit = nullptr; // KiB/s, 0 = none
+    QSpinBox *m_downloadLimit = nullptr;
     QComboBox *m_collisionPolicy = nullptr;
     QLabel *m_collisionHelp = nullptr;
     QLineEdit *m_folder = nullptr;

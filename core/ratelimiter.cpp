@@ -1,0 +1,65 @@
+#include "ratelimiter.h"
+
+#include <cmath>
+
+namespace heiko {
+
+namespace {
+constexpr double kBurstSeconds = 0.1;
+} // namespace
+
+RateLimiter::RateLimiter(qint64 bytesPerSecond)
+    : m_rate(qMax<qint64>(0, bytesPerSecond))
+    , m_tokens(double(m_rate) * kBurstSeconds)
+    , m_last(std::chrono::steady_clock::now())
+{
+}
+
+void RateLimiter::setRate(qint64 bytesPerSecond)
+{
+    const std::lock_guard lock(m_mutex);
+    refillLocked(std::chrono::steady_clock::now());
+    m_rate = qMax<qint64>(0, bytesPerSecond);
+    m_tokens = qMin(m_tokens, double(m_rate) * kBurstSeconds);
+}
+
+qint64 RateLimiter::rate() const
+{
+    const std::lock_guard lock(m_mutex);
+    return m_rate;
+}
+
+void RateLimiter::refillLocked(std::chrono::steady_clock::time_point now)
+{
+    const double elapsed = std::chrono::duration<double>(now - m_last).count();
+    m_last = now;
+    if (m_rate > 0)
+        m_tokens = qMin(double(m_rate) * kBurstSeconds, m_tokens + elapsed * double(m_rate));
+}
+
+qint64 RateLimiter::acquire(qint64 wanted, qint64 *waitMs)
+{
+    *waitMs = 0;
+    const std::lock_guard lock(m_mutex);
+    if (m_rate <= 0)
+        return wanted;
+    refillLocked(std::chrono::steady_clock::now());
+    const qint64 granted = qMin(wanted, qint64(m_tokens));
+    if (granted <= 0) {
+        // Wait until a small slice is there, not a single byte: fewer wake-ups, same average.
+        const double slice = qMax(1.0, qMin(double(wanted), double(m_rate) * 0.01));
+        *waitMs = qMax<qint64>(1, qint64(std::ceil((slice - m_tokens) * 1000.0 / double(m_rate))));
+        return 0;
+    }
+    m_tokens -= double(granted);
+    return granted;
+}
+
+void RateLimiter::refund(qint64 bytes)
+{
+    const std::lock_guard lock(m_mutex);
+    if (m_rate > 0 && bytes > 0)
+        m_tokens = qMin(double(m_rate) * kBurstSeconds, m_tokens + double(bytes));
+}
+
+} // namespace heiko

@@ -2,7 +2,9 @@
 
 #include "filenamehints.h"
 #include "filenaming.h"
+#include "httpclient.h"
 #include "httpheaders.h"
+#include "httpreply.h"
 #include "loghub.h"
 #include "platform.h"
 #include "ratelimiter.h"
@@ -11,14 +13,7 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QStorageInfo>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
-#if QT_CONFIG(ssl)
-#include <QSslError>
-#endif
 
 #include <filesystem>
 
@@ -35,10 +30,8 @@ constexpr qsizetype kReadChunk = 256 * 1024;
 constexpr qint64 kReplyBufferLimit = 128 * 1024;
 constexpr int kMaxNumberedNames = 9999;
 constexpr qint64 kSyncIntervalMs = 2000;
-// Finished files from this size on are synced before they are renamed into place, so that a power loss right
-// after "finished" cannot leave an empty file under the final name. Smaller ones are not: thousands of tiny
-// files would pay one disk flush each, for files that are quick to fetch again.
-constexpr qint64 kSyncBeforeRenameBytes = 1024 * 1024;
+// Below this, asking the file system for its free space (a statfs per file) costs more than it saves.
+constexpr qint64 kCheckFreeSpaceFrom = 1024 * 1024;
 
 bool isRedirectStatus(int status)
 {
@@ -77,7 +70,7 @@ QString advice(int status)
 } // namespace
 
 DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise,
-                                 QNetworkAccessManager &network)
+                                 HttpClient &network)
     : m_job(job)
     , m_promise(promise)
     , m_network(network)
@@ -108,16 +101,22 @@ AttemptResult DownloadAttempt::run()
     m_elapsed.start();
     TransferState &state = *m_job.state;
     state.setWorkerThread(platform::currentThreadId());
-    m_promise.setProgressRange(PhaseQueued, PhaseReceiving);
+    // No progress range: setting one is another event for the manager's watcher, and a future without a
+    // range takes any value.
     m_promise.setProgressValue(PhaseRunning);
 
-    // Cancellation arrives as an event on this thread's loop: no polling.
-    QFutureWatcher<AttemptResult> cancelWatcher;
-    connect(&cancelWatcher, &QFutureWatcherBase::canceled, this, [this] {
-        m_cancelled = true;
-        m_loop.quit();
+    // Cancellation is noticed by a slow timer rather than a QFutureWatcher here: a watcher receives an event
+    // for every progress report and result of this attempt, a cost paid by every one of thousands of small
+    // downloads, while a pause can wait a tenth of a second.
+    QTimer cancelPoll;
+    cancelPoll.setInterval(100);
+    connect(&cancelPoll, &QTimer::timeout, this, [this] {
+        if (m_promise.isCanceled()) {
+            m_cancelled = true;
+            m_loop.quit();
+        }
     });
-    cancelWatcher.setFuture(m_promise.future());
+    cancelPoll.start();
 
     m_files = state.files();
     if (!m_files.partPath.isEmpty()) {
@@ -183,7 +182,7 @@ AttemptResult DownloadAttempt::run()
     // A body that arrived whole is kept even if a pause or cancel raced with its last bytes: the user
     // would otherwise get the same file twice, or lose it.
     const bool bodyComplete = alreadyComplete || m_rangeAlreadyComplete
-        || (!m_error && m_reply && m_reply->isFinished() && m_reply->error() == QNetworkReply::NoError
+        || (!m_error && m_reply && m_reply->isFinished() && m_reply->error() == HttpReply::Error::None
             && !m_redirectTarget && (m_file.isOpen() || !m_files.partPath.isEmpty())
             && (m_expectedTotal < 0 || m_onDisk == m_expectedTotal));
     if (m_skipped) {
@@ -196,7 +195,7 @@ AttemptResult DownloadAttempt::run()
         result.error = DownloadError(DownloadError::Kind::Cancelled, u"stopped"_s);
     } else if (m_error) {
         result.error = m_error;
-    } else if (m_reply && m_reply->error() != QNetworkReply::NoError) {
+    } else if (m_reply && m_reply->error() != HttpReply::Error::None) {
         result.error = networkError();
         if (result.error.isTransient() && m_expectedTotal > 0 && m_onDisk > m_offset)
             result.error = DownloadError(result.error.kind(),
@@ -238,22 +237,18 @@ AttemptResult DownloadAttempt::run()
 
 void DownloadAttempt::sendRequest()
 {
-    QNetworkRequest request(m_url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    // Identity keeps byte offsets meaningful for resume and stops Qt from decompressing on the fly.
-    request.setRawHeader("Accept-Encoding"_ba, "identity"_ba);
-    const QString agent = m_job.options.userAgent.isEmpty() ? QStringLiteral("Heiko/" HEIKO_VERSION)
-                                                            : m_job.options.userAgent;
-    request.setHeader(QNetworkRequest::UserAgentHeader, agent);
-    // Our own watchdog measures silence; Qt's transfer timeout would do the same, but reports it as a
-    // plain cancel that we could not tell apart from our own abort().
-    request.setTransferTimeout(0);
+    HttpRequest request;
+    request.url = m_url;
+    // Identity keeps byte offsets meaningful for resume (and nothing is decompressed on the fly).
+    request.headers.append({ "Accept-Encoding"_ba, "identity"_ba });
+    request.userAgent = m_job.options.userAgent.isEmpty() ? QByteArrayLiteral("Heiko/" HEIKO_VERSION)
+                                                          : m_job.options.userAgent.toUtf8();
     if (m_offset > 0) {
-        request.setRawHeader("Range"_ba, "bytes=" + QByteArray::number(m_offset) + '-');
+        request.headers.append({ "Range"_ba, "bytes=" + QByteArray::number(m_offset) + '-' });
         if (!m_files.etag.isEmpty())
-            request.setRawHeader("If-Range"_ba, m_files.etag);
+            request.headers.append({ "If-Range"_ba, m_files.etag });
         else if (!m_files.lastModified.isEmpty())
-            request.setRawHeader("If-Range"_ba, m_files.lastModified);
+            request.headers.append({ "If-Range"_ba, m_files.lastModified });
     }
 
     if (m_reply) {
@@ -262,16 +257,9 @@ void DownloadAttempt::sendRequest()
     }
     m_reply = m_network.get(request);
     m_reply->setReadBufferSize(kReplyBufferLimit);
-    connect(m_reply, &QNetworkReply::metaDataChanged, this, &DownloadAttempt::handleMetaData);
-    connect(m_reply, &QNetworkReply::readyRead, this, &DownloadAttempt::handleReadyRead);
-    connect(m_reply, &QNetworkReply::finished, this, &DownloadAttempt::handleFinished);
-#if QT_CONFIG(ssl)
-    // Never ignored: each error is kept for the message, and the handshake fails.
-    connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &errors) {
-        for (const QSslError &error : errors)
-            m_sslErrors.append(error.errorString());
-    });
-#endif
+    connect(m_reply, &HttpReply::metaDataChanged, this, &DownloadAttempt::handleMetaData);
+    connect(m_reply, &HttpReply::readyRead, this, &DownloadAttempt::handleReadyRead);
+    connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
     m_sinceData.start();
     m_watchdog.start();
 }
@@ -316,7 +304,7 @@ void DownloadAttempt::handleMetaData()
     if (!m_reply || m_error)
         return;
     m_sinceData.restart();
-    const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const int status = m_reply->statusCode();
     if (status == 0)
         return; // not an HTTP response yet (metaDataChanged can come early)
     if (isRedirectStatus(status)) {
@@ -328,7 +316,7 @@ void DownloadAttempt::handleMetaData()
         return;
     }
     if (status != 200 && status != 206) {
-        QByteArray reason = m_reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+        QByteArray reason = m_reply->reasonPhrase();
         if (reason.isEmpty())
             reason = http::reasonPhrase(status);
         DownloadError error(DownloadError::Kind::Http,
@@ -344,7 +332,6 @@ void DownloadAttempt::handleMetaData()
     if (!acceptBody(status))
         return;
     m_accepted = true;
-    m_promise.setProgressValue(PhaseReceiving);
 }
 
 void DownloadAttempt::acceptRangeNotSatisfiable()
@@ -514,6 +501,8 @@ bool DownloadAttempt::enoughDiskSpace()
     if (m_expectedTotal < 0)
         return true; // nothing announced: a full disk shows up as a write error instead
     const qint64 needed = m_expectedTotal - m_offset;
+    if (needed < kCheckFreeSpaceFrom)
+        return true; // a small file that does not fit fails at its first write, with the same reason
     QString existing = m_job.directory; // the folder may not exist yet: measure where it will be created
     while (!existing.isEmpty() && !QFileInfo(existing).isDir()) {
         const QString parent = QFileInfo(existing).absolutePath();
@@ -536,15 +525,10 @@ bool DownloadAttempt::enoughDiskSpace()
 
 bool DownloadAttempt::reserveFiles(const QString &name)
 {
+    // Every system call here is paid once per file: for 5,000 small files they were a large part of the time.
+    // So: no look before the exclusive create (it is the check), one lstat after it, and the folder is made
+    // only when the create says it is missing.
     const QDir dir(m_job.directory);
-    if (!dir.exists() && !QDir().mkpath(m_job.directory)) {
-        stopReply(DownloadError(DownloadError::Kind::Disk,
-                                u"cannot create the folder %1; choose another target folder"_s.arg(m_job.directory)));
-        return false;
-    }
-    // Start where the last download of this name in this folder found room: a thousand
-    // "download.php?id=N" must not each probe every name taken before them.
-    // The plain name is always tried first, so a name that became free again is used again.
     const QString key = dir.absoluteFilePath(name);
     const CollisionPolicy policy = m_job.options.collisionPolicy;
     if (policy == CollisionPolicy::Skip) {
@@ -560,25 +544,31 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             return false;
         }
     }
+    // The plain name first, so that a name that became free again is used again; then on from the last number
+    // taken for this name: a thousand "download.php?id=N" must not each probe every name taken before them.
     const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
+    bool madeFolder = false;
+    const auto create = [&] {
+        if (m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly))
+            return true;
+        if (madeFolder || QFileInfo(m_job.directory).isDir())
+            return false;
+        madeFolder = true; // the folder is missing: make it once, then try again
+        return QDir().mkpath(m_job.directory) && m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly);
+    };
     for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
         const QString candidate = naming::numberedFileName(name, n);
         const QString finalPath = dir.filePath(candidate);
         const QString partPath = finalPath + u".part"_s;
-        const QFileInfo finalInfo(finalPath);
-        // Overwrite: an existing final file is replaced at the end; only the .part must be ours alone.
-        const bool finalBlocks = policy != CollisionPolicy::Overwrite || !finalInfo.isFile();
-        if ((finalInfo.exists() || finalInfo.isSymLink()) && finalBlocks)
-            continue;
         m_file.setFileName(partPath);
-        // NewOnly is an exclusive create: two workers (or two listings of one URL) never share a file, and
-        // an existing file or symlink is never opened.
-        if (m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
-            // Another worker may have finished this very name between our check and our create (its
-            // .part was renamed away, so ours could be created): then the name is not free after all.
-            const QFileInfo finalNow(finalPath);
-            if ((finalNow.exists() || finalNow.isSymLink())
-                && (policy != CollisionPolicy::Overwrite || !finalNow.isFile())) {
+        // NewOnly is an exclusive create (O_EXCL): two workers (or two listings of one URL) never share a file,
+        // and an existing file or symlink is never opened.
+        if (create()) {
+            // The final name must be free too (Overwrite: it may hold a regular file, which is replaced at the
+            // end). Checked after the create, so that another worker finishing this very name meanwhile is seen.
+            const bool finalTaken = platform::pathExists(finalPath)
+                && (policy != CollisionPolicy::Overwrite || !QFileInfo(finalPath).isFile());
+            if (finalTaken) {
                 m_file.remove();
                 continue;
             }
@@ -588,14 +578,16 @@ bool DownloadAttempt::reserveFiles(const QString &name)
                 m_job.nameHints->taken(key, n);
             return true;
         }
-        // Another worker may have created this .part, or even finished and renamed it, since we looked.
-        const QFileInfo partInfo(partPath);
-        const QFileInfo finalAgain(finalPath);
-        if (partInfo.exists() || partInfo.isSymLink() || finalAgain.exists() || finalAgain.isSymLink())
+        // Another download's .part (or something planted there). That download may have finished between our
+        // create and this look: its .part is then already its final file.
+        if (platform::pathExists(partPath) || platform::pathExists(finalPath))
             continue;
         stopReply(DownloadError(DownloadError::Kind::Disk,
-                                u"cannot create %1: %2; check that the folder is writable"_s.arg(
-                                    partPath, m_file.errorString())));
+                                QFileInfo(m_job.directory).isDir()
+                                    ? u"cannot create %1: %2; check that the folder is writable"_s.arg(
+                                        partPath, m_file.errorString())
+                                    : u"cannot create the folder %1; choose another target folder"_s.arg(
+                                        m_job.directory)));
         return false;
     }
     stopReply(DownloadError(DownloadError::Kind::Disk,
@@ -718,41 +710,40 @@ void DownloadAttempt::handleReadyRead()
 
 DownloadError DownloadAttempt::networkError() const
 {
-    const QNetworkReply::NetworkError code = m_reply->error();
     const QString reason = m_reply->errorString();
-    using E = QNetworkReply::NetworkError;
-    switch (code) {
-    case E::ConnectionRefusedError:
-    case E::RemoteHostClosedError:
-    case E::TimeoutError:
-    case E::TemporaryNetworkFailureError:
-    case E::NetworkSessionFailedError:
-    case E::ProxyConnectionClosedError:
-    case E::ProxyTimeoutError:
-    case E::UnknownNetworkError:
-    case E::OperationCanceledError: // Qt's own abort of a broken connection
-        return DownloadError(DownloadError::Kind::Network,
-                             u"%1 (%2)"_s.arg(reason, describeUrl()), true);
-    case E::HostNotFoundError:
+    switch (m_reply->error()) {
+    case HttpReply::Error::None:
+        return {};
+    case HttpReply::Error::HostNotFound:
         return DownloadError(DownloadError::Kind::Network,
                              u"host %1 not found; check the URL and your connection"_s.arg(m_url.host()), true);
-    case E::SslHandshakeFailedError:
-    case E::InsecureRedirectError:
+    case HttpReply::Error::Tls: {
+        const QStringList errors = m_reply->sslErrors();
         return DownloadError(DownloadError::Kind::Network,
                              u"secure connection to %1 failed: %2; Heiko does not download from a server whose "
-                             u"certificate it cannot verify"_s.arg(
-                                 m_url.host(), m_sslErrors.isEmpty() ? reason : m_sslErrors.join(u"; "_s)));
-    default:
-        return DownloadError(DownloadError::Kind::Network, u"%1 (%2)"_s.arg(reason, describeUrl()),
-                             code < E::ContentAccessDenied);
+                             u"certificate it cannot verify"_s.arg(m_url.host(),
+                                                                   errors.isEmpty() ? reason : errors.join(u"; "_s)));
     }
+    case HttpReply::Error::Protocol:
+        // Not retried: a server that answers with a broken response will break it again.
+        return DownloadError(DownloadError::Kind::Protocol,
+                             u"%1 (%2); the server does not speak HTTP correctly"_s.arg(reason, describeUrl()));
+    case HttpReply::Error::ConnectionRefused:
+    case HttpReply::Error::RemoteClosed:
+    case HttpReply::Error::Aborted:
+    case HttpReply::Error::Network:
+        break;
+    }
+    return DownloadError(DownloadError::Kind::Network, u"%1 (%2)"_s.arg(reason, describeUrl()), true);
 }
 
 DownloadError DownloadAttempt::completeFile()
 {
     if (m_file.isOpen()) {
-        const bool synced = m_onDisk < kSyncBeforeRenameBytes || platform::syncFile(m_file);
-        if (!synced || !m_file.flush()) {
+        // No disk sync here: a finished file goes to the disk with the system's own writeback, as with every
+        // other downloader and browser. Syncing each one made a 200 MB download take twice as long; what must
+        // survive a power loss is an unfinished download's progress, and that is synced every 2 s.
+        if (!m_file.flush()) {
             return DownloadError(DownloadError::Kind::Disk,
                                  u"cannot write %1: %2; free some space or choose another folder"_s.arg(
                                      m_files.partPath, m_file.errorString()));
@@ -763,7 +754,6 @@ DownloadError DownloadAttempt::completeFile()
         return DownloadError(DownloadError::Kind::Protocol,
                              u"%1 ended without a response body"_s.arg(describeUrl()), true);
     const QDir dir(m_job.directory);
-    QFile part(m_files.partPath);
     if (m_job.options.collisionPolicy == CollisionPolicy::Overwrite) {
         // rename(2) / MoveFileEx replace the target in one step: readers see the old file or the new one,
         // never a mix, and a symlink in the target's place is replaced, not followed.
@@ -782,22 +772,21 @@ DownloadError DownloadAttempt::completeFile()
     for (int n = 0; n <= kMaxNumberedNames; ++n) {
         const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(m_files.fileName, n);
         const QString finalPath = dir.filePath(candidate);
-        const QFileInfo info(finalPath);
-        if (info.exists() || info.isSymLink())
-            continue; // taken while we downloaded: never overwrite
-        // QFile::rename never replaces an existing file, so a name taken in the meantime fails here too.
-        if (part.rename(finalPath)) {
+        QString reason;
+        // Never replaces: a name taken while we downloaded moves on to the next number.
+        switch (platform::renameNoReplace(m_files.partPath, finalPath, &reason)) {
+        case platform::RenameResult::Renamed:
             m_files.fileName = candidate;
             m_files.finalPath = finalPath;
             m_files.partPath.clear(); // it is not ours any more: a later download may use that name
             return {};
-        }
-        const QFileInfo again(finalPath);
-        if (again.exists() || again.isSymLink())
+        case platform::RenameResult::TargetExists:
             continue;
-        return DownloadError(DownloadError::Kind::Disk,
-                             u"cannot rename %1 to %2: %3; check that the folder is writable"_s.arg(
-                                 m_files.partPath, finalPath, part.errorString()));
+        case platform::RenameResult::Failed:
+            return DownloadError(DownloadError::Kind::Disk,
+                                 u"cannot rename %1 to %2: %3; check that the folder is writable"_s.arg(
+                                     m_files.partPath, finalPath, reason));
+        }
     }
     return DownloadError(DownloadError::Kind::Disk,
                          u"no free name for %1 in %2; clean up the folder"_s.arg(m_files.fileName, m_job.directory));

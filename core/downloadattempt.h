@@ -15,10 +15,10 @@
 
 #include <optional>
 
-class QNetworkAccessManager;
-class QNetworkReply;
-
 namespace heiko {
+
+class HttpClient;
+class HttpReply;
 
 // One attempt at one download, driven by a local event loop on the worker thread that runs it. Created,
 // run and destroyed by runDownloadAttempt(); never shared between threads.
@@ -31,7 +31,7 @@ class DownloadAttempt final : public QObject
     Q_DISABLE_COPY_MOVE(DownloadAttempt)
 
 public:
-    DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise, QNetworkAccessManager &network);
+    DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise, HttpClient &network);
     ~DownloadAttempt() override;
 
     AttemptResult run();
@@ -59,10 +59,10 @@ private:
 
     const AttemptJob m_job;
     QPromise<AttemptResult> &m_promise;
-    QNetworkAccessManager &m_network;
+    HttpClient &m_network;
 
     QEventLoop m_loop;
-    QPointer<QNetworkReply> m_reply;
+    QPointer<HttpReply> m_reply;
     QTimer m_watchdog;
     QTimer m_throttle; // wakes a rate-limited read when the limit allows more
     bool m_throttled = false;
@@ -74,7 +74,6 @@ private:
     int m_redirects = 0;
     std::optional<QUrl> m_redirectTarget;
     DownloadError m_error;
-    QStringList m_sslErrors; // every certificate problem the handshake reported
     bool m_cancelled = false;
     bool m_timedOut = false;
     bool m_accepted = false; // the current response's body goes into the file

@@ -2,26 +2,23 @@
 
 #include "downloadattempt.h"
 
-#include <QNetworkAccessManager>
+#include "httpclient.h"
+
 #include <QThreadStorage>
 
 namespace heiko {
 
 namespace {
 
-// Each worker thread keeps one QNetworkAccessManager for its whole life: a QNAM may only be used in the
-// thread that created it, and keeping it lets the next download on this worker reuse its connections.
-// QThreadStorage deletes it in that same thread when the pool retires the thread.
-QNetworkAccessManager &threadNetworkAccessManager()
+// Each worker thread keeps one HttpClient for its whole life: its sockets belong to this thread, and keeping
+// it lets the next download on this worker reuse an idle connection to the same server. QThreadStorage
+// deletes it in that same thread when the pool retires the thread.
+HttpClient &threadHttpClient()
 {
-    static QThreadStorage<QNetworkAccessManager *> managers;
-    if (!managers.hasLocalData()) {
-        auto *manager = new QNetworkAccessManager;
-        manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-        manager->setAutoDeleteReplies(false);
-        managers.setLocalData(manager);
-    }
-    return *managers.localData();
+    static QThreadStorage<HttpClient *> clients;
+    if (!clients.hasLocalData())
+        clients.setLocalData(new HttpClient);
+    return *clients.localData();
 }
 
 } // namespace
@@ -30,7 +27,7 @@ void runDownloadAttempt(QPromise<AttemptResult> &promise, const AttemptJob &job)
 {
     if (promise.isCanceled())
         return;
-    DownloadAttempt attempt(job, promise, threadNetworkAccessManager());
+    DownloadAttempt attempt(job, promise, threadHttpClient());
     promise.addResult(attempt.run());
 }
 

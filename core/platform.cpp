@@ -2,14 +2,19 @@
 
 #include <QCoreApplication>
 
+#include <QDir>
 #include <QFileInfo>
 
 #if defined(Q_OS_WIN)
 #include <io.h>
 #include <windows.h>
 #elif defined(Q_OS_UNIX)
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #if defined(Q_OS_LINUX)
@@ -24,7 +29,8 @@ namespace heiko::platform {
 
 qint64 currentProcessId()
 {
-    return QCoreApplication::applicationPid();
+    static const qint64 pid = QCoreApplication::applicationPid(); // asked for on every log record
+    return pid;
 }
 
 quint64 currentThreadId()
@@ -109,6 +115,56 @@ bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode 
         return false;
     file.setFileName(path);
     return file.open(mode | QIODevice::ExistingOnly);
+#endif
+}
+
+bool pathExists(const QString &path)
+{
+#if defined(Q_OS_UNIX)
+    struct stat info;
+    return ::lstat(QFile::encodeName(path).constData(), &info) == 0;
+#else
+    const QFileInfo info(path);
+    return info.exists() || info.isSymLink();
+#endif
+}
+
+RenameResult renameNoReplace(const QString &from, const QString &to, QString *error)
+{
+#if defined(Q_OS_WIN)
+    if (MoveFileExW(reinterpret_cast<const wchar_t *>(QDir::toNativeSeparators(from).utf16()),
+                    reinterpret_cast<const wchar_t *>(QDir::toNativeSeparators(to).utf16()), 0))
+        return RenameResult::Renamed;
+    const DWORD code = GetLastError();
+    if (code == ERROR_ALREADY_EXISTS || code == ERROR_FILE_EXISTS)
+        return RenameResult::TargetExists;
+    *error = QFile(from).errorString();
+    return RenameResult::Failed;
+#else
+    const QByteArray source = QFile::encodeName(from);
+    const QByteArray target = QFile::encodeName(to);
+    int result = -1;
+#if defined(Q_OS_LINUX)
+    result = ::renameat2(AT_FDCWD, source.constData(), AT_FDCWD, target.constData(), RENAME_NOREPLACE);
+    if (result != 0 && (errno == EINVAL || errno == ENOSYS)) // a file system without RENAME_NOREPLACE
+        result = -2;
+#elif defined(Q_OS_DARWIN)
+    result = ::renamex_np(source.constData(), target.constData(), RENAME_EXCL);
+#else
+    result = -2;
+#endif
+    if (result == -2) {
+        // link() fails if the target exists: the same guarantee, in two steps.
+        result = ::link(source.constData(), target.constData());
+        if (result == 0)
+            ::unlink(source.constData());
+    }
+    if (result == 0)
+        return RenameResult::Renamed;
+    if (errno == EEXIST)
+        return RenameResult::TargetExists;
+    *error = QString::fromLocal8Bit(std::strerror(errno));
+    return RenameResult::Failed;
 #endif
 }
 

@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(urllist naming urlextractor httpheaders)
+[ ${#targets[@]} -gt 0 ] || targets=(urllist naming urlextractor httpheaders httpresponseparser)
 build=${HEIKO_FUZZ_BUILD:-$top/build-fuzz}
 
 command -v clang++ >/dev/null || { echo "clang++ missing: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }

@@ -1,0 +1,336 @@
+#include "httpreply.h"
+
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <cstring>
+
+using namespace Qt::StringLiterals;
+
+namespace heiko {
+
+namespace {
+
+constexpr qint64 kSocketReadChunk = 256 * 1024;
+
+bool isHttps(const QUrl &url)
+{
+    return url.scheme().compare(u"https"_s, Qt::CaseInsensitive) == 0;
+}
+
+} // namespace
+
+HttpReply::HttpReply(HttpClient &client, const HttpRequest &request, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+    , m_request(request)
+    , m_origin(HttpClient::originOf(request.url))
+    , m_parser(std::make_unique<HttpResponseParser>())
+{
+    // Started from the event loop, like QNetworkAccessManager::get(): the caller connects first.
+    QTimer::singleShot(0, this, &HttpReply::start);
+}
+
+HttpReply::~HttpReply()
+{
+    releaseSocket(false);
+}
+
+void HttpReply::start()
+{
+    if (m_finished)
+        return;
+    if (QAbstractSocket *idle = m_client.takeIdle(m_origin)) {
+        m_reused = true;
+        connectSocket(idle);
+        sendRequest();
+        return;
+    }
+    m_reused = false;
+    const quint16 port = quint16(m_request.url.port(isHttps(m_request.url) ? 443 : 80));
+    if (isHttps(m_request.url)) {
+        auto *socket = new QSslSocket;
+        socket->setPeerVerifyName(m_request.url.host());
+        connectSocket(socket);
+        connect(socket, &QSslSocket::encrypted, this, &HttpReply::sendRequest);
+        // Never ignored: each error is kept for the message, and the handshake fails.
+        connect(socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+            for (const QSslError &error : errors)
+                m_sslErrors.append(error.errorString());
+        });
+        socket->connectToHostEncrypted(m_request.url.host(), port);
+    } else {
+        auto *socket = new QTcpSocket;
+        connectSocket(socket);
+        connect(socket, &QAbstractSocket::connected, this, &HttpReply::sendRequest);
+        // Unbuffered: reads go from the kernel straight into the reader's buffer, not through a ring buffer in
+        // Qt first; the kernel's own receive buffer is the bound, and TCP slows the server down when it fills.
+        socket->connectToHost(m_request.url.host(), port, QIODevice::ReadWrite | QIODevice::Unbuffered);
+    }
+}
+
+void HttpReply::connectSocket(QAbstractSocket *socket)
+{
+    m_socket = socket;
+    socket->setParent(nullptr);
+    // Bounded: what the consumer has not read yet stays in the kernel, where TCP slows the server down.
+    socket->setReadBufferSize(kSocketReadChunk);
+    connect(socket, &QIODevice::readyRead, this, &HttpReply::handleReadyRead);
+    connect(socket, &QAbstractSocket::disconnected, this, &HttpReply::handleDisconnected);
+    connect(socket, &QAbstractSocket::errorOccurred, this, &HttpReply::handleSocketError);
+}
+
+void HttpReply::sendRequest()
+{
+    const QUrl &url = m_request.url;
+    QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    if (target.isEmpty())
+        target = "/";
+    QByteArray host = url.host(QUrl::FullyEncoded).toUtf8();
+    if (host.contains(':'))
+        host = '[' + host + ']'; // IPv6 literal
+    const int defaultPort = isHttps(url) ? 443 : 80;
+    if (url.port(defaultPort) != defaultPort)
+        host += ':' + QByteArray::number(url.port());
+    QByteArray message = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
+    if (!m_request.userAgent.isEmpty())
+        message += "User-Agent: " + m_request.userAgent + "\r\n";
+    if (!url.userName().isEmpty() || !url.password().isEmpty()) {
+        // Credentials the user put in the URL go to that origin (a redirect elsewhere drops them first).
+        const QByteArray pair = url.userName(QUrl::FullyDecoded).toUtf8() + ':'
+            + url.password(QUrl::FullyDecoded).toUtf8();
+        message += "Authorization: Basic " + pair.toBase64() + "\r\n";
+    }
+    for (const auto &[name, value] : m_request.headers)
+        message += name + ": " + value + "\r\n";
+    message += "Connection: keep-alive\r\n\r\n";
+    m_socket->write(message);
+}
+
+bool HttpReply::readsDirectly() const
+{
+    // A Content-Length body needs no decoding: once the head is parsed and what was buffered with it is read,
+    // the consumer reads straight from the socket into its own buffer (one copy less for every byte).
+    return !m_finished && m_socket && bufferedBytes() == 0 && m_parser->state() == HttpResponseParser::State::Body
+        && m_parser->framing() == HttpResponseParser::Framing::ContentLength;
+}
+
+qint64 HttpReply::bytesAvailable() const
+{
+    if (!readsDirectly())
+        return bufferedBytes();
+    return qMin(m_socket->bytesAvailable(), m_parser->contentLength() - m_parser->bodyBytesDelivered());
+}
+
+void HttpReply::handleReadyRead()
+{
+    if (m_finished || !m_socket)
+        return;
+    if (readsDirectly()) {
+        Q_EMIT readyRead(); // the consumer pulls the bytes from the socket in read()
+        return;
+    }
+    if (m_chunk.isEmpty())
+        m_chunk.resize(kSocketReadChunk);
+    bool progressed = false;
+    bool headNow = false;
+    // Read while there is room: beyond readBufferSize the socket is left alone until read() makes room. Once
+    // a Content-Length body starts, stop: the rest is read directly (see readsDirectly()).
+    while (bufferedBytes() < m_readBufferSize && m_socket->bytesAvailable() > 0
+           && !(m_parser->headComplete() && m_parser->framing() == HttpResponseParser::Framing::ContentLength
+                && m_headSignalled)) {
+        const qint64 room = qMin<qint64>(m_chunk.size(), m_readBufferSize - bufferedBytes());
+        const qint64 got = m_socket->read(m_chunk.data(), room);
+        if (got <= 0)
+            break;
+        m_receivedAnything = true;
+        if (m_bodyOffset > 0 && m_bodyOffset == m_body.size()) {
+            m_body.clear();
+            m_bodyOffset = 0;
+        }
+        const qint64 before = bufferedBytes();
+        const qsizetype used = m_parser->feed(QByteArrayView(m_chunk.constData(), got), &m_body);
+        progressed = progressed || bufferedBytes() > before;
+        if (!m_headSignalled && m_parser->headComplete()) {
+            m_headSignalled = true;
+            headNow = true;
+        }
+        if (m_parser->state() == HttpResponseParser::State::Error) {
+            if (headNow)
+                Q_EMIT metaDataChanged();
+            fail(Error::Protocol, m_parser->errorString());
+            return;
+        }
+        if (used < got) {
+            // Bytes after the end of the response: the server is not speaking HTTP/1.1 as asked. The body is
+            // complete, but this connection cannot be trusted with another request.
+            m_noReuse = true;
+            break;
+        }
+        if (m_parser->state() == HttpResponseParser::State::Complete)
+            break;
+        if (headNow && m_parser->framing() == HttpResponseParser::Framing::ContentLength)
+            m_headSignalled = true; // (set above) from here on the body is read directly
+    }
+    QPointer<HttpReply> alive(this);
+    if (headNow)
+        Q_EMIT metaDataChanged();
+    if (!alive || m_finished)
+        return;
+    if (progressed || (readsDirectly() && m_socket->bytesAvailable() > 0))
+        Q_EMIT readyRead();
+    if (!alive || m_finished)
+        return;
+    if (m_parser->state() == HttpResponseParser::State::Complete)
+        finish();
+}
+
+qint64 HttpReply::read(char *data, qint64 maxSize)
+{
+    if (readsDirectly()) {
+        const qint64 want = qMin(maxSize, m_parser->contentLength() - m_parser->bodyBytesDelivered());
+        const qint64 got = want > 0 ? m_socket->read(data, want) : 0;
+        if (got > 0) {
+            m_receivedAnything = true;
+            m_parser->feed(QByteArrayView(data, got), nullptr); // counts the bytes, copies nothing
+            if (m_parser->state() == HttpResponseParser::State::Complete)
+                finish();
+        } else if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState) {
+            // Closed while the consumer still read: now that the socket is drained, the end can be decided.
+            QMetaObject::invokeMethod(this, &HttpReply::handleDisconnected, Qt::QueuedConnection);
+        }
+        return qMax<qint64>(0, got);
+    }
+    const qint64 n = qMin(maxSize, bufferedBytes());
+    if (n <= 0)
+        return 0;
+    std::memcpy(data, m_body.constData() + m_bodyOffset, size_t(n));
+    m_bodyOffset += n;
+    if (m_bodyOffset >= m_body.size()) {
+        m_body.clear();
+        m_bodyOffset = 0;
+    }
+    // Room again: take what waits in the socket (queued, not from inside the consumer's read loop).
+    if (!m_finished && m_socket && m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpReply::handleReadyRead, Qt::QueuedConnection);
+    return n;
+}
+
+bool HttpReply::retryStaleConnection()
+{
+    // An idle keep-alive connection the server had closed: try once more on a new one. Safe for a GET, and
+    // only when nothing of the response arrived.
+    if (!m_reused || m_retriedStale || m_receivedAnything)
+        return false;
+    m_retriedStale = true;
+    releaseSocket(false);
+    m_reused = false;
+    m_parser = std::make_unique<HttpResponseParser>();
+    QTimer::singleShot(0, this, &HttpReply::start);
+    return true;
+}
+
+void HttpReply::handleDisconnected()
+{
+    if (m_finished)
+        return;
+    // Whatever still waits in the socket's buffer belongs to this response.
+    if (m_socket && m_socket->bytesAvailable() > 0 && !readsDirectly() && bufferedBytes() < m_readBufferSize) {
+        handleReadyRead();
+        if (m_finished)
+            return;
+    }
+    if (m_socket && m_socket->bytesAvailable() > 0) {
+        if (readsDirectly())
+            Q_EMIT readyRead();
+        return; // the consumer reads first; read() brings us back here
+    }
+    if (retryStaleConnection())
+        return;
+    m_parser->finishAtEof();
+    if (m_parser->state() == HttpResponseParser::State::Complete) {
+        if (bytesAvailable() > 0)
+            Q_EMIT readyRead();
+        finish();
+        return;
+    }
+    fail(Error::RemoteClosed, m_parser->errorString().isEmpty() ? u"the server closed the connection"_s
+                                                                : m_parser->errorString());
+}
+
+void HttpReply::handleSocketError()
+{
+    if (m_finished || !m_socket)
+        return;
+    const QAbstractSocket::SocketError code = m_socket->error();
+    if (code == QAbstractSocket::RemoteHostClosedError) {
+        handleDisconnected(); // the end of a close-delimited body, or a connection that broke
+        return;
+    }
+    if (code == QAbstractSocket::NetworkError && retryStaleConnection())
+        return;
+    switch (code) {
+    case QAbstractSocket::ConnectionRefusedError:
+        fail(Error::ConnectionRefused, u"connection refused by %1"_s.arg(m_request.url.host()));
+        break;
+    case QAbstractSocket::HostNotFoundError:
+        fail(Error::HostNotFound, u"host %1 not found"_s.arg(m_request.url.host()));
+        break;
+    case QAbstractSocket::SslHandshakeFailedError:
+    case QAbstractSocket::SslInternalError:
+    case QAbstractSocket::SslInvalidUserDataError:
+        fail(Error::Tls, m_sslErrors.isEmpty() ? m_socket->errorString() : m_sslErrors.join(u"; "_s));
+        break;
+    default:
+        fail(m_sslErrors.isEmpty() ? Error::Network : Error::Tls,
+             m_sslErrors.isEmpty() ? m_socket->errorString() : m_sslErrors.join(u"; "_s));
+        break;
+    }
+}
+
+void HttpReply::abort()
+{
+    if (m_finished)
+        return;
+    fail(Error::Aborted, u"stopped"_s);
+}
+
+void HttpReply::fail(Error error, const QString &message)
+{
+    if (m_finished)
+        return;
+    m_error = error;
+    m_errorString = message;
+    m_finished = true;
+    releaseSocket(false);
+    Q_EMIT finished();
+}
+
+void HttpReply::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    releaseSocket(m_parser->keepAlive() && !m_noReuse);
+    Q_EMIT finished();
+}
+
+void HttpReply::releaseSocket(bool reuse)
+{
+    QAbstractSocket *socket = m_socket.data();
+    m_socket.clear();
+    if (!socket)
+        return;
+    socket->disconnect(this);
+    if (reuse && socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+        m_client.giveBack(m_origin, socket);
+        return;
+    }
+    socket->abort();
+    socket->deleteLater();
+}
+
+} // namespace heiko

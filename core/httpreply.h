@@ -1,0 +1,101 @@
+#pragma once
+
+#include "httpclient.h"
+#include "httpresponseparser.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <QUrl>
+
+#include <memory>
+
+class QAbstractSocket;
+
+namespace heiko {
+
+// One request and its response on one connection, in the calling thread: connect (or reuse an idle
+// connection), send the request, parse the response incrementally, buffer at most readBufferSize() body bytes
+// (then the socket is not read, and TCP slows the server down), and hand the connection back to the client
+// when the response was complete and the connection may be reused.
+class HttpReply final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpReply)
+
+public:
+    enum class Error {
+        None,
+        ConnectionRefused,
+        RemoteClosed, // closed or reset before the response was complete
+        HostNotFound,
+        Tls, // handshake failed or the certificate could not be verified (see sslErrors())
+        Protocol, // the response could not be parsed
+        Aborted, // abort() was called
+        Network, // anything else the socket reported
+    };
+
+    HttpReply(HttpClient &client, const HttpRequest &request, QObject *parent = nullptr);
+    ~HttpReply() override;
+
+    QUrl url() const { return m_request.url; }
+    int statusCode() const { return m_parser->statusCode(); }
+    QByteArray reasonPhrase() const { return m_parser->reasonPhrase(); }
+    QByteArray rawHeader(QByteArrayView name) const { return m_parser->header(name); }
+    bool hasRawHeader(QByteArrayView name) const { return m_parser->hasHeader(name); }
+
+    qint64 bytesAvailable() const;
+    qint64 read(char *data, qint64 maxSize);
+    void setReadBufferSize(qint64 bytes) { m_readBufferSize = qMax<qint64>(16 * 1024, bytes); }
+
+    bool isFinished() const { return m_finished; }
+    Error error() const { return m_error; }
+    QString errorString() const { return m_errorString; }
+    QStringList sslErrors() const { return m_sslErrors; }
+    // The connection was an idle one from an earlier exchange (for tests and the retry of a stale one).
+    bool reusedConnection() const { return m_reused; }
+
+    // Stops at once (finished() is emitted, error() is Aborted); the connection is closed, not reused.
+    void abort();
+
+Q_SIGNALS:
+    void metaDataChanged(); // the status and header fields are there
+    void readyRead(); // body bytes are there
+    void finished(); // complete, failed or aborted: check error()
+
+private:
+    void start();
+    qint64 bufferedBytes() const { return m_body.size() - m_bodyOffset; }
+    bool readsDirectly() const;
+    void connectSocket(QAbstractSocket *socket);
+    void sendRequest();
+    void handleReadyRead();
+    void handleDisconnected();
+    bool retryStaleConnection();
+    void handleSocketError();
+    void fail(Error error, const QString &message);
+    void finish();
+    void releaseSocket(bool reuse);
+
+    HttpClient &m_client;
+    HttpRequest m_request;
+    QString m_origin;
+    std::unique_ptr<HttpResponseParser> m_parser;
+    QPointer<QAbstractSocket> m_socket;
+    QByteArray m_body; // body bytes not yet read by the consumer, from m_bodyOffset on
+    qsizetype m_bodyOffset = 0;
+    qint64 m_readBufferSize = 128 * 1024;
+    QByteArray m_chunk; // reused socket read buffer
+    bool m_reused = false;
+    bool m_retriedStale = false;
+    bool m_receivedAnything = false;
+    bool m_headSignalled = false;
+    bool m_noReuse = false; // the server sent more than the response: never reuse this connection
+    bool m_finished = false;
+    Error m_error = Error::None;
+    QString m_errorString;
+    QStringList m_sslErrors;
+};
+
+} // namespace heiko

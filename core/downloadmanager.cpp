@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -46,7 +47,7 @@ struct DownloadManager::Entry
     QString finalPath;
     bool skippedExisting = false; // CollisionPolicy::Skip kept a file that was there before: never ours to delete
     qint64 finalSize = -1; // what finalPath was when we finished it: we delete only our own file
-    QDateTime finalModified;
+    qint64 finalModifiedMs = 0; // ms since the epoch; 0: unknown
     SpeedMeter speed;
     qint64 lastReportedBytes = -1;
 };
@@ -186,7 +187,7 @@ int DownloadManager::restore(const SavedDownload &saved)
         e->finalPath = saved.files.finalPath;
         e->skippedExisting = saved.files.skippedExisting;
         e->finalSize = saved.finalSize;
-        e->finalModified = QDateTime::fromMSecsSinceEpoch(saved.finalModifiedMs);
+        e->finalModifiedMs = saved.finalModifiedMs;
         if (saved.state == DownloadState::Finished) {
             e->transfer->setBytesTotal(saved.bytesTotal);
             e->transfer->setBytesOnDisk(saved.finalSize >= 0 ? saved.finalSize : saved.bytesTotal);
@@ -223,7 +224,7 @@ QList<SavedDownload> DownloadManager::savedState() const
             d.files.finalPath = e->finalPath;
             d.files.skippedExisting = e->skippedExisting;
             d.finalSize = e->finalSize;
-            d.finalModifiedMs = e->finalModified.isValid() ? e->finalModified.toMSecsSinceEpoch() : 0;
+            d.finalModifiedMs = e->finalModifiedMs;
         }
         saved.append(d);
     }
@@ -290,37 +291,80 @@ void DownloadManager::enqueue(Entry &e)
 {
     e.state = DownloadState::Queued;
     const auto at = std::lower_bound(m_queue.begin(), m_queue.end(), e.id);
-    if (at == m_queue.end() || *at != e.id)
+    if (at == m_queue.end() || *at != e.id) {
         m_queue.insert(at, e.id);
+        ++m_queuedPerHost[e.host];
+    }
+}
+
+void DownloadManager::dequeue(Entry &e)
+{
+    const auto at = std::lower_bound(m_queue.begin(), m_queue.end(), e.id);
+    if (at == m_queue.end() || *at != e.id)
+        return;
+    m_queue.erase(at);
+    if (--m_queuedPerHost[e.host] <= 0)
+        m_queuedPerHost.remove(e.host);
 }
 
 void DownloadManager::schedule()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     qint64 nextRetry = 0;
-    // Connections per host right now, for the cap across downloads (a handful of entries: one per worker).
-    QHash<QString, int> perHost;
+    // This runs after every finished download and every add: with 5,000 queued files of one host whose
+    // connections are all in use, walking the whole queue each time made a list of small files quadratic.
+    // So the walk stops as soon as every entry left belongs to a host that can take nothing now (all its
+    // connections in use, or cooling down). Hosts are a handful, entries are many.
+    QHash<QString, int> perHost; // connections per host right now (one per running download)
     for (const int id : std::as_const(m_running)) {
         if (const Entry *running = entry(id))
             ++perHost[running->host];
     }
-    for (auto it = m_queue.begin(); it != m_queue.end() && m_running.size() < m_options.maxWorkers;) {
+    QHash<QString, qsizetype> unseen = m_queuedPerHost; // queued entries per host not yet looked at
+    qsizetype unseenTotal = m_queue.size();
+    qsizetype unseenBlocked = 0; // of those, the ones whose host can take nothing now
+    QSet<QString> blocked;
+    const auto block = [&](const QString &host) {
+        if (!blocked.contains(host)) {
+            blocked.insert(host);
+            unseenBlocked += unseen.value(host);
+        }
+    };
+    for (auto it = m_hostCoolDownUntil.cbegin(); it != m_hostCoolDownUntil.cend(); ++it) {
+        if (it.value() > now && unseen.contains(it.key())) {
+            block(it.key());
+            nextRetry = nextRetry == 0 ? it.value() : qMin(nextRetry, it.value());
+        }
+    }
+    for (auto it = perHost.cbegin(); it != perHost.cend(); ++it) {
+        if (it.value() >= m_options.maxConnectionsPerHost)
+            block(it.key());
+    }
+    for (auto it = m_queue.begin();
+         it != m_queue.end() && m_running.size() < m_options.maxWorkers && unseenBlocked < unseenTotal;) {
         Entry *e = entry(*it);
-        const qint64 notBefore = e ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
-        if (notBefore > now) {
-            nextRetry = nextRetry == 0 ? notBefore : qMin(nextRetry, notBefore);
-            ++it;
+        --unseenTotal;
+        if (!e) { // cannot happen (remove() dequeues first); never worth a crash
+            it = m_queue.erase(it);
             continue;
         }
-        if (e && perHost.value(e->host) >= m_options.maxConnectionsPerHost) {
+        --unseen[e->host];
+        if (blocked.contains(e->host)) {
+            --unseenBlocked;
             ++it; // this host has all it may have; someone else's download may go first
             continue;
         }
-        if (e)
-            ++perHost[e->host];
+        if (e->retryAtMs > now) {
+            nextRetry = nextRetry == 0 ? e->retryAtMs : qMin(nextRetry, e->retryAtMs);
+            ++it;
+            continue;
+        }
         it = m_queue.erase(it);
-        if (e)
-            start(*e);
+        if (--m_queuedPerHost[e->host] <= 0)
+            m_queuedPerHost.remove(e->host);
+        if (++perHost[e->host] >= m_options.maxConnectionsPerHost)
+            block(e->host);
+        start(*e);
     }
     if (nextRetry > 0)
         m_retryTimer.start(int(qMax<qint64>(0, nextRetry - now)));
@@ -403,7 +447,7 @@ void DownloadManager::handleAttemptFinished(int id)
         e->finalPath = finishedPath;
         const QFileInfo info(finishedPath);
         e->finalSize = info.size();
-        e->finalModified = info.lastModified();
+        e->finalModifiedMs = info.lastModified().toMSecsSinceEpoch();
     }
 
     if (e->removeWhenStopped) {
@@ -532,7 +576,7 @@ void DownloadManager::pause(int id)
     if (!e || e->removeWhenStopped)
         return;
     if (e->state == DownloadState::Queued) {
-        m_queue.removeOne(id);
+        dequeue(*e);
         e->state = DownloadState::Paused;
         e->requeueWhenStopped = false; // resumed while stopping, now paused again: stays paused
     } else if (e->state == DownloadState::Running) {
@@ -577,7 +621,7 @@ void DownloadManager::cancel(int id)
     Entry *e = entry(id);
     if (!e || e->removeWhenStopped || e->state == DownloadState::Finished || e->state == DownloadState::Cancelled)
         return;
-    m_queue.removeOne(id);
+    dequeue(*e);
     const bool running = e->watcher != nullptr;
     e->state = DownloadState::Cancelled;
     e->requeueWhenStopped = false;
@@ -597,7 +641,7 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
     Entry *e = entry(id);
     if (!e || e->removeWhenStopped)
         return;
-    m_queue.removeOne(id);
+    dequeue(*e);
     m_order.removeOne(id);
     if (e->watcher) {
         e->removeWhenStopped = true;
@@ -620,7 +664,7 @@ void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
     if (includeFinished && !e.finalPath.isEmpty() && !e.skippedExisting) {
         // Only the file we finished: if it was replaced or changed since, it is somebody else's now.
         const QFileInfo info(e.finalPath);
-        if (info.exists() && info.size() == e.finalSize && info.lastModified() == e.finalModified) {
+        if (info.exists() && info.size() == e.finalSize && info.lastModified().toMSecsSinceEpoch() == e.finalModifiedMs) {
             if (!QFile::remove(e.finalPath))
                 m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(e.finalPath), e.id);
         }

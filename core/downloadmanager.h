@@ -110,6 +110,7 @@ private:
 
     Entry *entry(int id) const;
     void enqueue(Entry &entry);
+    void dequeue(Entry &entry);
     void schedule();
     void start(Entry &entry);
     void stop(Entry &entry);
@@ -130,6 +131,7 @@ private:
     std::shared_ptr<RateLimiter> m_overallLimit;
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
+    QHash<QString, qsizetype> m_queuedPerHost; // how many of m_queue belong to each host
     QList<int> m_running; // ids with an attempt in flight
     FileNameHints m_nameHints;
     QTimer m_progressTimer;

@@ -3,6 +3,7 @@
 #include <QDateTime>
 
 #include <cstring>
+#include <limits>
 
 using namespace Qt::StringLiterals;
 
@@ -43,7 +44,19 @@ QString LogRecord::levelName(LogLevel level)
 
 QString LogRecord::formatTime(qint64 timeMs)
 {
-    return QDateTime::fromMSecsSinceEpoch(timeMs).toString(u"yyyy-MM-dd HH:mm:ss,zzz"_s);
+    // Every local time conversion asks the C library, which looks at /etc/localtime each time: one stat()
+    // per log line, and thousands of lines a second in a list of small files. The offset from UTC changes at
+    // most at a minute boundary (daylight saving, or the user changing the zone), so each thread looks it up
+    // once a minute and formats the shifted time as UTC, which needs no lookup.
+    thread_local qint64 cachedMinute = std::numeric_limits<qint64>::min();
+    thread_local int cachedOffsetSeconds = 0;
+    const qint64 minute = timeMs >= 0 ? timeMs / 60000 : (timeMs - 59999) / 60000;
+    if (minute != cachedMinute) {
+        cachedOffsetSeconds = QDateTime::fromMSecsSinceEpoch(minute * 60000).offsetFromUtc();
+        cachedMinute = minute;
+    }
+    return QDateTime::fromMSecsSinceEpoch(timeMs + qint64(cachedOffsetSeconds) * 1000, Qt::UTC)
+        .toString(u"yyyy-MM-dd HH:mm:ss,zzz"_s);
 }
 
 } // namespace heiko

@@ -99,6 +99,18 @@ void TestHttpHeaders::httpDate_data()
     QTest::newRow("RFC 850") << "Sunday, 06-Nov-94 08:49:37 GMT"_ba << u"1994-11-06T08:49:37Z"_s;
     QTest::newRow("asctime") << "Sun Nov  6 08:49:37 1994"_ba << u"1994-11-06T08:49:37Z"_s;
     QTest::newRow("2024") << "Mon, 01 Jan 2024 00:00:30 GMT"_ba << u"2024-01-01T00:00:30Z"_s;
+    QTest::newRow("RFC 850 after 2000") << "Thursday, 05-Jan-06 10:00:00 GMT"_ba << u"2006-01-05T10:00:00Z"_s;
+    QTest::newRow("asctime two-digit day") << "Thu Jan 15 10:00:00 2026"_ba << u"2026-01-15T10:00:00Z"_s;
+    QTest::newRow("leap day") << "Thu, 29 Feb 2024 23:59:59 GMT"_ba << u"2024-02-29T23:59:59Z"_s;
+    QTest::newRow("no such day") << "Sat, 31 Feb 2024 10:00:00 GMT"_ba << QString();
+    QTest::newRow("no such month") << "Sun, 06 Foo 1994 08:49:37 GMT"_ba << QString();
+    QTest::newRow("no such hour") << "Sun, 06 Nov 1994 24:49:37 GMT"_ba << QString();
+    QTest::newRow("not GMT") << "Sun, 06 Nov 1994 08:49:37 PST"_ba << QString();
+    QTest::newRow("no day name") << "06 Nov 1994 08:49:37 GMT"_ba << QString();
+    QTest::newRow("three-digit year") << "Sun, 06 Nov 994 08:49:37 GMT"_ba << QString();
+    QTest::newRow("short time") << "Sun, 06 Nov 1994 8:49:37 GMT"_ba << QString();
+    QTest::newRow("signs in numbers") << "Sun, +6 Nov 1994 08:49:37 GMT"_ba << QString();
+    QTest::newRow("trailing words") << "Sun, 06 Nov 1994 08:49:37 GMT and more words"_ba << QString();
     QTest::newRow("garbage") << "soon"_ba << QString();
     QTest::newRow("empty") << ""_ba << QString();
 }

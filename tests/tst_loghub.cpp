@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <ctime>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -26,6 +27,7 @@ class TestLogHub final : public QObject
 
 private Q_SLOTS:
     void textFormatFollowsTheOriginalProgram();
+    void timeIsLocalAcrossDaylightSaving();
     void recordsCarryTheWritingThread();
     void ringKeepsTheNewestRecords();
     void notificationsAreCoalesced();
@@ -57,6 +59,31 @@ void TestLogHub::textFormatFollowsTheOriginalProgram()
     QCOMPARE(match.captured(3).toInt(), line);
     QCOMPARE(records.first().downloadId, 7);
     QVERIFY(records.first().threadId != 0);
+}
+
+void TestLogHub::timeIsLocalAcrossDaylightSaving()
+{
+    // formatTime() keeps the UTC offset for a minute; it must still show the local time on both sides of a
+    // change of offset. A POSIX zone string, so that no time zone database is needed.
+    const QByteArray previous = qgetenv("TZ");
+    const bool hadTz = qEnvironmentVariableIsSet("TZ");
+    qputenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3");
+    tzset();
+    // 2026-03-29 01:00 UTC: 02:00 CET becomes 03:00 CEST. 2026-10-25 01:00 UTC: back to CET.
+    const qint64 spring = QDateTime(QDate(2026, 3, 29), QTime(1, 0), Qt::UTC).toMSecsSinceEpoch();
+    const qint64 autumn = QDateTime(QDate(2026, 10, 25), QTime(1, 0), Qt::UTC).toMSecsSinceEpoch();
+    const QStringList got = { heiko::LogRecord::formatTime(spring - 1), heiko::LogRecord::formatTime(spring),
+                              heiko::LogRecord::formatTime(spring + 61'001), heiko::LogRecord::formatTime(autumn - 1),
+                              heiko::LogRecord::formatTime(autumn), heiko::LogRecord::formatTime(autumn + 17) };
+    if (hadTz)
+        qputenv("TZ", previous);
+    else
+        qunsetenv("TZ");
+    tzset();
+    const QStringList expected = { u"2026-03-29 01:59:59,999"_s, u"2026-03-29 03:00:00,000"_s,
+                                   u"2026-03-29 03:01:01,001"_s, u"2026-10-25 02:59:59,999"_s,
+                                   u"2026-10-25 02:00:00,000"_s, u"2026-10-25 02:00:00,017"_s };
+    QCOMPARE(got, expected);
 }
 
 void TestLogHub::recordsCarryTheWritingThread()

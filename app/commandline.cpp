@@ -99,7 +99,8 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
                                          heiko::EngineOptions::kMaxWorkersLimit),
                                      u"N"_s);
     const QCommandLineOption connections({ u"x"_s, u"connections"_s },
-                                         u"Connections per file, 1-%1 (default 1)."_s.arg(
+                                         u"Connections per file, 1-%1 (default 1): a file of 2 MiB or more "
+                                         u"from a server that serves ranges is fetched in that many pieces."_s.arg(
                                              heiko::EngineOptions::kMaxConnectionsLimit),
                                          u"N"_s);
     const QCommandLineOption timeout(u"timeout"_s,
@@ -124,12 +125,16 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
                                      u"Connections to one server at once, across all downloads, 1-64 "
                                      u"(default 8)."_s,
                                      u"N"_s);
+    const QCommandLineOption maxConnections(u"max-connections"_s,
+                                            u"Connections at once over all downloads and servers, 1-1024 "
+                                            u"(default 64)."_s,
+                                            u"N"_s);
     const QCommandLineOption logFile(u"log-file"_s, u"Also append the log to FILE."_s, u"FILE"_s);
     const QCommandLineOption json(u"json"_s,
                                   u"Print one JSON object per line on stdout per event (added, started, "
                                   u"progress, finished, failed)."_s);
     parser.addOptions({ headless, input, dir, workers, connections, timeout, retries, retryWait, limitRate,
-                        overallLimit, perHost, logFile, json });
+                        overallLimit, perHost, maxConnections, logFile, json });
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     parser.addPositionalArgument(u"URL"_s, u"http or https URLs to download."_s, u"[URL...]"_s);
@@ -162,7 +167,7 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     o.json = parser.isSet(json);
     o.maxWorkersGiven = parser.isSet(workers);
     for (const QCommandLineOption *option : { &input, &dir, &workers, &connections, &timeout, &retries, &retryWait,
-                                              &limitRate, &overallLimit, &perHost, &logFile, &json }) {
+                                              &limitRate, &overallLimit, &perHost, &maxConnections, &logFile, &json }) {
         if (parser.isSet(*option))
             o.given.append(option->names().constLast());
     }
@@ -186,6 +191,10 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(perHost) && !parseInt(parser.value(perHost), 1, 64, &o.engine.maxConnectionsPerHost))
         return usageError(u"heiko: invalid --max-per-host '%1': give a whole number from 1 to 64"_s.arg(
             parser.value(perHost)));
+    if (parser.isSet(maxConnections)
+        && !parseInt(parser.value(maxConnections), 1, 1024, &o.engine.maxConnections))
+        return usageError(u"heiko: invalid --max-connections '%1': give a whole number from 1 to 1024"_s.arg(
+            parser.value(maxConnections)));
     if (parser.isSet(retries) && !parseInt(parser.value(retries), 0, 100, &o.engine.retries))
         return usageError(u"heiko: invalid --retries '%1': give a whole number from 0 to 100"_s.arg(
             parser.value(retries)));

@@ -1,5 +1,6 @@
 #include "downloadattempt.h"
 
+#include "connectionbudget.h"
 #include "filenamehints.h"
 #include "filenaming.h"
 #include "httpclient.h"
@@ -15,6 +16,7 @@
 #include <QFileInfo>
 #include <QStorageInfo>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace Qt::StringLiterals;
@@ -124,7 +126,25 @@ AttemptResult DownloadAttempt::run()
         if (part.isSymLink() || !part.isFile()) {
             // The .part is gone (or was replaced by something that is not ours): start over.
             m_files = {};
+        } else if (!m_files.segments.isEmpty() && m_files.rangesSupported && state.bytesTotal() > 0) {
+            // A segmented .part has holes: each piece continues from what was synced of it.
+            m_segments = m_files.segments;
+            qint64 furthest = 0;
+            for (const Segment &segment : std::as_const(m_segments))
+                furthest = qMax(furthest, segment.position);
+            const auto firstOpen = std::find_if(m_segments.cbegin(), m_segments.cend(),
+                                                [](const Segment &segment) { return !segment.isDone(); });
+            if (part.size() < furthest || firstOpen == m_segments.cend()) {
+                m_segments.clear(); // shorter than what was synced: not ours as we left it; start over
+                m_files.segments.clear();
+                m_files.rangesSupported = false;
+                m_offset = 0;
+            } else {
+                m_offset = firstOpen->position;
+                m_expectedTotal = state.bytesTotal();
+            }
         } else {
+            m_files.segments.clear();
             // Only what was synced before a crash is trusted: bytes past it may be zeros after power loss.
             const qint64 durable = state.durableBytes();
             if (durable >= 0 && part.size() > durable && QFile::resize(m_files.partPath, durable))
@@ -138,9 +158,9 @@ AttemptResult DownloadAttempt::run()
                 m_offset = 0; // longer than the file: not trustworthy, start over
         }
     }
-    m_onDisk = m_offset;
+    m_onDisk = m_segments.isEmpty() ? m_offset : state.bytesTotal() - segments::remainingBytes(m_segments);
     state.setBytesOnDisk(m_onDisk);
-    state.setDurableBytes(m_offset);
+    state.setDurableBytes(m_onDisk);
     m_buffer.resize(kReadChunk);
     m_sinceSync.start();
 
@@ -149,7 +169,7 @@ AttemptResult DownloadAttempt::run()
     else if (m_offset > 0)
         m_job.log->info(HEIKO_HERE,
                         u"[download resume] %1 from %2 (attempt %3)"_s.arg(m_files.fileName,
-                                                                          units::formatBytes(m_offset))
+                                                                          units::formatBytes(m_onDisk))
                             .arg(m_job.attempt),
                         m_job.downloadId);
     else
@@ -168,9 +188,11 @@ AttemptResult DownloadAttempt::run()
         m_timedOut = false;
         sendRequest();
         m_loop.exec();
-        if (m_reply && m_accepted && !m_cancelled)
+        if (m_reply && m_accepted && !m_cancelled && !m_segmented)
             handleReadyRead(); // what arrived together with the end of the body
         abortReply();
+        for (int i = 0; i < int(m_connections.size()); ++i)
+            retireReply(i);
         if (m_cancelled || m_error || !m_redirectTarget)
             break;
         m_url = *m_redirectTarget;
@@ -178,11 +200,16 @@ AttemptResult DownloadAttempt::run()
     }
     m_watchdog.stop();
     m_throttle.stop();
+    if (m_job.connectionBudget)
+        m_job.connectionBudget->release(m_job.host, m_extraConnections);
+    m_extraConnections = 0;
 
     // A body that arrived whole is kept even if a pause or cancel raced with its last bytes: the user
     // would otherwise get the same file twice, or lose it.
-    const bool bodyComplete = alreadyComplete || m_rangeAlreadyComplete
-        || (!m_error && m_reply && m_reply->isFinished() && m_reply->error() == HttpReply::Error::None
+    const bool segmentsComplete = m_segmented && !m_error && m_file.isOpen()
+        && segments::remainingBytes(m_segments) == 0 && m_onDisk == m_expectedTotal;
+    const bool bodyComplete = alreadyComplete || m_rangeAlreadyComplete || segmentsComplete
+        || (!m_segmented && !m_error && m_reply && m_reply->isFinished() && m_reply->error() == HttpReply::Error::None
             && !m_redirectTarget && (m_file.isOpen() || !m_files.partPath.isEmpty())
             && (m_expectedTotal < 0 || m_onDisk == m_expectedTotal));
     if (m_skipped) {
@@ -195,6 +222,11 @@ AttemptResult DownloadAttempt::run()
         result.error = DownloadError(DownloadError::Kind::Cancelled, u"stopped"_s);
     } else if (m_error) {
         result.error = m_error;
+    } else if (m_segmented) {
+        result.error = DownloadError(DownloadError::Kind::Network,
+                                     u"every connection to %1 failed, the last with: %2"_s.arg(m_url.host(),
+                                                                                          m_lastDropReason),
+                                     true);
     } else if (m_reply && m_reply->error() != HttpReply::Error::None) {
         result.error = networkError();
         if (result.error.isTransient() && m_expectedTotal > 0 && m_onDisk > m_offset)
@@ -215,10 +247,15 @@ AttemptResult DownloadAttempt::run()
     if (m_file.isOpen()) {
         // Stopped before the end (pause, error, cancel): make what we have durable, so that the next attempt,
         // in this process or after a restart, continues from all of it.
-        if (platform::syncFile(m_file))
+        if (platform::syncFile(m_file)) {
             state.setDurableBytes(m_onDisk);
+            if (m_segmented)
+                m_files.segments = sortedSegments();
+        }
         m_file.close();
     }
+    if (m_segmented)
+        state.setSegments(result.error ? sortedSegments() : QList<Segment>());
 
     result.bytes = m_onDisk;
     result.elapsedMs = m_elapsed.elapsed();
@@ -235,7 +272,7 @@ AttemptResult DownloadAttempt::run()
     return result;
 }
 
-void DownloadAttempt::sendRequest()
+HttpRequest DownloadAttempt::makeRequest() const
 {
     HttpRequest request;
     request.url = m_url;
@@ -243,6 +280,12 @@ void DownloadAttempt::sendRequest()
     request.headers.append({ "Accept-Encoding"_ba, "identity"_ba });
     request.userAgent = m_job.options.userAgent.isEmpty() ? QByteArrayLiteral("Heiko/" HEIKO_VERSION)
                                                           : m_job.options.userAgent.toUtf8();
+    return request;
+}
+
+void DownloadAttempt::sendRequest()
+{
+    HttpRequest request = makeRequest();
     if (m_offset > 0) {
         request.headers.append({ "Range"_ba, "bytes=" + QByteArray::number(m_offset) + '-' });
         if (!m_files.etag.isEmpty())
@@ -266,6 +309,19 @@ void DownloadAttempt::sendRequest()
 
 void DownloadAttempt::handleWatchdog()
 {
+    if (m_segmented) {
+        // Each connection on its own: one that stalls is dropped and its piece goes to another.
+        for (int i = 0; i < int(m_connections.size()); ++i) {
+            Connection &c = m_connections[i];
+            if (!c.reply || c.dropped)
+                continue;
+            if (m_throttled)
+                c.sinceData.restart();
+            else if (c.sinceData.elapsed() >= m_job.options.timeout.count())
+                dropConnection(i, u"no data for %1 s"_s.arg(double(m_job.options.timeout.count()) / 1000.0));
+        }
+        return;
+    }
     if (!m_reply || m_reply->isFinished())
         return;
     if (m_throttled) {
@@ -332,6 +388,8 @@ void DownloadAttempt::handleMetaData()
     if (!acceptBody(status))
         return;
     m_accepted = true;
+    if (shouldSegment())
+        startSegments();
 }
 
 void DownloadAttempt::acceptRangeNotSatisfiable()
@@ -433,6 +491,8 @@ bool DownloadAttempt::acceptBody(int status)
         if (!valid) {
             // Appending bytes from the wrong offset would corrupt the file silently.
             m_files.rangesSupported = false;
+            m_segments.clear();
+            m_files.segments.clear();
             if (!m_files.partPath.isEmpty())
                 QFile::resize(m_files.partPath, 0);
             m_offset = 0;
@@ -455,6 +515,8 @@ bool DownloadAttempt::acceptBody(int status)
                             m_job.downloadId);
             restartFromZero = true;
             m_offset = 0;
+            m_segments.clear();
+            m_files.segments.clear();
         }
         m_expectedTotal = length ? *length : -1;
         m_files.rangesSupported = m_reply->rawHeader("Accept-Ranges"_ba).toLower().contains("bytes");
@@ -599,7 +661,8 @@ bool DownloadAttempt::reserveFiles(const QString &name)
 bool DownloadAttempt::openPartForResume(bool truncate)
 {
     // Only the regular file this download created: a symlink planted in its place is not followed.
-    const QIODevice::OpenMode mode = QIODevice::WriteOnly | (truncate ? QIODevice::Truncate : QIODevice::Append);
+    // Not Append: the pieces of a segmented download are written at their own offsets.
+    const QIODevice::OpenMode mode = QIODevice::ReadWrite | (truncate ? QIODevice::Truncate : QIODevice::OpenMode());
     if (!platform::openExistingNoFollow(m_file, m_files.partPath, mode)) {
         const bool isLink = QFileInfo(m_files.partPath).isSymLink();
         // Our .part is gone or was replaced: forget it, so that the retry picks a fresh name.
@@ -612,7 +675,9 @@ bool DownloadAttempt::openPartForResume(bool truncate)
                                 true));
         return false;
     }
-    if (!truncate && m_file.size() != m_offset) {
+    if (!truncate && !m_segments.isEmpty())
+        return true; // a segmented .part is as long as its furthest piece; run() checked that
+    if (!truncate && (m_file.size() != m_offset || !m_file.seek(m_offset))) {
         stopReply(DownloadError(DownloadError::Kind::Disk,
                                 u"%1 changed on disk while resuming; starting over"_s.arg(m_files.partPath), true));
         m_files.rangesSupported = false;
@@ -629,6 +694,10 @@ bool DownloadAttempt::isRateLimited() const
 
 void DownloadAttempt::handleFinished()
 {
+    if (m_segmented) {
+        handleSegmentFinished(0);
+        return;
+    }
     // Under a speed limit the end of the transfer may come while much of the body still waits in the reply's
     // buffer: it is read at the limit's pace (handleReadyRead quits the loop once it is empty).
     if (m_accepted && !m_error && isRateLimited() && m_reply && m_reply->bytesAvailable() > 0) {
@@ -657,6 +726,12 @@ qint64 DownloadAttempt::allowedBytes(qint64 wanted, qint64 *waitMs)
 
 void DownloadAttempt::handleReadyRead()
 {
+    if (m_segmented) {
+        m_throttled = false;
+        for (int i = 0; i < int(m_connections.size()) && m_loop.isRunning(); ++i)
+            readSegment(i);
+        return;
+    }
     if (!m_reply || !m_accepted)
         return;
     m_sinceData.restart();
@@ -737,6 +812,321 @@ DownloadError DownloadAttempt::networkError() const
     return DownloadError(DownloadError::Kind::Network, u"%1 (%2)"_s.arg(reason, describeUrl()), true);
 }
 
+bool DownloadAttempt::writeAt(qint64 position, const char *data, qint64 size)
+{
+    if (m_file.pos() != position && !m_file.seek(position))
+        return false;
+    return m_file.write(data, size) == size;
+}
+
+// Segmented downloads. The first response says how long the file is and whether the server serves ranges.
+// If it does, the file is big enough for two pieces of segments::kMinimumSize and more than one connection
+// is allowed, what is left is cut into pieces, one per connection: the first response's own connection
+// keeps going with the first piece, and every other piece is asked for with "Range: bytes=START-END" on a
+// connection of its own (HttpClient never shares one between two exchanges, and it speaks HTTP/1.1 only,
+// so no piece is multiplexed onto another's connection). All of it runs in this worker thread's event loop
+// and goes into the one .part at each piece's offset.
+//
+// A connection that finishes its piece takes the next piece nobody fetches, or else the second half of the
+// piece with the most left (work stealing): no connection idles while another lags. A connection that fails
+// (an HTTP error such as a server's limit on connections, a reset, a stall) is dropped and its piece goes to
+// the next connection that comes free; only when none is left does the attempt fail, and the retry
+// continues every piece where it was. The pieces, as far as they are synced to the disk, are part of
+// TransferState::Files and so of the saved queue: a crash costs seconds, not the file.
+bool DownloadAttempt::shouldSegment() const
+{
+    if (!m_segments.isEmpty())
+        return true; // a segmented .part: its pieces must be fetched as pieces, even over one connection
+    return m_job.connections > 1 && m_files.rangesSupported && m_expectedTotal > 0
+        && m_expectedTotal - m_offset >= 2 * segments::kMinimumSize;
+}
+
+void DownloadAttempt::startSegments()
+{
+    // The extra connections count against the host's and the overall caps, like other downloads' do.
+    const int wanted = qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit) - 1;
+    m_extraConnections = m_job.connectionBudget && wanted > 0 ? m_job.connectionBudget->acquire(m_job.host, wanted)
+                                                              : 0;
+    if (m_segments.isEmpty() && m_extraConnections == 0)
+        return; // no connection to spare: one connection, as if segments were off
+    m_segmented = true;
+    if (m_segments.isEmpty())
+        m_segments = segments::split(m_offset, m_expectedTotal, 1 + m_extraConnections);
+    m_onDisk = m_expectedTotal - segments::remainingBytes(m_segments);
+    m_job.state->setBytesOnDisk(m_onDisk);
+    m_connections.clear();
+    m_connections.resize(size_t(1 + m_extraConnections));
+
+    // The first response's connection carries on with the piece that starts where it was asked to start.
+    Connection &first = m_connections[0];
+    first.reply = m_reply;
+    first.accepted = true;
+    first.requestEnd = m_expectedTotal;
+    first.sinceData.start();
+    for (int k = 0; k < m_segments.size(); ++k) {
+        if (m_segments[k].position == m_offset && !m_segments[k].isDone()) {
+            first.segment = k;
+            break;
+        }
+    }
+    m_reply->disconnect(this);
+    connect(m_reply, &HttpReply::readyRead, this, [this] { readSegment(0); });
+    connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
+    m_job.log->info(HEIKO_HERE,
+                    u"[segments] %1 over %2 connections in %3 pieces"_s.arg(
+                        m_files.fileName, QString::number(m_connections.size()), QString::number(m_segments.size())),
+                    m_job.downloadId);
+    m_sincePublish.start();
+    publishSegments(true);
+    for (int i = 1; i < int(m_connections.size()); ++i)
+        assignWork(i);
+}
+
+bool DownloadAttempt::isAssigned(int segment) const
+{
+    return std::any_of(m_connections.cbegin(), m_connections.cend(),
+                       [segment](const Connection &c) { return c.segment == segment && !c.dropped; });
+}
+
+int DownloadAttempt::activeConnections() const
+{
+    return int(std::count_if(m_connections.cbegin(), m_connections.cend(),
+                             [](const Connection &c) { return c.segment >= 0 && !c.dropped; }));
+}
+
+void DownloadAttempt::assignWork(int connection)
+{
+    if (m_connections[size_t(connection)].dropped || m_error || m_cancelled)
+        return;
+    // First a piece nobody is fetching (left by a dropped connection, or from a resumed .part).
+    for (int k = 0; k < m_segments.size(); ++k) {
+        if (!m_segments[k].isDone() && !isAssigned(k)) {
+            requestSegment(connection, k);
+            return;
+        }
+    }
+    // Else the second half of the piece with the most left.
+    int victim = -1;
+    for (int k = 0; k < m_segments.size(); ++k) {
+        if (isAssigned(k) && (victim < 0 || m_segments[k].remaining() > m_segments[victim].remaining()))
+            victim = k;
+    }
+    if (victim < 0)
+        return;
+    if (const auto stolen = segments::splitOff(m_segments[victim])) {
+        m_segments.append(*stolen);
+        m_job.log->debug(HEIKO_HERE,
+                         u"[segments] a free connection takes %1 from the piece at %2"_s.arg(
+                             units::formatBytes(stolen->remaining()), units::formatBytes(m_segments[victim].start)),
+                         m_job.downloadId);
+        requestSegment(connection, int(m_segments.size()) - 1);
+    }
+}
+
+void DownloadAttempt::requestSegment(int connection, int segment)
+{
+    Connection &c = m_connections[size_t(connection)];
+    const Segment &piece = m_segments[segment];
+    HttpRequest request = makeRequest();
+    request.headers.append({ "Range"_ba, "bytes=" + QByteArray::number(piece.position) + '-'
+                                             + QByteArray::number(piece.end - 1) });
+    if (!m_files.etag.isEmpty())
+        request.headers.append({ "If-Range"_ba, m_files.etag });
+    else if (!m_files.lastModified.isEmpty())
+        request.headers.append({ "If-Range"_ba, m_files.lastModified });
+    c.reply = m_network.get(request);
+    c.reply->setReadBufferSize(kReplyBufferLimit);
+    c.segment = segment;
+    c.requestEnd = piece.end;
+    c.accepted = false;
+    c.sinceData.start();
+    connect(c.reply, &HttpReply::metaDataChanged, this, [this, connection] { handleSegmentMetaData(connection); });
+    connect(c.reply, &HttpReply::readyRead, this, [this, connection] { readSegment(connection); });
+    connect(c.reply, &HttpReply::finished, this, [this, connection] { handleSegmentFinished(connection); });
+}
+
+void DownloadAttempt::handleSegmentMetaData(int connection)
+{
+    Connection &c = m_connections[size_t(connection)];
+    if (!c.reply || c.segment < 0 || m_error)
+        return;
+    c.sinceData.restart();
+    const int status = c.reply->statusCode();
+    if (status == 0)
+        return;
+    const Segment &piece = m_segments[c.segment];
+    if (status == 206) {
+        const auto range = http::parseContentRange(c.reply->rawHeader("Content-Range"_ba));
+        const QByteArray etag = c.reply->rawHeader("ETag"_ba);
+        const QByteArray encoding = c.reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
+        const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
+            && (encoding.isEmpty() || encoding == "identity");
+        if (sameFile && range && range->first == piece.position && range->last == c.requestEnd - 1
+            && range->total == m_expectedTotal) {
+            c.accepted = true;
+            return;
+        }
+        if (sameFile) {
+            dropConnection(connection, u"answered a different byte range than asked (%1)"_s.arg(QString::fromLatin1(
+                                           c.reply->rawHeader("Content-Range"_ba).left(64))));
+            return;
+        }
+    }
+    if (status == 200 || status == 206) {
+        // A whole file instead of a piece: If-Range saw another version. The pieces so far are of the old one.
+        m_segments.clear();
+        m_files.segments.clear();
+        m_files.rangesSupported = false;
+        stopReply(DownloadError(DownloadError::Kind::Protocol,
+                                u"%1 changed since the download began; starting over"_s.arg(describeUrl()), true));
+        return;
+    }
+    QByteArray reason = c.reply->reasonPhrase();
+    if (reason.isEmpty())
+        reason = http::reasonPhrase(status);
+    dropConnection(connection, u"HTTP %1 %2"_s.arg(QString::number(status), QString::fromLatin1(reason)));
+}
+
+void DownloadAttempt::handleSegmentFinished(int connection)
+{
+    if (m_readingConnection == connection)
+        return; // readSegment() settles it when its loop is done
+    readSegment(connection);
+}
+
+void DownloadAttempt::readSegment(int connection)
+{
+    Connection &c = m_connections[size_t(connection)];
+    if (!c.reply || !c.accepted || c.segment < 0 || m_error || !m_loop.isRunning())
+        return;
+    const bool limited = isRateLimited();
+    m_readingConnection = connection;
+    for (;;) {
+        Segment &piece = m_segments[c.segment];
+        qint64 wanted = qMin<qint64>(m_buffer.size(), piece.remaining());
+        if (wanted <= 0)
+            break;
+        if (limited) {
+            wanted = qMin(wanted, c.reply->bytesAvailable());
+            if (wanted <= 0)
+                break;
+            qint64 waitMs = 0;
+            wanted = allowedBytes(wanted, &waitMs);
+            if (wanted <= 0) {
+                m_throttled = true;
+                if (!m_throttle.isActive())
+                    m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
+                m_readingConnection = -1;
+                return;
+            }
+        }
+        const qint64 got = c.reply->read(m_buffer.data(), wanted);
+        if (got <= 0)
+            break;
+        c.sinceData.restart();
+        if (!writeAt(piece.position, m_buffer.constData(), got)) {
+            m_readingConnection = -1;
+            stopReply(DownloadError(DownloadError::Kind::Disk,
+                                    u"cannot write %1: %2; free some space or choose another folder"_s.arg(
+                                        m_files.partPath, m_file.errorString())));
+            return;
+        }
+        piece.position += got;
+        m_onDisk += got;
+        m_job.state->setBytesOnDisk(m_onDisk);
+    }
+    m_readingConnection = -1;
+    if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
+        if (platform::syncFile(m_file)) {
+            m_job.state->setDurableBytes(m_onDisk);
+            m_files.segments = sortedSegments();
+            m_job.state->setFiles(m_files);
+        }
+        m_sinceSync.restart();
+    }
+    publishSegments(false);
+    settleConnection(connection);
+}
+
+void DownloadAttempt::settleConnection(int connection)
+{
+    Connection &c = m_connections[size_t(connection)];
+    if (!c.reply || c.segment < 0)
+        return;
+    if (m_segments[c.segment].isDone()) {
+        retireReply(connection);
+        c.segment = -1;
+        if (segments::remainingBytes(m_segments) == 0) {
+            m_loop.quit();
+            return;
+        }
+        assignWork(connection);
+        return;
+    }
+    if (c.reply->isFinished() && (c.reply->bytesAvailable() == 0 || c.reply->error() != HttpReply::Error::None)) {
+        const QString why = c.reply->error() != HttpReply::Error::None
+            ? c.reply->errorString()
+            : u"the connection closed %1 before the end of its piece"_s.arg(
+                units::formatBytes(m_segments[c.segment].remaining()));
+        dropConnection(connection, why);
+    }
+}
+
+void DownloadAttempt::retireReply(int connection)
+{
+    Connection &c = m_connections[size_t(connection)];
+    if (!c.reply)
+        return;
+    HttpReply *reply = c.reply;
+    c.reply = nullptr;
+    c.accepted = false;
+    reply->disconnect(this);
+    // A request that went further than its piece now ends (the first one, or one whose second half was
+    // stolen) still has bytes on the way: its connection can't be reused.
+    if (!reply->isFinished())
+        reply->abort();
+    if (reply == m_reply)
+        m_reply = nullptr;
+    reply->deleteLater();
+}
+
+void DownloadAttempt::dropConnection(int connection, const QString &why)
+{
+    Connection &c = m_connections[size_t(connection)];
+    retireReply(connection);
+    c.segment = -1;
+    c.dropped = true;
+    m_lastDropReason = why;
+    // A resting connection (nothing was left to steal when it finished) takes the dropped piece.
+    for (int i = 0; i < int(m_connections.size()); ++i) {
+        if (!m_connections[size_t(i)].dropped && m_connections[size_t(i)].segment < 0 && !m_error)
+            assignWork(i);
+    }
+    const int left = activeConnections();
+    m_job.log->warning(HEIKO_HERE,
+                       u"[segments] a connection to %1 failed: %2; going on with %3"_s.arg(
+                           m_url.host(), why, QString::number(left)),
+                       m_job.downloadId);
+    if (left == 0)
+        m_loop.quit(); // run() reports it; the retry continues every piece where it is
+}
+
+QList<Segment> DownloadAttempt::sortedSegments() const
+{
+    QList<Segment> sorted = m_segments;
+    std::sort(sorted.begin(), sorted.end(), [](const Segment &a, const Segment &b) { return a.start < b.start; });
+    return sorted;
+}
+
+void DownloadAttempt::publishSegments(bool force)
+{
+    // For the window's segmented progress bar: a few times a second is all it can show.
+    if (!force && m_sincePublish.elapsed() < 100)
+        return;
+    m_sincePublish.restart();
+    m_job.state->setSegments(sortedSegments());
+}
+
 DownloadError DownloadAttempt::completeFile()
 {
     if (m_file.isOpen()) {
@@ -750,6 +1140,7 @@ DownloadError DownloadAttempt::completeFile()
         }
         m_file.close();
     }
+    m_files.segments.clear();
     if (m_files.partPath.isEmpty())
         return DownloadError(DownloadError::Kind::Protocol,
                              u"%1 ended without a response body"_s.arg(describeUrl()), true);

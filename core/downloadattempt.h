@@ -1,6 +1,8 @@
 #pragma once
 
 #include "downloadworker.h"
+#include "httpclient.h"
+#include "segment.h"
 #include "transferstate.h"
 
 #include <QByteArray>
@@ -14,10 +16,10 @@
 #include <QUrl>
 
 #include <optional>
+#include <vector>
 
 namespace heiko {
 
-class HttpClient;
 class HttpReply;
 
 // One attempt at one download, driven by a local event loop on the worker thread that runs it. Created,
@@ -56,6 +58,24 @@ private:
     DownloadError networkError() const;
     DownloadError completeFile();
     QString describeUrl() const;
+    HttpRequest makeRequest() const;
+    bool writeAt(qint64 position, const char *data, qint64 size);
+
+    // A file fetched over several connections (see startSegments() in the .cpp for the whole story).
+    bool shouldSegment() const;
+    void startSegments();
+    void assignWork(int connection);
+    void requestSegment(int connection, int segment);
+    void handleSegmentMetaData(int connection);
+    void handleSegmentFinished(int connection);
+    void readSegment(int connection);
+    void settleConnection(int connection);
+    void retireReply(int connection);
+    void dropConnection(int connection, const QString &why);
+    int activeConnections() const;
+    bool isAssigned(int segment) const;
+    void publishSegments(bool force);
+    QList<Segment> sortedSegments() const;
 
     const AttemptJob m_job;
     QPromise<AttemptResult> &m_promise;
@@ -83,6 +103,23 @@ private:
     TransferState::Files m_files;
     QFile m_file;
     QByteArray m_buffer;
+
+    struct Connection
+    {
+        QPointer<HttpReply> reply;
+        int segment = -1; // index into m_segments; -1: resting, or dropped
+        qint64 requestEnd = -1; // one past the last byte this request asked for
+        bool accepted = false; // its response was checked: its bytes go into the file
+        bool dropped = false; // failed; not used again in this attempt
+        QElapsedTimer sinceData;
+    };
+    bool m_segmented = false;
+    int m_extraConnections = 0; // taken from the job's ConnectionBudget, given back when run() ends
+    QList<Segment> m_segments; // in the order they were made (stolen halves are appended)
+    std::vector<Connection> m_connections; // [0] carries m_reply
+    int m_readingConnection = -1; // readSegment() is running for it: a finished() inside waits for it
+    QElapsedTimer m_sincePublish;
+    QString m_lastDropReason;
     qint64 m_offset = 0; // bytes already on disk when this attempt asked for the rest
     qint64 m_onDisk = 0;
     qint64 m_expectedTotal = -1; // the whole file's length, -1 when the server did not say

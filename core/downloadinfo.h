@@ -1,6 +1,7 @@
 #pragma once
 
 #include "downloaderror.h"
+#include "segment.h"
 
 #include <QMetaType>
 #include <QString>
@@ -31,6 +32,9 @@ struct DownloadInfo
     qint64 rateLimit = 0; // this download's own speed limit in bytes per second, 0: none
     qint64 retryAtMs = 0; // when a waiting retry starts (ms since epoch), 0 when none
     DownloadError error; // why it failed (or why the last attempt failed, while retrying)
+    // The pieces of a file fetched over several connections, sorted by start; empty for one connection and
+    // once finished.
+    QList<Segment> segments;
 
     bool isActive() const { return state == DownloadState::Queued || state == DownloadState::Running; }
 };

@@ -1,5 +1,6 @@
 #include "downloadmanager.h"
 
+#include "connectionbudget.h"
 #include "filenaming.h"
 #include "loghub.h"
 #include "queuestore.h"
@@ -81,6 +82,9 @@ DownloadManager::DownloadManager(LogHub &log, const EngineOptions &options, QObj
     m_pool.setMaxThreadCount(m_options.maxWorkers);
     m_pool.setObjectName(u"heiko-workers"_s);
     m_options.maxConnectionsPerHost = qMax(1, m_options.maxConnectionsPerHost);
+    m_options.maxConnections = qMax(1, m_options.maxConnections);
+    m_options.connectionsPerFile = qBound(1, m_options.connectionsPerFile, EngineOptions::kMaxConnectionsLimit);
+    m_connectionBudget = std::make_shared<ConnectionBudget>(m_options.maxConnectionsPerHost, m_options.maxConnections);
     m_overallLimit = std::make_shared<RateLimiter>(m_options.overallRateLimit);
     m_progressTimer.setInterval(kProgressIntervalMs);
     connect(&m_progressTimer, &QTimer::timeout, this, &DownloadManager::handleProgressTick);
@@ -277,6 +281,11 @@ DownloadInfo DownloadManager::info(int id) const
         info.bytesPerSecond = e->speed.bytesPerSecond();
         info.etaSeconds = info.bytesTotal >= 0 ? e->speed.etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
     }
+    if (e->state != DownloadState::Finished) {
+        info.segments = e->transfer->segments();
+        if (info.segments.isEmpty())
+            info.segments = files.segments; // paused, or restored from the saved queue: as far as synced
+    }
     info.workerThread = e->lastWorker;
     info.attempt = e->attempts;
     info.rateLimit = e->limit->rate();
@@ -315,11 +324,6 @@ void DownloadManager::schedule()
     // connections are all in use, walking the whole queue each time made a list of small files quadratic.
     // So the walk stops as soon as every entry left belongs to a host that can take nothing now (all its
     // connections in use, or cooling down). Hosts are a handful, entries are many.
-    QHash<QString, int> perHost; // connections per host right now (one per running download)
-    for (const int id : std::as_const(m_running)) {
-        if (const Entry *running = entry(id))
-            ++perHost[running->host];
-    }
     QHash<QString, qsizetype> unseen = m_queuedPerHost; // queued entries per host not yet looked at
     qsizetype unseenTotal = m_queue.size();
     qsizetype unseenBlocked = 0; // of those, the ones whose host can take nothing now
@@ -336,12 +340,13 @@ void DownloadManager::schedule()
             nextRetry = nextRetry == 0 ? it.value() : qMin(nextRetry, it.value());
         }
     }
-    for (auto it = perHost.cbegin(); it != perHost.cend(); ++it) {
-        if (it.value() >= m_options.maxConnectionsPerHost)
+    // Connections are counted by the budget the workers share: a segmented download's pieces count too.
+    for (auto it = unseen.cbegin(); it != unseen.cend(); ++it) {
+        if (m_connectionBudget->isFull(it.key()))
             block(it.key());
     }
-    for (auto it = m_queue.begin();
-         it != m_queue.end() && m_running.size() < m_options.maxWorkers && unseenBlocked < unseenTotal;) {
+    for (auto it = m_queue.begin(); it != m_queue.end() && m_running.size() < m_options.maxWorkers
+         && unseenBlocked < unseenTotal && !m_connectionBudget->isFullOverall();) {
         Entry *e = entry(*it);
         --unseenTotal;
         if (!e) { // cannot happen (remove() dequeues first); never worth a crash
@@ -359,10 +364,16 @@ void DownloadManager::schedule()
             ++it;
             continue;
         }
+        if (m_connectionBudget->acquire(e->host, 1) == 0) {
+            // A worker took the last one for a piece since we looked: this host waits.
+            block(e->host);
+            ++it;
+            continue;
+        }
         it = m_queue.erase(it);
         if (--m_queuedPerHost[e->host] <= 0)
             m_queuedPerHost.remove(e->host);
-        if (++perHost[e->host] >= m_options.maxConnectionsPerHost)
+        if (m_connectionBudget->isFull(e->host))
             block(e->host);
         start(*e);
     }
@@ -399,6 +410,9 @@ void DownloadManager::start(Entry &e)
     job.nameHints = &m_nameHints;
     job.overallLimit = m_overallLimit;
     job.downloadLimit = e.limit;
+    job.connections = m_options.connectionsPerFile;
+    job.host = e.host;
+    job.connectionBudget = m_connectionBudget;
 
     const int id = e.id;
     e.watcher = new QFutureWatcher<AttemptResult>(this);
@@ -434,6 +448,7 @@ void DownloadManager::handleAttemptFinished(int id)
     e->watcher->deleteLater();
     e->watcher = nullptr;
     m_running.removeOne(id);
+    m_connectionBudget->release(e->host, 1); // the one start() took; the worker gave back its pieces' own
     e->lastWorker = e->transfer->workerThread() ? e->transfer->workerThread() : e->lastWorker;
     const bool haveResult = !future.isCanceled() && future.resultCount() > 0;
     const AttemptResult result = haveResult ? future.result() : AttemptResult {};
@@ -716,6 +731,9 @@ void DownloadManager::setOptions(const EngineOptions &options)
     m_options = options;
     m_options.maxWorkers = current; // setMaxWorkers() applies the new count to the pool and the queue
     m_options.maxConnectionsPerHost = qMax(1, m_options.maxConnectionsPerHost);
+    m_options.maxConnections = qMax(1, m_options.maxConnections);
+    m_options.connectionsPerFile = qBound(1, m_options.connectionsPerFile, EngineOptions::kMaxConnectionsLimit);
+    m_connectionBudget->setCaps(m_options.maxConnectionsPerHost, m_options.maxConnections);
     if (options.overallRateLimit != overall)
         setOverallRateLimit(options.overallRateLimit);
     setMaxWorkers(options.maxWorkers);
@@ -792,6 +810,7 @@ qint64 DownloadManager::rateLimit(int id) const
 void DownloadManager::setMaxConnectionsPerHost(int connections)
 {
     m_options.maxConnectionsPerHost = qMax(1, connections);
+    m_connectionBudget->setCaps(m_options.maxConnectionsPerHost, m_options.maxConnections);
     schedule();
 }
 

@@ -19,6 +19,7 @@
 namespace heiko {
 
 class LogHub;
+class ConnectionBudget;
 class RateLimiter;
 struct SavedDownload;
 class TransferState;
@@ -129,6 +130,7 @@ private:
     QHash<int, std::shared_ptr<Entry>> m_entries;
     QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> ms since epoch, after a 429/503
     std::shared_ptr<RateLimiter> m_overallLimit;
+    std::shared_ptr<ConnectionBudget> m_connectionBudget; // shared with the workers (pieces of segmented files)
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
     QHash<QString, qsizetype> m_queuedPerHost; // how many of m_queue belong to each host

@@ -11,6 +11,7 @@
 
 namespace heiko {
 
+class ConnectionBudget;
 class FileNameHints;
 class LogHub;
 class RateLimiter;
@@ -30,6 +31,11 @@ struct AttemptJob
     FileNameHints *nameHints = nullptr; // thread-safe, shared by the workers; may be null
     std::shared_ptr<RateLimiter> overallLimit; // shared by every download; may be null
     std::shared_ptr<RateLimiter> downloadLimit; // this download's own; may be null
+    // Connections this download may open to its server (options.connectionsPerFile within the host's and the
+    // overall caps); more than one fetches a large file in pieces.
+    int connections = 1;
+    QString host; // "scheme://host:port" of the URL asked for: the key in connectionBudget
+    std::shared_ptr<ConnectionBudget> connectionBudget; // shared by every download; may be null
 };
 
 // How an attempt ended. An error of kind None means the file is complete under finalPath.

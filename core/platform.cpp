@@ -96,7 +96,7 @@ bool syncFile(QFileDevice &file)
 bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode mode)
 {
 #if defined(Q_OS_UNIX)
-    int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+    int flags = ((mode & QIODevice::ReadOnly) ? O_RDWR : O_WRONLY) | O_NOFOLLOW | O_CLOEXEC;
     if (mode & QIODevice::Append)
         flags |= O_APPEND;
     if (mode & QIODevice::Truncate)

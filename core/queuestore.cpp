@@ -27,6 +27,12 @@ QJsonObject toJson(const SavedDownload &d)
                         { u"lastModified"_s, QString::fromLatin1(d.files.lastModified) },
                         { u"rangesSupported"_s, d.files.rangesSupported },
                         { u"skippedExisting"_s, d.files.skippedExisting } };
+    if (!d.files.segments.isEmpty()) {
+        QJsonArray segments;
+        for (const Segment &segment : d.files.segments)
+            segments.append(QJsonArray { segment.start, segment.position, segment.end });
+        files.insert(u"segments"_s, segments);
+    }
     return { { u"url"_s, d.url.toString(QUrl::RemovePassword | QUrl::FullyEncoded) },
              { u"hadPassword"_s, d.hadPassword },
              { u"directory"_s, d.directory },
@@ -73,7 +79,17 @@ bool fromJson(const QJsonObject &o, SavedDownload *d)
     d->files.lastModified = files.value(u"lastModified"_s).toString().toLatin1();
     d->files.rangesSupported = files.value(u"rangesSupported"_s).toBool();
     d->files.skippedExisting = files.value(u"skippedExisting"_s).toBool();
+    for (const QJsonValue &value : files.value(u"segments"_s).toArray()) {
+        const QJsonArray numbers = value.toArray();
+        d->files.segments.append({ numbers.at(0).toInteger(-1), numbers.at(1).toInteger(-1),
+                                   numbers.at(2).toInteger(-1) });
+    }
     d->bytesTotal = o.value(u"bytesTotal"_s).toInteger(-1);
+    if (!segments::isConsistent(d->files.segments, d->bytesTotal)) {
+        // Not trusted: that download starts over (its .part, which has holes, is overwritten from zero).
+        d->files.segments.clear();
+        d->files.rangesSupported = false;
+    }
     d->durableBytes = o.value(u"durableBytes"_s).toInteger(-1);
     d->attempts = qMax(0, o.value(u"attempts"_s).toInt());
     d->errorMessage = o.value(u"error"_s).toString();

@@ -1,11 +1,14 @@
 #pragma once
 
+#include "segment.h"
+
 #include <QByteArray>
-#include <mutex>
+#include <QList>
 #include <QString>
 #include <QUrl>
 
 #include <atomic>
+#include <mutex>
 
 namespace heiko {
 
@@ -25,6 +28,9 @@ public:
         QByteArray lastModified; // Last-Modified of those bytes, or empty
         bool rangesSupported = false; // the server answered ranges (Accept-Ranges: bytes or a 206)
         bool skippedExisting = false; // CollisionPolicy::Skip: finalPath is a file that was already there
+        // A file fetched over several connections: its pieces as far as they are synced to the disk, sorted
+        // by start. Empty for a download over one connection.
+        QList<Segment> segments;
     };
 
     qint64 bytesOnDisk() const { return m_bytesOnDisk.load(std::memory_order_relaxed); }
@@ -45,6 +51,11 @@ public:
     Files files() const;
     void setFiles(const Files &files);
 
+    // The pieces of a segmented download as they are now (for the window's segmented progress bar), sorted
+    // by start; updated a few times a second by the worker. Empty when fetched over one connection.
+    QList<Segment> segments() const;
+    void setSegments(const QList<Segment> &segments);
+
 private:
     std::atomic<qint64> m_bytesOnDisk { 0 };
     std::atomic<qint64> m_bytesTotal { -1 };
@@ -54,6 +65,7 @@ private:
     // cannot see the futex inside Debian's (uninstrumented) QMutex.
     mutable std::mutex m_mutex;
     Files m_files;
+    QList<Segment> m_segments;
 };
 
 } // namespace heiko

@@ -139,7 +139,10 @@ void HttpReply::handleReadyRead()
     bool headNow = false;
     // Read while there is room: beyond readBufferSize the socket is left alone until read() makes room. Once
     // a Content-Length body starts, stop: the rest is read directly (see readsDirectly()).
-    while (bufferedBytes() < m_readBufferSize && m_socket->bytesAvailable() > 0
+    // The loop does not ask bytesAvailable() first: an unbuffered QAbstractSocket learns that the server
+    // closed the connection only from a read() that returns -1, and a body that ends with the connection
+    // (no Content-Length, not chunked) would otherwise wait for the stall timeout.
+    while (bufferedBytes() < m_readBufferSize
            && !(m_parser->headComplete() && m_parser->framing() == HttpResponseParser::Framing::ContentLength
                 && m_headSignalled)) {
         const qint64 room = qMin<qint64>(m_chunk.size(), m_readBufferSize - bufferedBytes());
@@ -184,8 +187,13 @@ void HttpReply::handleReadyRead()
         Q_EMIT readyRead();
     if (!alive || m_finished)
         return;
-    if (m_parser->state() == HttpResponseParser::State::Complete)
+    if (m_parser->state() == HttpResponseParser::State::Complete) {
         finish();
+        return;
+    }
+    // A read() above met the end of the connection: QAbstractSocket says so only through its state.
+    if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState)
+        QMetaObject::invokeMethod(this, &HttpReply::handleDisconnected, Qt::QueuedConnection);
 }
 
 qint64 HttpReply::read(char *data, qint64 maxSize)

@@ -77,8 +77,8 @@ sanitize)
     fi
     # "engine": the engine, its parsers and its network code only (where threads, buffers and untrusted bytes
     # meet), with the heiko binary that tst_cli and tst_nginx run; quicker when the window is not touched.
-    engine_tests=(tst_filenaming tst_urllist tst_urlextractor tst_httpheaders tst_httpresponseparser tst_loghub tst_queuestore
-        tst_testhttpserver tst_downloadmanager tst_tls tst_nginx tst_cli)
+    engine_tests=(tst_filenaming tst_urllist tst_urlextractor tst_httpheaders tst_httpresponseparser tst_segments tst_loghub
+        tst_queuestore tst_testhttpserver tst_downloadmanager tst_tls tst_nginx tst_cli)
     if [ "${1:-}" = engine ]; then
         cmake --build "$asan_dir" -j "${HEIKO_JOBS:-2}" --target heiko "${engine_tests[@]}"
         filter=(-R "^($(IFS='|'; echo "${engine_tests[*]}"))\$")
@@ -98,10 +98,11 @@ tsan)
         cmake -S "$here" -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEIKO_WARNINGS_AS_ERRORS=ON \
             -DHEIKO_SANITIZE=thread
     fi
-    # The tests where the engine's threads meet: the log hub's writers, and the manager with its workers.
+    # The tests where the engine's threads meet: the log hub's writers, the connection budget, and the manager
+    # with its workers.
     # Debian's Qt is not built with TSan, so the hand-offs inside Qt are suppressed, one reason each, in
     # tests/sanitizers/tsan.supp; everything of Heiko's own is checked.
-    threaded_tests=(tst_loghub tst_downloadmanager)
+    threaded_tests=(tst_loghub tst_segments tst_downloadmanager)
     cmake --build "$tsan_dir" -j "${HEIKO_JOBS:-2}" --target "${threaded_tests[@]}"
     cd "$tsan_dir"
     export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$here/tests/sanitizers/tsan.supp}

@@ -22,7 +22,7 @@ QList<Segment> split(qint64 from, qint64 total, int count, qint64 minimumSize)
 std::optional<Segment> splitOff(Segment &victim, qint64 minimumSize)
 {
     const qint64 left = victim.remaining();
-    if (left < 2 * minimumSize)
+    if (left < 2 * qMax(qint64(1), minimumSize))
         return std::nullopt;
     const qint64 middle = victim.position + left / 2;
     const Segment stolen { middle, middle, victim.end };

@@ -140,6 +140,15 @@ private Q_SLOTS:
     void overallSpeedLimitCapsTogether();
     void collisionPolicy_data();
     void collisionPolicy();
+    void segmentedDownloadUsesSeveralConnections();
+    void segmentsNeedRangesAndSize_data();
+    void segmentsNeedRangesAndSize();
+    void freeConnectionStealsHalfOfASlowPiece();
+    void refusedConnectionIsDroppedAndItsPieceTakenOver();
+    void segmentsSurvivePauseAndRestart();
+    void fileChangedDuringSegmentsStartsOver();
+    void piecesCountAgainstTheHostCap();
+    void piecesCountAgainstTheOverallCap();
 
 private:
     heiko::AttemptResult runAttempt(const QByteArray &path, const std::shared_ptr<heiko::TransferState> &state);
@@ -1373,6 +1382,223 @@ void TestDownloadManager::savedStateRestoresAndResumesFromSyncedBytes()
     QCOMPARE(second->info(id).state, DownloadState::Finished);
     QCOMPARE(m_server->requests().last().header("Range"), "bytes=" + QByteArray::number(durable) + '-');
     QCOMPARE(readFile(m_dir->filePath(u"saved.bin"_s)), TestHttpServer::patternBytes(59, 0, 1024 * 1024));
+}
+
+namespace {
+
+// "bytes=S-E" or "bytes=S-" of a request: S, or -1 without a Range.
+qint64 rangeStart(const TestHttpServer::RecordedRequest &request)
+{
+    const QByteArray range = request.header("Range");
+    if (!range.startsWith("bytes="))
+        return -1;
+    return range.mid(6, range.indexOf('-') - 6).toLongLong();
+}
+
+} // namespace
+
+void TestDownloadManager::segmentedDownloadUsesSeveralConnections()
+{
+    // 6 MiB at 3 MiB/s per connection: over 4 connections the pieces are fetched side by side.
+    constexpr qint64 size = 6 * 1024 * 1024;
+    m_server->setResponse("/seg.bin", generated(size, 101, 3 * 1024 * 1024));
+    m_options.connectionsPerFile = 4;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/seg.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).segments.size(), 4, kWaitMs); // the window sees the pieces
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QVERIFY(manager->info(id).segments.isEmpty());
+    QCOMPARE(readFile(m_dir->filePath(u"seg.bin"_s)), TestHttpServer::patternBytes(101, 0, size));
+    QCOMPARE(m_server->maxConcurrentRequests(), 4);
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QCOMPARE(requests.size(), 4);
+    QCOMPARE(requests.first().header("Range"), QByteArray()); // the first asks for the file and learns its size
+    QSet<int> connections;
+    QList<QByteArray> ranges;
+    for (const auto &request : requests) {
+        connections.insert(request.connectionId);
+        if (!request.header("Range").isEmpty())
+            ranges.append(request.header("Range"));
+    }
+    QCOMPARE(connections.size(), 4); // a connection of its own for every piece
+    std::sort(ranges.begin(), ranges.end());
+    QCOMPARE(ranges, (QList<QByteArray> { "bytes=1572864-3145727", "bytes=3145728-4718591", "bytes=4718592-6291455" }));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"seg.bin.part"_s)));
+}
+
+void TestDownloadManager::segmentsNeedRangesAndSize_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<bool>("acceptRanges");
+    QTest::addColumn<bool>("sendLength");
+    QTest::addColumn<bool>("chunked");
+    QTest::newRow("smaller than two pieces of 1 MiB") << qint64(2 * 1024 * 1024 - 1) << true << true << false;
+    QTest::newRow("no ranges") << qint64(4 * 1024 * 1024) << false << true << false;
+    // Both also check that a large body without a Content-Length is read to its end at once.
+    QTest::newRow("no length, chunked") << qint64(4 * 1024 * 1024) << true << false << true;
+    QTest::newRow("no length, ends with the connection") << qint64(4 * 1024 * 1024) << true << false << false;
+}
+
+void TestDownloadManager::segmentsNeedRangesAndSize()
+{
+    QFETCH(qint64, size);
+    QFETCH(bool, acceptRanges);
+    QFETCH(bool, sendLength);
+    QFETCH(bool, chunked);
+    Response response = generated(size, 102);
+    response.acceptRanges = acceptRanges;
+    response.sendContentLength = sendLength;
+    response.chunked = chunked;
+    m_server->setResponse("/one.bin", response);
+    m_options.connectionsPerFile = 8;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/one.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(m_server->requestCount("/one.bin"), 1); // one connection, one request
+    QCOMPARE(readFile(m_dir->filePath(u"one.bin"_s)), TestHttpServer::patternBytes(102, 0, size));
+}
+
+void TestDownloadManager::freeConnectionStealsHalfOfASlowPiece()
+{
+    // 16 MiB in 4 pieces; one of the ranged responses trickles at 1 MiB/s, the others are fast. Without work
+    // stealing that piece alone takes 4 s; a connection that finishes takes the second half of it instead.
+    constexpr qint64 size = 16 * 1024 * 1024;
+    const Response fast = generated(size, 103);
+    const Response slow = generated(size, 103, 1024 * 1024);
+    m_server->setResponseSequence("/steal.bin", { fast, slow, fast });
+    m_options.connectionsPerFile = 4;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/steal.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(readFile(m_dir->filePath(u"steal.bin"_s)), TestHttpServer::patternBytes(103, 0, size));
+    // The slow piece was the second request's; a later request starts inside its range: a stolen half.
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QVERIFY(requests.size() > 4);
+    const qint64 slowStart = rangeStart(requests.at(1));
+    const qint64 slowEnd = slowStart + size / 4;
+    bool stolen = false;
+    for (qsizetype i = 4; i < requests.size(); ++i) {
+        const qint64 start = rangeStart(requests.at(i));
+        stolen = stolen || (start > slowStart && start < slowEnd);
+    }
+    QVERIFY2(stolen, "no request took over part of the slow piece");
+}
+
+void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()
+{
+    // Servers often limit connections per client: two of the ranged requests get 503. The others finish the
+    // whole file, taking over the refused pieces.
+    constexpr qint64 size = 8 * 1024 * 1024;
+    const Response ok = generated(size, 104, 8 * 1024 * 1024);
+    m_server->setResponseSequence("/limited.bin", { ok, status(503), status(503), ok });
+    m_options.connectionsPerFile = 4;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/limited.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 1); // no retry of the whole download was needed
+    QCOMPARE(readFile(m_dir->filePath(u"limited.bin"_s)), TestHttpServer::patternBytes(104, 0, size));
+    int dropped = 0;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0))
+        dropped += record.message.contains(u"[segments] a connection"_s) && record.message.contains(u"HTTP 503"_s);
+    QCOMPARE(dropped, 2);
+}
+
+void TestDownloadManager::segmentsSurvivePauseAndRestart()
+{
+    constexpr qint64 size = 16 * 1024 * 1024;
+    m_server->setResponse("/resume.bin", generated(size, 105, 2 * 1024 * 1024));
+    m_options.connectionsPerFile = 4;
+    QList<heiko::SavedDownload> saved;
+    {
+        auto first = makeManager(1);
+        const int id = first->add({ m_server->url("/resume.bin"), m_dir->path(), {}, false });
+        QTRY_VERIFY_WITH_TIMEOUT(first->info(id).bytesReceived > 3 * 1024 * 1024, kWaitMs);
+        first->pause(id);
+        QVERIFY(waitIdle(*first));
+        QCOMPARE(first->info(id).segments.size(), 4); // the window still shows the pieces of a paused download
+        saved = first->savedState();
+    }
+    QCOMPARE(saved.size(), 1);
+    const QList<heiko::Segment> pieces = saved.first().files.segments;
+    QCOMPARE(pieces.size(), 4);
+    QVERIFY(heiko::segments::isConsistent(pieces, size));
+    qint64 done = 0;
+    for (const heiko::Segment &piece : pieces) {
+        QVERIFY2(piece.position > piece.start, "every piece had made progress before the pause");
+        done += piece.position - piece.start;
+    }
+    QCOMPARE(saved.first().durableBytes, done);
+
+    // Another process (here: another manager) continues each piece where it was synced.
+    m_server->resetStatistics();
+    m_server->setResponse("/resume.bin", generated(size, 105));
+    auto second = makeManager(1);
+    const int id = second->restore(saved.first());
+    QCOMPARE(second->info(id).bytesReceived, done);
+    second->resume(id);
+    QVERIFY(waitIdle(*second));
+    QCOMPARE(second->info(id).state, DownloadState::Finished);
+    QCOMPARE(readFile(m_dir->filePath(u"resume.bin"_s)), TestHttpServer::patternBytes(105, 0, size));
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QCOMPARE(requests.first().header("Range"), "bytes=" + QByteArray::number(pieces.first().position) + '-');
+    for (const auto &request : requests) {
+        const qint64 start = rangeStart(request);
+        QVERIFY2(start >= 0, "after a pause nothing is fetched from the beginning");
+        for (const heiko::Segment &piece : pieces)
+            QVERIFY2(start < piece.start || start >= piece.position, "bytes already on disk were fetched again");
+    }
+}
+
+void TestDownloadManager::fileChangedDuringSegmentsStartsOver()
+{
+    // The first response is of version 1; by the time the pieces are asked for, version 2 is on the server:
+    // If-Range gets the whole new file (200), and the download starts over and ends with version 2 only.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    m_server->setResponseSequence("/changed.bin", { generated(size, 106, 4 * 1024 * 1024), generated(size, 107) });
+    m_options.connectionsPerFile = 2;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/changed.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 2);
+    QCOMPARE(readFile(m_dir->filePath(u"changed.bin"_s)), TestHttpServer::patternBytes(107, 0, size));
+}
+
+void TestDownloadManager::piecesCountAgainstTheHostCap()
+{
+    // Two segmented downloads from one server that allows 4 connections: together they never use more.
+    constexpr qint64 size = 8 * 1024 * 1024;
+    m_server->setResponse("/a.bin", generated(size, 108, 4 * 1024 * 1024));
+    m_server->setResponse("/b.bin", generated(size, 109, 4 * 1024 * 1024));
+    m_options.connectionsPerFile = 4;
+    m_options.maxConnectionsPerHost = 4;
+    auto manager = makeManager(2);
+    manager->add({ m_server->url("/a.bin"), m_dir->path(), {}, false });
+    manager->add({ m_server->url("/b.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->stateCounts().finished, 2);
+    QVERIFY2(m_server->maxConcurrentRequests() <= 4, qPrintable(QString::number(m_server->maxConcurrentRequests())));
+    QVERIFY(m_server->maxConcurrentRequests() >= 3); // and the pieces did run side by side
+    QCOMPARE(readFile(m_dir->filePath(u"a.bin"_s)), TestHttpServer::patternBytes(108, 0, size));
+    QCOMPARE(readFile(m_dir->filePath(u"b.bin"_s)), TestHttpServer::patternBytes(109, 0, size));
+}
+
+void TestDownloadManager::piecesCountAgainstTheOverallCap()
+{
+    constexpr qint64 size = 8 * 1024 * 1024;
+    m_server->setResponse("/c.bin", generated(size, 110, 4 * 1024 * 1024));
+    m_options.connectionsPerFile = 8;
+    m_options.maxConnections = 3;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/c.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(m_server->maxConcurrentRequests(), 3);
+    QCOMPARE(readFile(m_dir->filePath(u"c.bin"_s)), TestHttpServer::patternBytes(110, 0, size));
 }
 
 QTEST_GUILESS_MAIN(TestDownloadManager)

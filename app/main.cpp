@@ -140,6 +140,8 @@ int main(int argc, char *argv[])
         engine.overallRateLimit = parsed.options.engine.overallRateLimit;
     if (given.contains(u"max-per-host"_s))
         engine.maxConnectionsPerHost = parsed.options.engine.maxConnectionsPerHost;
+    if (given.contains(u"max-connections"_s))
+        engine.maxConnections = parsed.options.engine.maxConnections;
     if (!parsed.options.logFile.isEmpty()) {
         QString error;
         if (!log.setLogFile(parsed.options.logFile, &error)) {

@@ -8,6 +8,8 @@
 #include "logmodel.h"
 #include "logpanel.h"
 #include "mainwindow.h"
+#include "queuestore.h"
+#include "settingsdialog.h"
 #include "testhttpserver.h"
 #include "trayicon.h"
 
@@ -16,16 +18,22 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QColor>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDropEvent>
 #include <QFile>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
+#include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStyleOptionViewItem>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -110,6 +118,9 @@ private Q_SLOTS:
     void logViewKeysDoNotActOnDownloads();
     void ctrlCInTheTableCopiesUrls();
     void pasteOfSomethingElseSaysClipboard();
+    void segmentsReachTheTable();
+    void progressBarShowsThePieces();
+    void connectionSettingsReachTheManager();
 
 private:
     void makeWindow();
@@ -673,6 +684,156 @@ void TestMainWindow::pasteOfSomethingElseSaysClipboard()
     m_window->action(MainWindow::Action::Paste)->trigger();
     QVERIFY(!currentAddDialog());
     QVERIFY2(m_window->lastMessage().contains(u"clipboard"_s, Qt::CaseInsensitive), qPrintable(m_window->lastMessage()));
+}
+
+void TestMainWindow::segmentsReachTheTable()
+{
+    // 6 MiB at 3 MiB/s per connection over 4 connections: pieces of 1.5 MiB, none big enough to be split
+    // again, so the table sees exactly 4 while they download.
+    m_settings->setStartAutomatically(true);
+    heiko::EngineOptions options = m_settings->engineOptions();
+    options.connectionsPerFile = 4;
+    m_settings->setEngineOptions(options);
+    makeWindow();
+    constexpr qint64 size = 6 * 1024 * 1024;
+    m_server->setResponse("/pieces.bin", generated(size, 15, 3 * 1024 * 1024));
+    const int id = m_manager->add({ m_server->url("/pieces.bin"), m_settings->downloadFolder(), {}, false });
+    DownloadTableModel *model = m_window->downloadModel();
+    const auto progressCell = [&] {
+        return model->index(model->rowOf(id), DownloadTableModel::Progress);
+    };
+    const auto pieces = [&] {
+        return progressCell().data(DownloadTableModel::SegmentsRole).value<QList<heiko::Segment>>();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(pieces().size(), 4, kWaitMs);
+    QCOMPARE(progressCell().data(DownloadTableModel::BytesTotalRole).toLongLong(), size);
+    for (const heiko::Segment &piece : pieces()) {
+        QVERIFY(piece.start <= piece.position && piece.position <= piece.end);
+        QVERIFY(piece.end <= size);
+    }
+    // The tooltip says how many connections fetch it and how far the pieces are.
+    const QString tip = progressCell().data(Qt::ToolTipRole).toString();
+    QVERIFY2(QRegularExpression(u"^[1-4] connections? · [0-4] of 4 pieces done\n"_s).match(tip).hasMatch(),
+             qPrintable(tip));
+    QVERIFY(waitIdle());
+    QTRY_COMPARE(model->infoAt(model->rowOf(id)).state, DownloadState::Finished);
+    QVERIFY(pieces().isEmpty()); // a finished download is one plain bar again
+    QVERIFY(!progressCell().data(Qt::ToolTipRole).toString().contains(u"pieces done"_s));
+    QCOMPARE(readFile(m_manager->info(id).filePath), TestHttpServer::patternBytes(15, 0, size));
+}
+
+void TestMainWindow::progressBarShowsThePieces()
+{
+    makeWindow();
+    // A paused download from the saved queue, 8 MiB: the first 2 MiB were written before it was split, and
+    // two pieces follow, each half done. Written: [0, 3) and [4, 6) MiB, i.e. 0-37.5 % and 50-75 %.
+    constexpr qint64 mib = 1024 * 1024;
+    const QString part = m_settings->downloadFolder() + u"/pieces.bin.part"_s;
+    {
+        QFile file(part);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QVERIFY(file.resize(8 * mib));
+    }
+    heiko::SavedDownload saved;
+    saved.url = QUrl(u"http://127.0.0.1:9/pieces.bin"_s);
+    saved.directory = m_settings->downloadFolder();
+    saved.state = DownloadState::Paused;
+    saved.files.fileName = u"pieces.bin"_s;
+    saved.files.partPath = part;
+    saved.files.rangesSupported = true;
+    saved.files.segments = { { 2 * mib, 3 * mib, 4 * mib }, { 4 * mib, 6 * mib, 8 * mib } };
+    saved.bytesTotal = 8 * mib;
+    saved.durableBytes = 5 * mib;
+    const int id = m_manager->restore(saved);
+    QCOMPARE(m_manager->info(id).state, DownloadState::Paused);
+
+    DownloadTableModel *model = m_window->downloadModel();
+    const QModelIndex cell = model->index(model->rowOf(id), DownloadTableModel::Progress);
+    QCOMPARE(cell.data(DownloadTableModel::SegmentsRole).value<QList<heiko::Segment>>(),
+             saved.files.segments);
+    QCOMPARE(cell.data(DownloadTableModel::BytesTotalRole).toLongLong(), 8 * mib);
+    QCOMPARE(cell.data().toString(), u"62%"_s);
+    // Paused: no connection is open, so the tooltip only says how far the pieces are.
+    QVERIFY2(cell.data(Qt::ToolTipRole).toString().startsWith(u"0 of 2 pieces done\n"_s),
+             qPrintable(cell.data(Qt::ToolTipRole).toString()));
+
+    // Paint the cell with the delegate the window installed, as the view would.
+    QTableView *view = m_window->downloadView();
+    const QModelIndex viewCell = m_window->downloadProxy()->mapFromSource(cell);
+    QAbstractItemDelegate *delegate = view->itemDelegateForIndex(viewCell);
+    QVERIFY(delegate);
+    constexpr int width = 600;
+    constexpr int height = 26;
+    QStyleOptionViewItem option;
+    option.initFrom(view);
+    option.state &= ~QStyle::State_Selected;
+    option.rect = QRect(0, 0, width, height);
+    option.widget = view;
+    QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        delegate->paint(&painter, option, viewCell);
+    }
+    // Samples inside each range, away from the "62%" in the centre and from the lines at piece starts.
+    const auto at = [&](double fraction) {
+        return image.pixelColor(int(width * fraction), height / 2);
+    };
+    const QColor beforeSplit = at(0.125), firstWritten = at(0.31), firstLeft = at(0.44),
+                 secondWritten = at(0.625), secondLeft = at(0.875);
+    const QByteArray colours = QStringList { beforeSplit.name(), firstWritten.name(), firstLeft.name(),
+                                             secondWritten.name(), secondLeft.name() }
+                                   .join(u' ')
+                                   .toLatin1();
+    // A plain 62 % bar would fill firstLeft and leave secondWritten empty.
+    QVERIFY2(firstWritten == beforeSplit, colours.constData());
+    QVERIFY2(secondWritten == beforeSplit, colours.constData());
+    QVERIFY2(firstLeft == secondLeft, colours.constData());
+    QVERIFY2(firstLeft != firstWritten, colours.constData());
+    // Written is drawn in the bar's fill colour (grey: the download is paused).
+    QCOMPARE(beforeSplit, QColor(0x9e, 0x9e, 0x9e));
+    // Inside the written part, a line marks where the first piece starts (a quarter of the way).
+    bool line = false;
+    for (int x = width / 4 - 10; x <= width / 4 + 10; ++x)
+        line = line || image.pixelColor(x, height / 2) != beforeSplit;
+    QVERIFY(line);
+}
+
+void TestMainWindow::connectionSettingsReachTheManager()
+{
+    makeWindow();
+    m_window->action(MainWindow::Action::Settings)->trigger();
+    SettingsDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<SettingsDialog *>()) && dialog->isVisible());
+    auto *perFile = dialog->findChild<QSpinBox *>(u"connections"_s);
+    auto *overall = dialog->findChild<QSpinBox *>(u"maxConnections"_s);
+    QVERIFY(perFile);
+    QVERIFY(overall);
+    QCOMPARE(overall->value(), m_manager->options().maxConnections); // the default, 64
+    perFile->setValue(4);
+    overall->setValue(2);
+    dialog->findChild<QDialogButtonBox *>(u"buttons"_s)->button(QDialogButtonBox::Ok)->click();
+    QCOMPARE(m_manager->options().connectionsPerFile, 4); // live, without a restart
+    QCOMPARE(m_manager->options().maxConnections, 2);
+
+    // And it is in force: a file that 4 connections would share gets only 2.
+    constexpr qint64 size = 6 * 1024 * 1024;
+    m_server->setResponse("/capped.bin", generated(size, 16, 3 * 1024 * 1024));
+    const int id = m_manager->add({ m_server->url("/capped.bin"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QCOMPARE(m_manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(m_server->maxConcurrentRequests(), 2);
+
+    // Remembered for the next start, under its own key.
+    m_store->sync();
+    QSettings reopened(m_dir->filePath(u"heiko.ini"_s), QSettings::IniFormat);
+    QCOMPARE(reopened.value(u"engine/maxConnections"_s).toInt(), 2);
+    QCOMPARE(reopened.value(u"engine/connectionsPerFile"_s).toInt(), 4);
+    m_window.reset();
+    m_manager.reset();
+    makeWindow();
+    QCOMPARE(m_manager->options().maxConnections, 2);
+    QCOMPARE(m_manager->options().connectionsPerFile, 4);
 }
 
 QTEST_MAIN(TestMainWindow)

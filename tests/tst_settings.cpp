@@ -30,6 +30,7 @@ QStringList describe(const AppSettings &settings)
     return {
         u"maxWorkers=%1"_s.arg(engine.maxWorkers),
         u"connectionsPerFile=%1"_s.arg(engine.connectionsPerFile),
+        u"maxConnections=%1"_s.arg(engine.maxConnections),
         u"timeout=%1"_s.arg(std::chrono::duration_cast<std::chrono::seconds>(engine.timeout).count()),
         u"retries=%1"_s.arg(engine.retries),
         u"collisionPolicy="_s + AppSettings::collisionPolicyName(engine.collisionPolicy),
@@ -102,6 +103,7 @@ private Q_SLOTS:
         const EngineOptions defaults;
         QCOMPARE(settings.engineOptions().maxWorkers, defaults.maxWorkers);
         QCOMPARE(settings.engineOptions().connectionsPerFile, defaults.connectionsPerFile);
+        QCOMPARE(settings.engineOptions().maxConnections, defaults.maxConnections);
         QCOMPARE(settings.engineOptions().timeout, defaults.timeout);
         QCOMPARE(settings.engineOptions().retries, defaults.retries);
         QCOMPARE(settings.engineOptions().collisionPolicy, CollisionPolicy::Rename);
@@ -117,6 +119,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("workers");
         QTest::addColumn<int>("connections");
+        QTest::addColumn<int>("overallConnections");
         QTest::addColumn<int>("timeout");
         QTest::addColumn<int>("retries");
         QTest::addColumn<CollisionPolicy>("policy");
@@ -124,18 +127,19 @@ private Q_SLOTS:
         QTest::addColumn<bool>("flags"); // startAutomatically, notifications, closeToTray all set to this
         QTest::addColumn<QByteArray>("blob");
 
-        QTest::newRow("lowest") << 1 << 1 << 1 << 0 << CollisionPolicy::Skip << u"/srv/down loads"_s << false
-                                << QByteArray("\x00\x01\xff\n=;[x]", 9);
-        QTest::newRow("highest") << 64 << 16 << 86'400 << 100 << CollisionPolicy::Overwrite
+        QTest::newRow("lowest") << 1 << 1 << 1 << 1 << 0 << CollisionPolicy::Skip << u"/srv/down loads"_s
+                                << false << QByteArray("\x00\x01\xff\n=;[x]", 9);
+        QTest::newRow("highest") << 64 << 16 << 1024 << 86'400 << 100 << CollisionPolicy::Overwrite
                                  << u"/tmp/\u4E26\u884C/\u00FCber"_s << true << QByteArray(4096, '\xA5');
-        QTest::newRow("middle") << 7 << 3 << 45 << 9 << CollisionPolicy::Rename << u"/a/b,c;d=e"_s << true
-                                << QByteArray("geometry");
+        QTest::newRow("middle") << 7 << 3 << 100 << 45 << 9 << CollisionPolicy::Rename << u"/a/b,c;d=e"_s
+                                << true << QByteArray("geometry");
     }
 
     void roundTripThroughIni()
     {
         QFETCH(int, workers);
         QFETCH(int, connections);
+        QFETCH(int, overallConnections);
         QFETCH(int, timeout);
         QFETCH(int, retries);
         QFETCH(CollisionPolicy, policy);
@@ -150,6 +154,7 @@ private Q_SLOTS:
             EngineOptions options;
             options.maxWorkers = workers;
             options.connectionsPerFile = connections;
+            options.maxConnections = overallConnections;
             options.timeout = std::chrono::seconds(timeout);
             options.retries = retries;
             options.collisionPolicy = policy;
@@ -170,6 +175,7 @@ private Q_SLOTS:
         QCOMPARE(read, written);
         QCOMPARE(valueOf(read, u"maxWorkers"_s).toInt(), workers);
         QCOMPARE(valueOf(read, u"connectionsPerFile"_s).toInt(), connections);
+        QCOMPARE(valueOf(read, u"maxConnections"_s).toInt(), overallConnections);
         QCOMPARE(valueOf(read, u"timeout"_s).toInt(), timeout);
         QCOMPARE(valueOf(read, u"retries"_s).toInt(), retries);
         QCOMPARE(settings.engineOptions().collisionPolicy, policy);
@@ -235,6 +241,12 @@ private Q_SLOTS:
         QTest::newRow("workers nan") << QByteArray("[engine]\nmaxWorkers=nan\n") << u"maxWorkers"_s << u"2"_s;
         QTest::newRow("connections") << QByteArray("[engine]\nconnectionsPerFile=17\n")
                                      << u"connectionsPerFile"_s << u"16"_s;
+        QTest::newRow("all connections too many")
+            << QByteArray("[engine]\nmaxConnections=5000\n") << u"maxConnections"_s << u"1024"_s;
+        QTest::newRow("all connections zero")
+            << QByteArray("[engine]\nmaxConnections=0\n") << u"maxConnections"_s << u"1"_s;
+        QTest::newRow("all connections word")
+            << QByteArray("[engine]\nmaxConnections=lots\n") << u"maxConnections"_s << u"64"_s;
         QTest::newRow("timeout negative")
             << QByteArray("[engine]\ntimeoutSeconds=-5\n") << u"timeout"_s << u"1"_s;
         QTest::newRow("timeout too long")
@@ -308,6 +320,7 @@ private Q_SLOTS:
             EngineOptions options;
             options.maxWorkers = 1000;
             options.connectionsPerFile = -4;
+            options.maxConnections = 0;
             options.timeout = std::chrono::milliseconds(200); // under a second: rounds to 0, clamped to 1
             options.retries = 5000;
             options.collisionPolicy = static_cast<CollisionPolicy>(42);
@@ -317,6 +330,7 @@ private Q_SLOTS:
         QSettings raw(iniPath(), QSettings::IniFormat);
         QCOMPARE(raw.value(u"engine/maxWorkers"_s).toInt(), 64);
         QCOMPARE(raw.value(u"engine/connectionsPerFile"_s).toInt(), 1);
+        QCOMPARE(raw.value(u"engine/maxConnections"_s).toInt(), 1);
         QCOMPARE(raw.value(u"engine/timeoutSeconds"_s).toInt(), 1);
         QCOMPARE(raw.value(u"engine/retries"_s).toInt(), 100);
         QCOMPARE(raw.value(u"engine/collisionPolicy"_s).toString(), u"rename"_s);
@@ -338,14 +352,15 @@ private Q_SLOTS:
 
     void dialogShowsStoredSettings()
     {
-        writeIni("[engine]\nmaxWorkers=9\nconnectionsPerFile=4\ntimeoutSeconds=30\nretries=7\n"
-                 "collisionPolicy=skip\n[downloads]\nfolder=/srv/files\nstartAutomatically=false\n"
+        writeIni("[engine]\nmaxWorkers=9\nconnectionsPerFile=4\nmaxConnections=200\ntimeoutSeconds=30\n"
+                 "retries=7\ncollisionPolicy=skip\n[downloads]\nfolder=/srv/files\nstartAutomatically=false\n"
                  "[ui]\nnotifications=false\ncloseToTray=true\n");
         QSettings ini(iniPath(), QSettings::IniFormat);
         AppSettings settings(ini);
         SettingsDialog dialog(settings);
         QCOMPARE(child<QSpinBox>(dialog, u"maxWorkers"_s)->value(), 9);
         QCOMPARE(child<QSpinBox>(dialog, u"connections"_s)->value(), 4);
+        QCOMPARE(child<QSpinBox>(dialog, u"maxConnections"_s)->value(), 200);
         QCOMPARE(child<QSpinBox>(dialog, u"timeout"_s)->value(), 30);
         QCOMPARE(child<QSpinBox>(dialog, u"retries"_s)->value(), 7);
         QCOMPARE(child<QComboBox>(dialog, u"collisionPolicy"_s)->currentData().toInt(),
@@ -358,6 +373,11 @@ private Q_SLOTS:
         QVERIFY(child<QLabel>(dialog, u"folderError"_s)->isHidden());
         QCOMPARE(child<QSpinBox>(dialog, u"maxWorkers"_s)->maximum(), 64);
         QCOMPARE(child<QSpinBox>(dialog, u"timeout"_s)->maximum(), 86'400);
+        QCOMPARE(child<QSpinBox>(dialog, u"connections"_s)->maximum(), 16);
+        QCOMPARE(child<QSpinBox>(dialog, u"maxConnections"_s)->minimum(), 1);
+        QCOMPARE(child<QSpinBox>(dialog, u"maxConnections"_s)->maximum(), 1024);
+        // Segmented downloading is explained where the setting is.
+        QVERIFY(child<QSpinBox>(dialog, u"connections"_s)->toolTip().contains(u"pieces"_s));
     }
 
     void dialogOkPersistsAndEmits()
@@ -371,6 +391,7 @@ private Q_SLOTS:
 
         child<QSpinBox>(dialog, u"maxWorkers"_s)->setValue(12);
         child<QSpinBox>(dialog, u"connections"_s)->setValue(8);
+        child<QSpinBox>(dialog, u"maxConnections"_s)->setValue(300);
         child<QSpinBox>(dialog, u"timeout"_s)->setValue(600);
         child<QSpinBox>(dialog, u"retries"_s)->setValue(0);
         auto *policy = child<QComboBox>(dialog, u"collisionPolicy"_s);
@@ -392,6 +413,8 @@ private Q_SLOTS:
         const AppSettings stored(reopened);
         QCOMPARE(stored.engineOptions().maxWorkers, 12);
         QCOMPARE(stored.engineOptions().connectionsPerFile, 8);
+        QCOMPARE(stored.engineOptions().maxConnections, 300);
+        QCOMPARE(reopened.value(u"engine/maxConnections"_s).toInt(), 300); // in the style of the other keys
         QCOMPARE(stored.engineOptions().timeout, std::chrono::milliseconds(600'000));
         QCOMPARE(stored.engineOptions().retries, 0);
         QCOMPARE(stored.engineOptions().collisionPolicy, CollisionPolicy::Overwrite);
@@ -428,6 +451,7 @@ private Q_SLOTS:
             EngineOptions options;
             options.maxWorkers = 30;
             options.connectionsPerFile = 9;
+            options.maxConnections = 500;
             options.timeout = std::chrono::seconds(5);
             options.retries = 77;
             options.collisionPolicy = CollisionPolicy::Skip;
@@ -447,6 +471,7 @@ private Q_SLOTS:
         const EngineOptions defaults = AppSettings::defaultEngineOptions();
         QCOMPARE(child<QSpinBox>(dialog, u"maxWorkers"_s)->value(), defaults.maxWorkers);
         QCOMPARE(child<QSpinBox>(dialog, u"connections"_s)->value(), defaults.connectionsPerFile);
+        QCOMPARE(child<QSpinBox>(dialog, u"maxConnections"_s)->value(), 64);
         QCOMPARE(child<QSpinBox>(dialog, u"timeout"_s)->value(), 180);
         QCOMPARE(child<QSpinBox>(dialog, u"retries"_s)->value(), defaults.retries);
         QCOMPARE(child<QComboBox>(dialog, u"collisionPolicy"_s)->currentData().toInt(),
@@ -464,6 +489,7 @@ private Q_SLOTS:
         child<QDialogButtonBox>(dialog, u"buttons"_s)->button(QDialogButtonBox::Ok)->click();
         QCOMPARE(applied.size(), 1);
         QCOMPARE(settings.engineOptions().maxWorkers, defaults.maxWorkers);
+        QCOMPARE(settings.engineOptions().maxConnections, defaults.maxConnections);
         QCOMPARE(settings.engineOptions().collisionPolicy, CollisionPolicy::Rename);
         QCOMPARE(settings.downloadFolder(), m_home->filePath(u"Downloads"_s));
         QCOMPARE(settings.closeToTray(), false);

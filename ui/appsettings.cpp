@@ -20,6 +20,7 @@ const QString kTimeoutKey = u"engine/timeoutSeconds"_s;
 const QString kRetriesKey = u"engine/retries"_s;
 const QString kCollisionKey = u"engine/collisionPolicy"_s;
 const QString kPerHostKey = u"engine/maxConnectionsPerHost"_s;
+const QString kOverallConnectionsKey = u"engine/maxConnections"_s;
 const QString kOverallLimitKey = u"engine/overallLimitKiBps"_s;
 const QString kDownloadLimitKey = u"engine/downloadLimitKiBps"_s;
 constexpr int kMaxLimitKiB = 10'000'000; // 10 GB/s: anything above is "no limit" in practice
@@ -74,6 +75,8 @@ EngineOptions AppSettings::clamped(EngineOptions options)
     options.timeout = std::chrono::seconds(timeoutSeconds(options.timeout));
     options.retries = std::clamp(options.retries, kMinRetries, kMaxRetries);
     options.maxConnectionsPerHost = std::clamp(options.maxConnectionsPerHost, 1, kMaxWorkers);
+    options.maxConnections
+        = std::clamp(options.maxConnections, kMinConnectionsOverall, kMaxConnectionsOverall);
     options.overallRateLimit = std::clamp<qint64>(options.overallRateLimit, 0, qint64(kMaxLimitKiB) * 1024);
     options.downloadRateLimit = std::clamp<qint64>(options.downloadRateLimit, 0, qint64(kMaxLimitKiB) * 1024);
     switch (options.collisionPolicy) {
@@ -124,6 +127,8 @@ EngineOptions AppSettings::engineOptions() const
     options.collisionPolicy = collisionPolicyFromName(m_settings.value(kCollisionKey).toString())
                                   .value_or(defaults.collisionPolicy);
     options.maxConnectionsPerHost = readInt(kPerHostKey, defaults.maxConnectionsPerHost, 1, kMaxWorkers);
+    options.maxConnections = readInt(kOverallConnectionsKey, defaults.maxConnections, kMinConnectionsOverall,
+                                     kMaxConnectionsOverall);
     options.overallRateLimit = qint64(readInt(kOverallLimitKey, 0, 0, kMaxLimitKiB)) * 1024;
     options.downloadRateLimit = qint64(readInt(kDownloadLimitKey, 0, 0, kMaxLimitKiB)) * 1024;
     return options;
@@ -138,6 +143,7 @@ void AppSettings::setEngineOptions(const EngineOptions &options)
     m_settings.setValue(kRetriesKey, valid.retries);
     m_settings.setValue(kCollisionKey, collisionPolicyName(valid.collisionPolicy));
     m_settings.setValue(kPerHostKey, valid.maxConnectionsPerHost);
+    m_settings.setValue(kOverallConnectionsKey, valid.maxConnections);
     m_settings.setValue(kOverallLimitKey, int(valid.overallRateLimit / 1024));
     m_settings.setValue(kDownloadLimitKey, int(valid.downloadRateLimit / 1024));
 }

@@ -27,7 +27,9 @@ public:
     static constexpr int kMinWorkers = 1;
     static constexpr int kMaxWorkers = heiko::EngineOptions::kMaxWorkersLimit; // 64
     static constexpr int kMinConnections = 1;
-    static constexpr int kMaxConnections = heiko::EngineOptions::kMaxConnectionsLimit; // 16
+    static constexpr int kMaxConnections = heiko::EngineOptions::kMaxConnectionsLimit; // 16, per file
+    static constexpr int kMinConnectionsOverall = 1;
+    static constexpr int kMaxConnectionsOverall = 1024; // as --max-connections
     static constexpr int kMinTimeoutSeconds = 1;
     static constexpr int kMaxTimeoutSeconds = 86'400; // one day
     static constexpr int kMinRetries = 0;
@@ -35,8 +37,9 @@ public:
 
     explicit AppSettings(QSettings &settings);
 
-    // Only maxWorkers, connectionsPerFile, timeout, retries and collisionPolicy are stored; the other
-    // fields are the defaults of heiko::EngineOptions. The timeout is stored in whole seconds.
+    // Only maxWorkers, connectionsPerFile, timeout, retries, collisionPolicy, maxConnectionsPerHost,
+    // maxConnections and the two rate limits are stored; the other fields are the defaults of
+    // heiko::EngineOptions. The timeout is stored in whole seconds, the rate limits in whole KiB/s.
     heiko::EngineOptions engineOptions() const;
     void setEngineOptions(const heiko::EngineOptions &options);
 

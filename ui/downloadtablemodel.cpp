@@ -143,6 +143,10 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
         return info.id;
     case StateRole:
         return int(info.state);
+    case SegmentsRole:
+        return QVariant::fromValue(info.segments); // implicitly shared: no copy of the pieces
+    case BytesTotalRole:
+        return info.bytesTotal;
     case Qt::DecorationRole:
         if (index.column() == Worker && info.workerThread && m_workerColors) {
             const QColor color = m_workerColors(info.workerThread);
@@ -150,12 +154,14 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
                 return color;
         }
         return {};
-    case Qt::ToolTipRole:
-        if (info.error.isError())
-            return info.error.message();
-        if (!info.filePath.isEmpty())
-            return info.filePath;
-        return info.displayUrl;
+    case Qt::ToolTipRole: {
+        const QString what = info.error.isError() ? info.error.message()
+            : !info.filePath.isEmpty()            ? info.filePath
+                                                  : info.displayUrl;
+        if (index.column() == Progress && !info.segments.isEmpty())
+            return QString(piecesText(info, m_manager.options().connectionsPerFile) + u'\n' + what);
+        return what;
+    }
     case Qt::TextAlignmentRole:
         switch (index.column()) {
         case Size:
@@ -241,6 +247,25 @@ QString DownloadTableModel::stateText(const heiko::DownloadInfo &info)
         return tr("Cancelled");
     }
     return {};
+}
+
+QString DownloadTableModel::piecesText(const heiko::DownloadInfo &info, int connectionsPerFile)
+{
+    if (info.segments.isEmpty())
+        return {};
+    const auto pieces = int(info.segments.size());
+    const auto done = int(std::count_if(info.segments.cbegin(), info.segments.cend(),
+                                        [](const heiko::Segment &segment) { return segment.isDone(); }));
+    const QString progress = tr("%1 of %2 pieces done").arg(done).arg(pieces);
+    if (info.state != heiko::DownloadState::Running)
+        return progress;
+    // DownloadInfo does not say how many connections are open, only which pieces are left: each open
+    // connection fetches one unfinished piece, and there are never more than the per-file setting allows (a
+    // resumed .part may have more pieces than that). The host and overall caps can make it fewer still, so
+    // this is what the download fetches with at most.
+    const int connections = qMax(1, qMin(pieces - done, connectionsPerFile));
+    const QString open = connections == 1 ? tr("1 connection") : tr("%1 connections").arg(connections);
+    return tr("%1 · %2").arg(open, progress);
 }
 
 QVariant DownloadTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -28,6 +28,11 @@ public:
         SortRole = Qt::UserRole + 1, // the raw value behind a cell, for sorting and the progress delegate
         IdRole,
         StateRole,
+        // The pieces of a file fetched over several connections (QList<heiko::Segment>, sorted by start;
+        // empty for one connection and once finished) and the file's size (qint64, -1 when unknown): what
+        // the progress delegate needs to draw the pieces, without a copy of the whole DownloadInfo.
+        SegmentsRole,
+        BytesTotalRole,
     };
 
     explicit DownloadTableModel(heiko::DownloadManager &manager, QObject *parent = nullptr);
@@ -38,6 +43,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     static QString stateText(const heiko::DownloadInfo &info); // "Queued", "Retrying in 4 s", ...
+    // "4 connections · 3 of 8 pieces done" while a segmented download runs, "3 of 8 pieces done" while
+    // it waits; empty for a download without pieces. `connectionsPerFile`: the engine's setting.
+    static QString piecesText(const heiko::DownloadInfo &info, int connectionsPerFile);
 
     // The colour that marks a worker thread (the log's colour for the same thread), shown beside the
     // Worker column so that a row and its log lines match at a glance.

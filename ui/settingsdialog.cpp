@@ -118,7 +118,8 @@ void SettingsDialog::buildForm()
 
     m_connections = makeSpinBox(u"connections"_s, AppSettings::kMinConnections, AppSettings::kMaxConnections,
                                 engineBox);
-    m_connections->setToolTip(tr("How many connections one file may use when the server allows it."));
+    m_connections->setToolTip(tr("Above 1, a file of 2 MiB or more is fetched in pieces over this many "
+                                 "connections at once, when the server allows it."));
     engineForm->addRow(tr("&Connections per file:"), m_connections);
 
     m_timeout = makeSpinBox(u"timeout"_s, AppSettings::kMinTimeoutSeconds, AppSettings::kMaxTimeoutSeconds,
@@ -134,6 +135,12 @@ void SettingsDialog::buildForm()
     m_perHost = makeSpinBox(u"maxConnectionsPerHost"_s, 1, AppSettings::kMaxWorkers, engineBox);
     m_perHost->setToolTip(tr("At most this many connections to one server at once, across all downloads."));
     engineForm->addRow(tr("Connections per &server:"), m_perHost);
+
+    m_overallConnections = makeSpinBox(u"maxConnections"_s, AppSettings::kMinConnectionsOverall,
+                                       AppSettings::kMaxConnectionsOverall, engineBox);
+    m_overallConnections->setToolTip(tr("At most this many connections at once, across all downloads and "
+                                        "servers, the pieces of one file included."));
+    engineForm->addRow(tr("Connections at once, &all servers:"), m_overallConnections);
 
     const auto makeLimit = [engineBox](const QString &name) {
         auto *box = new QSpinBox(engineBox);
@@ -202,6 +209,7 @@ void SettingsDialog::load()
     m_timeout->setValue(int(std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()));
     m_retries->setValue(options.retries);
     m_perHost->setValue(options.maxConnectionsPerHost);
+    m_overallConnections->setValue(options.maxConnections);
     m_overallLimit->setValue(int(options.overallRateLimit / 1024));
     m_downloadLimit->setValue(int(options.downloadRateLimit / 1024));
     m_collisionPolicy->setCurrentIndex(m_collisionPolicy->findData(int(options.collisionPolicy)));
@@ -221,6 +229,7 @@ void SettingsDialog::restoreDefaults()
     m_timeout->setValue(int(std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()));
     m_retries->setValue(options.retries);
     m_perHost->setValue(options.maxConnectionsPerHost);
+    m_overallConnections->setValue(options.maxConnections);
     m_overallLimit->setValue(int(options.overallRateLimit / 1024));
     m_downloadLimit->setValue(int(options.downloadRateLimit / 1024));
     m_collisionPolicy->setCurrentIndex(m_collisionPolicy->findData(int(options.collisionPolicy)));
@@ -248,6 +257,7 @@ void SettingsDialog::accept()
     options.timeout = std::chrono::seconds(m_timeout->value());
     options.retries = m_retries->value();
     options.maxConnectionsPerHost = m_perHost->value();
+    options.maxConnections = m_overallConnections->value();
     options.overallRateLimit = qint64(m_overallLimit->value()) * 1024;
     options.downloadRateLimit = qint64(m_downloadLimit->value()) * 1024;
     options.collisionPolicy = static_cast<CollisionPolicy>(m_collisionPolicy->currentData().toInt());

@@ -14,8 +14,9 @@ class QSpinBox;
 // checking that the download folder can be used (an inline message keeps the dialog open otherwise).
 //
 // Child widgets carry object names so that tests (and style sheets) can find them: "maxWorkers",
-// "connections", "timeout", "retries", "collisionPolicy", "collisionPolicyHelp", "downloadFolder",
-// "browseFolder", "folderError", "startAutomatically", "notifications", "closeToTray", "buttons".
+// "connections", "timeout", "retries", "maxConnectionsPerHost", "maxConnections", "overallLimit",
+// "downloadLimit", "collisionPolicy", "collisionPolicyHelp", "downloadFolder", "browseFolder", "folderError",
+// "startAutomatically", "notifications", "closeToTray", "buttons".
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -51,6 +52,7 @@ private:
     QSpinBox *m_timeout = nullptr;
     QSpinBox *m_retries = nullptr;
     QSpinBox *m_perHost = nullptr;
+    QSpinBox *m_overallConnections = nullptr;
     QSpinBox *m_overallLimit = nullptr; // KiB/s, 0 = none
     QSpinBox *m_downloadLimit = nullptr;
     QComboBox *m_collisionPolicy = nullptr;

@@ -250,12 +250,12 @@ AttemptResult DownloadAttempt::run()
         if (platform::syncFile(m_file)) {
             state.setDurableBytes(m_onDisk);
             if (m_segmented)
-                m_files.segments = sortedSegments();
+                m_files.segments = sortedSegments(false);
         }
         m_file.close();
     }
     if (m_segmented)
-        state.setSegments(result.error ? sortedSegments() : QList<Segment>());
+        state.setSegments(result.error ? sortedSegments(true) : QList<Segment>());
 
     result.bytes = m_onDisk;
     result.elapsedMs = m_elapsed.elapsed();
@@ -1039,7 +1039,7 @@ void DownloadAttempt::readSegment(int connection)
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
         if (platform::syncFile(m_file)) {
             m_job.state->setDurableBytes(m_onDisk);
-            m_files.segments = sortedSegments();
+            m_files.segments = sortedSegments(false);
             m_job.state->setFiles(m_files);
         }
         m_sinceSync.restart();
@@ -1111,9 +1111,13 @@ void DownloadAttempt::dropConnection(int connection, const QString &why)
         m_loop.quit(); // run() reports it; the retry continues every piece where it is
 }
 
-QList<Segment> DownloadAttempt::sortedSegments() const
+QList<Segment> DownloadAttempt::sortedSegments(bool withFinished) const
 {
     QList<Segment> sorted = m_segments;
+    // A finished piece needs no record: bytes no piece covers are complete. Leaving them out keeps the saved
+    // queue small however often work was stolen.
+    if (!withFinished)
+        sorted.removeIf([](const Segment &segment) { return segment.isDone(); });
     std::sort(sorted.begin(), sorted.end(), [](const Segment &a, const Segment &b) { return a.start < b.start; });
     return sorted;
 }
@@ -1124,7 +1128,7 @@ void DownloadAttempt::publishSegments(bool force)
     if (!force && m_sincePublish.elapsed() < 100)
         return;
     m_sincePublish.restart();
-    m_job.state->setSegments(sortedSegments());
+    m_job.state->setSegments(sortedSegments(true));
 }
 
 DownloadError DownloadAttempt::completeFile()

@@ -75,7 +75,7 @@ private:
     int activeConnections() const;
     bool isAssigned(int segment) const;
     void publishSegments(bool force);
-    QList<Segment> sortedSegments() const;
+    QList<Segment> sortedSegments(bool withFinished) const;
 
     const AttemptJob m_job;
     QPromise<AttemptResult> &m_promise;

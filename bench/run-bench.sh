@@ -3,7 +3,9 @@
 # loopback, written to the same disk. Not a test: it reports what it measured (median of RUNS runs).
 #
 #   bench/run-bench.sh [scenario...]     scenarios: big (5 x 200 MB, 2 workers), medium (500 x 100 KB, 8),
-#                                        small (5,000 x 1 KB, 16), all (default)
+#                                        small (5,000 x 1 KB, 16), all (default: these three), and
+#                                        throttled (one 64 MiB file from a server that sends 2 MiB/s per
+#                                        connection, 8 connections: heiko -x 8 against aria2c -x 8 -s 8 -k 1M)
 # Environment: HEIKO (path to heiko; default build/app/heiko), RUNS (default 3), BENCH_DIR (default bench/work),
 #              TOOLS (default "heiko aria2c curl wget2"), CP=1 also times cp of the same bytes as a floor.
 set -euo pipefail
@@ -66,7 +68,7 @@ http {
   client_body_temp_path $prefix/tmp; proxy_temp_path $prefix/tmp; fastcgi_temp_path $prefix/tmp;
   uwsgi_temp_path $prefix/tmp; scgi_temp_path $prefix/tmp;
   default_type application/octet-stream;
-  server { listen 127.0.0.1:$port; root $work/www; }
+  server { listen 127.0.0.1:$port; root $work/www; location /throttled/ { limit_rate 2m; } }
 }
 CONF
 nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log"
@@ -77,8 +79,9 @@ run_tool() { # tool list out workers count -> prints "wall cpu rss"
     local tool=$1 list=$2 out=$3 j=$4
     local t=$work/time.txt
     case $tool in
-    heiko) /usr/bin/time -f "%e %U %S %M" -o "$t" "$heiko" --headless -j "$j" -d "$out" -i "$list" 2>/dev/null ;;
-    aria2c) /usr/bin/time -f "%e %U %S %M" -o "$t" aria2c -q -j "$j" -x 1 -s 1 --file-allocation=none \
+    heiko) /usr/bin/time -f "%e %U %S %M" -o "$t" "$heiko" --headless -j "$j" -x "$conns" -d "$out" -i "$list" \
+               2>/dev/null ;;
+    aria2c) /usr/bin/time -f "%e %U %S %M" -o "$t" aria2c -q -j "$j" -x "$conns" -s "$conns" -k 1M --file-allocation=none \
                 --allow-overwrite=true --auto-file-renaming=false -d "$out" -i "$list" ;;
     curl) awk -v o="$out" '{n=split($0,p,"/"); printf "url = \"%s\"\noutput = \"%s/%s\"\n", $0, o, p[n]}' "$list" > "$work/curl.cfg"
           /usr/bin/time -f "%e %U %S %M" -o "$t" curl -s -S --no-progress-meter --parallel --parallel-max "$j" -K "$work/curl.cfg" ;;
@@ -97,16 +100,20 @@ echo "|---|---|---|---|---|---|"
 } > "$report"
 
 for s in "${scenarios[@]}"; do
+    conns=1; scenario_tools=("${tools[@]}")
     case $s in
     big) count=5; size=200000000; j=2 ;;
     medium) count=500; size=100000; j=8 ;;
     small) count=5000; size=1000; j=16 ;;
+    throttled) count=1; size=67108864; j=1; conns=8
+               # Only the tools that fetch one file over several connections.
+               scenario_tools=(); for t in "${tools[@]}"; do [[ $t = heiko || $t = aria2c ]] && scenario_tools+=("$t"); done ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
     esac
     make_files "$s" "$count" "$size"
     list=$work/$s.list
     (cd "$work/www/$s" && ls f*.bin) | sed "s|^|http://127.0.0.1:$port/$s/|" > "$list"
-    all_tools=("${tools[@]}"); [ "${CP:-0}" = 1 ] && all_tools+=(cp)
+    all_tools=("${scenario_tools[@]}"); [ "${CP:-0}" = 1 ] && [ "$s" != throttled ] && all_tools+=(cp)
     declare -A wall=()
     for tool in "${all_tools[@]}"; do
         walls=(); cpus=(); rsss=(); ok=yes
@@ -127,7 +134,7 @@ for s in "${scenarios[@]}"; do
             "$(echo "$mr / 1024" | bc -l)" "$ok" | tee -a "$report"
     done
     fastest=""
-    for tool in "${tools[@]}"; do
+    for tool in "${scenario_tools[@]}"; do
         [ "$tool" = heiko ] && continue
         if [ -z "$fastest" ] || (( $(echo "${wall[$tool]} < ${wall[$fastest]}" | bc -l) )); then fastest=$tool; fi
     done

@@ -138,7 +138,7 @@ void TestCli::helpAndVersion()
     for (const QString &option : { u"--headless"_s, u"--input-file"_s, u"--dir"_s, u"--max-workers"_s,
                                    u"--connections"_s, u"--timeout"_s, u"--retries"_s, u"--log-file"_s,
                                    u"--json"_s, u"--version"_s, u"--limit-rate"_s, u"--max-overall-limit"_s,
-                                   u"--max-per-host"_s })
+                                   u"--max-per-host"_s, u"--max-connections"_s })
         QVERIFY2(help.out.contains(option), qPrintable(option));
     const Run version = heiko({ u"--version"_s });
     QCOMPARE(version.exitCode, 0);
@@ -166,6 +166,9 @@ void TestCli::usageErrorsExitWith2_data()
                                       << u"invalid --max-overall-limit"_s;
     QTest::newRow("per host 0") << QStringList { u"--headless"_s, u"--max-per-host"_s, u"0"_s, u"http://x/"_s }
                                 << u"invalid --max-per-host"_s;
+    QTest::newRow("overall connections 0")
+        << QStringList { u"--headless"_s, u"--max-connections"_s, u"0"_s, u"http://x/"_s }
+        << u"invalid --max-connections '0'"_s;
     QTest::newRow("json in the window") << QStringList { u"--json"_s, u"http://x/"_s } << u"--json needs --headless"_s;
     QTest::newRow("missing list") << QStringList { u"--headless"_s, u"-i"_s, u"/nonexistent/urls.txt"_s }
                                   << u"cannot read the URL list /nonexistent/urls.txt"_s;

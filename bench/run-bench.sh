@@ -29,14 +29,16 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x "$heiko" ] || { echo "no heiko at $heiko: run ./run.sh build first (or set HEIKO)" >&2; exit 1; }
 
-# Outputs of many small files are kept until the end: ext4 skips inodes deleted in the last ~30 s when it
-# allocates new ones, so deleting 5,000 files right before a run makes the next 5,000 creates scan past them
-# (a cost of the benchmark, not of the tool). Leftovers of an earlier invocation are removed, then aged out.
-rm -rf "$work/out"
+# Outputs of many small files are kept until the end: ext4 does not reuse an inode deleted in the last 60 s
+# (5 minutes while its inode table block is dirty), and the search past them happens under the directory's
+# lock, so deleting 5,000 files right before a run made the next 5,000 creates up to three times slower (a
+# cost of the benchmark, not of the tool). Leftovers of an earlier invocation are removed, synced, aged out.
+if [ -d "$work/out" ]; then rm -rf "$work/out"; touch "$work/out.deleted"; fi
 if [ -f "$work/out.deleted" ]; then
+    sync
     age=$(( $(date +%s) - $(stat -c %Y "$work/out.deleted") ))
-    if [ "$age" -lt 35 ]; then
-        echo "waiting $((35 - age)) s for the outputs deleted by the last run to age out" >&2; sleep $((35 - age))
+    if [ "$age" -lt 65 ]; then
+        echo "waiting $((65 - age)) s for the outputs deleted by the last run to age out" >&2; sleep $((65 - age))
     fi
 fi
 mkdir -p "$work/www" "$work/out"

@@ -103,9 +103,6 @@ AttemptResult DownloadAttempt::run()
     m_elapsed.start();
     TransferState &state = *m_job.state;
     state.setWorkerThread(platform::currentThreadId());
-    // No progress range: setting one is another event for the manager's watcher, and a future without a
-    // range takes any value.
-    m_promise.setProgressValue(PhaseRunning);
 
     // Cancellation is noticed by a slow timer rather than a QFutureWatcher here: a watcher receives an event
     // for every progress report and result of this attempt, a cost paid by every one of thousands of small

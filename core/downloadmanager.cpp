@@ -44,6 +44,7 @@ struct DownloadManager::Entry
     qint64 bytesAtAttemptStart = 0;
     qint64 retryAtMs = 0;
     quint64 lastWorker = 0;
+    bool startSignalled = false; // downloadStarted() was emitted for the attempt in flight
     DownloadError error;
     QString finalPath;
     bool skippedExisting = false; // CollisionPolicy::Skip kept a file that was there before: never ours to delete
@@ -415,9 +416,9 @@ void DownloadManager::start(Entry &e)
     job.connectionBudget = m_connectionBudget;
 
     const int id = e.id;
+    e.startSignalled = false;
+    e.transfer->setWorkerThread(0); // the worker sets it when it begins: that is when the download started
     e.watcher = new QFutureWatcher<AttemptResult>(this);
-    connect(e.watcher, &QFutureWatcherBase::progressValueChanged, this,
-            [this, id](int phase) { handlePhase(id, phase); });
     connect(e.watcher, &QFutureWatcherBase::finished, this, [this, id] { handleAttemptFinished(id); });
     e.watcher->setFuture(QtConcurrent::run(&m_pool, &runDownloadAttempt, job));
     m_running.append(id);
@@ -427,16 +428,17 @@ void DownloadManager::start(Entry &e)
     emitWorkersChanged();
 }
 
-void DownloadManager::handlePhase(int id, int phase)
+void DownloadManager::signalStarted(Entry &e)
 {
-    Entry *e = entry(id);
-    if (!e || e->stopping)
+    // A worker began the attempt when it set its thread id. That is noticed by the progress tick (or at the
+    // end of an attempt shorter than a tick) rather than by an event from the worker: one event less per
+    // download, and for thousands of small files every event across threads is a wake-up of this thread.
+    const quint64 worker = e.transfer->workerThread();
+    if (e.startSignalled || e.stopping || worker == 0)
         return;
-    e->lastWorker = e->transfer->workerThread();
-    if (phase == PhaseRunning)
-        Q_EMIT downloadStarted(id);
-    else
-        Q_EMIT downloadChanged(id);
+    e.startSignalled = true;
+    e.lastWorker = worker;
+    Q_EMIT downloadStarted(e.id);
 }
 
 void DownloadManager::handleAttemptFinished(int id)
@@ -444,6 +446,7 @@ void DownloadManager::handleAttemptFinished(int id)
     Entry *e = entry(id);
     if (!e || !e->watcher)
         return;
+    signalStarted(*e);
     const QFuture<AttemptResult> future = e->watcher->future();
     e->watcher->deleteLater();
     e->watcher = nullptr;
@@ -568,6 +571,7 @@ void DownloadManager::handleProgressTick()
         Entry *e = entry(id);
         if (!e || e->stopping)
             continue;
+        signalStarted(*e);
         const qint64 bytes = e->transfer->bytesOnDisk();
         e->speed.addSample(now, bytes);
         if (bytes != e->lastReportedBytes || e->speed.bytesPerSecond() > 0.0) {

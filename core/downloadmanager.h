@@ -97,7 +97,7 @@ public:
 
 Q_SIGNALS:
     void downloadAdded(int id);
-    void downloadStarted(int id); // a worker thread picked it up
+    void downloadStarted(int id); // a worker thread picked it up (noticed within a progress tick)
     void downloadChanged(int id); // state, name or error changed
     void downloadFinished(int id);
     void downloadFailed(int id);
@@ -115,7 +115,7 @@ private:
     void schedule();
     void start(Entry &entry);
     void stop(Entry &entry);
-    void handlePhase(int id, int phase);
+    void signalStarted(Entry &entry);
     void handleAttemptFinished(int id);
     void handleProgressTick();
     void deleteFiles(const Entry &entry, bool includeFinished);

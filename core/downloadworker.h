@@ -47,14 +47,6 @@ struct AttemptResult
     qint64 elapsedMs = 0;
 };
 
-// Progress values an attempt reports through its QFuture, so that the manager's QFutureWatcher sees a worker
-// pick it up. Byte counts do not fit a future's int progress; they, and the file name once decided, go
-// through TransferState and the manager's progress timer.
-enum AttemptPhase : int {
-    PhaseQueued = 0,
-    PhaseRunning = 1, // picked up by a worker thread (TransferState::workerThread is set)
-};
-
 // The worker: one attempt at one download, run on a pool thread by QtConcurrent::run. It uses the calling
 // thread's own HttpClient (kept for the thread's life, so connections are reused by the next
 // download on this worker), streams the body into NAME.part and renames it when complete. Cancelling the

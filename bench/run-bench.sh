@@ -7,7 +7,12 @@
 #                                        throttled (one 64 MiB file from a server that sends 2 MiB/s per
 #                                        connection, 8 connections: heiko -x 8 against aria2c -x 8 -s 8 -k 1M)
 # Environment: HEIKO (path to heiko; default build/app/heiko), RUNS (default 3), BENCH_DIR (default bench/work),
-#              TOOLS (default "heiko aria2c curl wget2"), CP=1 also times cp of the same bytes as a floor.
+#              TOOLS (default "heiko aria2c curl wget2"), CP=1 also times cp of the same bytes as a floor,
+#              FRESH_FS (default 1 as root): every run writes into a new ext4 file system (a loop-mounted image
+#              in BENCH_DIR, so on the same disk). Creating thousands of files costs what the file system's
+#              history makes it cost: right after other files were deleted, ext4 searches past inodes it may
+#              not reuse yet, under the directory's lock, and one tool measured 0.3 s or 2.4 s for the same
+#              5,000 files. A new file system gives every tool the same start. FRESH_FS=0 writes into BENCH_DIR.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,18 +34,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x "$heiko" ] || { echo "no heiko at $heiko: run ./run.sh build first (or set HEIKO)" >&2; exit 1; }
 
-# Outputs of many small files are kept until the end: ext4 does not reuse an inode deleted in the last 60 s
-# (5 minutes while its inode table block is dirty), and the search past them happens under the directory's
-# lock, so deleting 5,000 files right before a run made the next 5,000 creates up to three times slower (a
-# cost of the benchmark, not of the tool). Leftovers of an earlier invocation are removed, synced, aged out.
-if [ -d "$work/out" ]; then rm -rf "$work/out"; touch "$work/out.deleted"; fi
-if [ -f "$work/out.deleted" ]; then
-    sync
-    age=$(( $(date +%s) - $(stat -c %Y "$work/out.deleted") ))
-    if [ "$age" -lt 65 ]; then
-        echo "waiting $((65 - age)) s for the outputs deleted by the last run to age out" >&2; sleep $((65 - age))
-    fi
-fi
 mkdir -p "$work/www" "$work/out"
 make_files() { # name count size
     local dir=$work/www/$1 count=$2 size=$3
@@ -74,8 +67,42 @@ http {
 }
 CONF
 nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log"
-trap 'nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" -s quit 2>/dev/null || true; rm -rf "$work/out"; touch "$work/out.deleted"' EXIT
+trap 'nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" -s quit 2>/dev/null || true; unmount_fresh; rm -rf "$work/out"; touch "$work/out.deleted"' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+
+fresh_fs=${FRESH_FS:-1}
+if [ "$fresh_fs" = 1 ] && { [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; }; then
+    echo "FRESH_FS needs root, mkfs.ext4 and loop devices; writing into $work/out instead" >&2; fresh_fs=0
+fi
+if [ "$fresh_fs" = 0 ]; then
+    # Without FRESH_FS, outputs of many small files are kept until the end: ext4 does not reuse an inode deleted in the last 60 s
+    # (5 minutes while its inode table block is dirty), and the search past them happens under the directory's
+    # lock, so deleting 5,000 files right before a run made the next 5,000 creates up to three times slower (a
+    # cost of the benchmark, not of the tool). Leftovers of an earlier invocation are removed, synced, aged out.
+    if [ -d "$work/out" ]; then rm -rf "$work/out"; touch "$work/out.deleted"; fi
+    if [ -f "$work/out.deleted" ]; then
+        sync
+        age=$(( $(date +%s) - $(stat -c %Y "$work/out.deleted") ))
+        if [ "$age" -lt 65 ]; then
+            echo "waiting $((65 - age)) s for the outputs deleted by the last run to age out" >&2; sleep $((65 - age))
+        fi
+    fi
+fi
+mnt=$work/mnt
+unmount_fresh() { if mountpoint -q "$mnt" 2>/dev/null; then umount "$mnt"; fi; rm -f "$work/fs.img"; }
+# prepare_out SCENARIO TOOL RUN BYTES -> sets $out: an empty folder on a new file system (or under out/)
+prepare_out() {
+    if [ "$fresh_fs" = 1 ]; then
+        unmount_fresh
+        truncate -s $(( $4 * 2 + 256 * 1024 * 1024 )) "$work/fs.img"
+        mkfs.ext4 -q -F "$work/fs.img"
+        mkdir -p "$mnt"; mount -o loop "$work/fs.img" "$mnt"
+        out=$mnt/$1-$2-$3
+    else
+        out=$work/out/$1/$2-$3; rm -rf "$out"
+    fi
+    mkdir -p "$out"; sync
+}
 
 run_tool() { # tool list out workers count -> prints "wall cpu rss"
     local tool=$1 list=$2 out=$3 j=$4
@@ -120,13 +147,14 @@ for s in "${scenarios[@]}"; do
     for tool in "${all_tools[@]}"; do
         walls=(); cpus=(); rsss=(); ok=yes
         for r in $(seq 1 "$runs"); do
-            out=$work/out/$s/$tool-$r; rm -rf "$out"; mkdir -p "$out"; sync
+            prepare_out "$s" "$tool" "$r" $((count * size))
             read -r w c m < <(run_tool "$tool" "$list" "$out" "$j" "$work/www/$s")
             got=$(find "$out" -type f -name 'f*.bin' | wc -l)
             bytes=$(du -sb --apparent-size "$out" | cut -f1)
             [ "$got" -eq "$count" ] && [ "$bytes" -ge $((count * size)) ] || ok="no ($got files)"
             walls+=("$w"); cpus+=("$c"); rsss+=("$m")
-            [ "$count" -le 10 ] && rm -rf "$out" # a few big files: free the space at once
+            if [ "$fresh_fs" = 1 ]; then unmount_fresh
+            elif [ "$count" -le 10 ]; then rm -rf "$out"; fi # a few big files: free the space at once
         done
         mw=$(printf '%s\n' "${walls[@]}" | median)
         mc=$(printf '%s\n' "${cpus[@]}" | median)

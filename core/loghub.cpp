@@ -111,12 +111,14 @@ void LogHub::write(LogLevel level, SourceLocation where, int downloadId, const Q
 
 void LogHub::append(LogRecord record)
 {
+    // The text is made before taking the lock (it does not depend on the sequence number): workers that
+    // log at the same moment then wait only for each other's writes, not for each other's formatting.
+    t_insideHub = true; // a Qt message raised while formatting goes to the previous handler, not back here
+    const QByteArray line = m_writesText.load() ? record.toText().toUtf8() + '\n' : QByteArray();
     {
         const std::lock_guard locker(m_mutex);
-        t_insideHub = true;
         record.sequence = ++m_lastSequence;
-        if (m_logFile.isOpen() || m_echo) {
-            const QByteArray line = record.toText().toUtf8() + '\n';
+        if (!line.isEmpty()) {
             if (m_logFile.isOpen()) {
                 m_logFile.write(line);
                 m_logFile.flush(); // a crash must not take the last lines with it
@@ -184,10 +186,12 @@ bool LogHub::setLogFile(const QString &path, QString *error)
         m_logFile.close();
     m_logFile.setFileName(path);
     if (!m_logFile.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
+        m_writesText = m_echo != nullptr;
         if (error)
             *error = u"cannot write the log file %1: %2"_s.arg(path, m_logFile.errorString());
         return false;
     }
+    m_writesText = true;
     return true;
 }
 
@@ -196,6 +200,7 @@ void LogHub::setEchoStream(std::FILE *stream, LogLevel level)
     const std::lock_guard locker(m_mutex);
     m_echo = stream;
     m_echoLevel = level;
+    m_writesText = m_echo != nullptr || m_logFile.isOpen();
 }
 
 void LogHub::installQtMessageHandler()

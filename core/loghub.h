@@ -91,6 +91,7 @@ private:
     LogLevel m_echoLevel = LogLevel::Debug;
     QSet<QByteArray> m_categories; // interned category names: records keep pointers into them
     std::atomic<int> m_minimumLevel { int(LogLevel::Info) };
+    std::atomic<bool> m_writesText { false }; // a log file or an echo stream wants each record's text
     mutable std::atomic<bool> m_notifyPending { false };
     QtMessageHandler m_previousHandler = nullptr;
 };

@@ -2,7 +2,8 @@
 # Starts Heiko in a real X server (Xvfb) with downloads running from nginx on loopback, and saves a
 # screenshot of the screen: docs/screenshot.png by default.
 #   tests/manual/screenshot.sh [OUTPUT.png]
-# Environment: HEIKO (default build/app/heiko), WAIT (seconds before the shot, default 6).
+# Environment: HEIKO (default build/app/heiko), WAIT (seconds before the shot, default 6), CONNECTIONS
+# (connections per file, default 4: the progress bars show the pieces).
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -53,7 +54,7 @@ for _ in $(seq 50); do DISPLAY=$display xdpyinfo >/dev/null 2>&1 && break; sleep
 
 urls=()
 for n in "${names[@]}"; do urls+=("http://127.0.0.1:$port/music/$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$n")"); done
-DISPLAY=$display QT_QPA_PLATFORM=xcb HOME=$work XDG_CONFIG_HOME=$work/config HEIKO_INSTANCE_NAME=heiko-screenshot-$$ "$heiko" -j 2 -d "$work/out" "${urls[@]}" >"$work/heiko.log" 2>&1 &
+DISPLAY=$display QT_QPA_PLATFORM=xcb HOME=$work XDG_CONFIG_HOME=$work/config HEIKO_INSTANCE_NAME=heiko-screenshot-$$ "$heiko" -j 2 -x "${CONNECTIONS:-4}" -d "$work/out" "${urls[@]}" >"$work/heiko.log" 2>&1 &
 heiko_pid=$!
 sleep "$wait_s" # the screenshot wants downloads mid-way: a wait for time to pass, not synchronisation
 # The window's own frame: the mapped top-level whose class is heiko (there is no window manager under Xvfb).

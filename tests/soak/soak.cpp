@@ -1,7 +1,9 @@
 // Soak test (not part of ctest: it runs for minutes): N downloads from the loopback fault server, each
 // meeting a random sequence of faults before the server behaves, with 8 workers. At the end every file must
 // be byte-identical to its source and the process's memory must not have grown with the number of downloads.
-//   heiko_soak [DOWNLOADS (2000)] [WORKERS (8)] [SEED]
+//   heiko_soak [DOWNLOADS (2000)] [WORKERS (8)] [SEED] [CONNECTIONS PER FILE (1)]
+// With more than one connection per file, a quarter of the files are 2-8 MiB, so that they are fetched in
+// pieces, and the faults hit the pieces' requests as well.
 #include "downloadmanager.h"
 #include "loghub.h"
 #include "testhttpserver.h"
@@ -93,6 +95,7 @@ int main(int argc, char *argv[])
     const int count = argc > 1 ? QByteArray(argv[1]).toInt() : 2000;
     const int workers = argc > 2 ? QByteArray(argv[2]).toInt() : 8;
     const quint32 seed = argc > 3 ? QByteArray(argv[3]).toUInt() : 20261126u;
+    const int connections = argc > 4 ? QByteArray(argv[4]).toInt() : 1;
     QRandomGenerator random(seed);
 
     TestHttpServer server;
@@ -102,8 +105,9 @@ int main(int argc, char *argv[])
     QMap<QString, int> faultCounts;
     QList<QPair<qint64, quint32>> files;
     for (int i = 0; i < count; ++i) {
-        const qint64 size = random.bounded(4) == 0 ? random.bounded(512 * 1024, 2 * 1024 * 1024)
-                                                   : random.bounded(1, 64 * 1024);
+        const qint64 bigFrom = connections > 1 ? 2 * 1024 * 1024 : 512 * 1024;
+        const qint64 bigTo = connections > 1 ? 8 * 1024 * 1024 : 2 * 1024 * 1024;
+        const qint64 size = random.bounded(4) == 0 ? random.bounded(bigFrom, bigTo) : random.bounded(1, 64 * 1024);
         const quint32 fileSeed = seed + quint32(i);
         QList<Response> sequence;
         QStringList kinds;
@@ -120,6 +124,7 @@ int main(int argc, char *argv[])
     heiko::LogHub log(1000);
     heiko::EngineOptions options;
     options.maxWorkers = workers;
+    options.connectionsPerFile = connections;
     options.retries = 10;
     options.retryBaseDelay = std::chrono::milliseconds(20);
     options.retryMaxDelay = std::chrono::milliseconds(200);
@@ -168,7 +173,8 @@ int main(int argc, char *argv[])
             ++corrupt;
     }
     const int leftovers = int(QDir(dir.path()).entryList({ u"*.part"_s }, QDir::Files).size());
-    std::printf("downloads %d, workers %d, seed %u, %lld s\n", count, workers, seed, seconds);
+    std::printf("downloads %d, workers %d, connections per file %d, seed %u, %lld s\n", count, workers, connections,
+                seed, seconds);
     std::printf("faults injected:");
     for (auto it = faultCounts.cbegin(); it != faultCounts.cend(); ++it)
         std::printf(" %s %d;", qPrintable(it.key()), it.value());

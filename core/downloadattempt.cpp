@@ -245,9 +245,9 @@ AttemptResult DownloadAttempt::run()
         // Stopped before the end (pause, error, cancel): make what we have durable, so that the next attempt,
         // in this process or after a restart, continues from all of it.
         if (platform::syncFile(m_file)) {
-            state.setDurableBytes(m_onDisk);
             if (m_segmented)
                 m_files.segments = sortedSegments(false);
+            state.setFiles(m_files, m_onDisk);
         }
         m_file.close();
     }
@@ -312,8 +312,8 @@ void DownloadAttempt::handleWatchdog()
             Connection &c = m_connections[i];
             if (!c.reply || c.dropped)
                 continue;
-            if (m_throttled)
-                c.sinceData.restart();
+            if (c.throttled)
+                c.sinceData.restart(); // quiet because we hold it back, not because the server stalls
             else if (c.sinceData.elapsed() >= m_job.options.timeout.count())
                 dropConnection(i, u"no data for %1 s"_s.arg(double(m_job.options.timeout.count()) / 1000.0));
         }
@@ -407,7 +407,10 @@ void DownloadAttempt::acceptRangeNotSatisfiable()
         return;
     }
     m_files.rangesSupported = false;
+    m_segments.clear();
+    m_files.segments.clear();
     QFile::resize(m_files.partPath, 0);
+    m_job.state->setFiles(m_files, 0); // a save from now on must not trust any byte of the old .part
     m_offset = 0;
     m_onDisk = 0;
     m_job.state->setBytesOnDisk(0);
@@ -492,6 +495,7 @@ bool DownloadAttempt::acceptBody(int status)
             m_files.segments.clear();
             if (!m_files.partPath.isEmpty())
                 QFile::resize(m_files.partPath, 0);
+            state.setFiles(m_files, 0); // a save from now on must not trust any byte of the old .part
             m_offset = 0;
             m_onDisk = 0;
             state.setBytesOnDisk(0);
@@ -546,7 +550,9 @@ bool DownloadAttempt::acceptBody(int status)
     m_onDisk = m_offset;
     state.setBytesOnDisk(m_onDisk);
     state.setBytesTotal(m_expectedTotal);
-    state.setFiles(m_files);
+    // Files and synced length together: after a restart from zero the .part was just truncated, and a save
+    // that paired the new record with the old synced length would trust bytes that are gone.
+    state.setFiles(m_files, (restartFromZero || m_offset == 0) ? 0 : state.durableBytes());
     m_job.log->debug(HEIKO_HERE,
                      u"[response] HTTP %1, %2, saving as %3"_s.arg(QString::number(status),
                                                                   units::formatBytes(m_expectedTotal),
@@ -724,9 +730,14 @@ qint64 DownloadAttempt::allowedBytes(qint64 wanted, qint64 *waitMs)
 void DownloadAttempt::handleReadyRead()
 {
     if (m_segmented) {
+        // Under a speed limit each wake-up brings only a few milliseconds' worth: the connection that reads
+        // first changes every time, or the first one would take it all and the others starve.
         m_throttled = false;
-        for (int i = 0; i < int(m_connections.size()) && m_loop.isRunning(); ++i)
-            readSegment(i);
+        const int count = int(m_connections.size());
+        const int first = m_nextReader;
+        m_nextReader = (m_nextReader + 1) % qMax(1, count);
+        for (int k = 0; k < count && m_loop.isRunning(); ++k)
+            readSegment((first + k) % count);
         return;
     }
     if (!m_reply || !m_accepted)
@@ -841,7 +852,10 @@ bool DownloadAttempt::shouldSegment() const
 void DownloadAttempt::startSegments()
 {
     // The extra connections count against the host's and the overall caps, like other downloads' do.
-    const int wanted = qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit) - 1;
+    // Not more than there will be pieces: a 3 MiB file in pieces of at least 1 MiB needs 3 connections.
+    const qint64 pieces = m_segments.isEmpty() ? (m_expectedTotal - m_offset) / segments::kMinimumSize
+                                               : qint64(EngineOptions::kMaxConnectionsLimit);
+    const int wanted = int(qMin<qint64>(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit), pieces)) - 1;
     m_extraConnections = m_job.connectionBudget && wanted > 0 ? m_job.connectionBudget->acquire(m_job.host, wanted)
                                                               : 0;
     if (m_segments.isEmpty() && m_extraConnections == 0)
@@ -851,6 +865,10 @@ void DownloadAttempt::startSegments()
         m_segments = segments::split(m_offset, m_expectedTotal, 1 + m_extraConnections);
     m_onDisk = m_expectedTotal - segments::remainingBytes(m_segments);
     m_job.state->setBytesOnDisk(m_onDisk);
+    // The pieces are recorded before their first byte: a .part being fetched in pieces has holes, and a save
+    // (then a crash) that saw no pieces would take everything up to the synced length as written.
+    m_files.segments = sortedSegments(false);
+    m_job.state->setFiles(m_files, m_onDisk);
     m_connections.clear();
     m_connections.resize(size_t(1 + m_extraConnections));
 
@@ -955,8 +973,10 @@ void DownloadAttempt::handleSegmentMetaData(int connection)
     if (status == 206) {
         const auto range = http::parseContentRange(c.reply->rawHeader("Content-Range"_ba));
         const QByteArray etag = c.reply->rawHeader("ETag"_ba);
+        const QByteArray lastModified = c.reply->rawHeader("Last-Modified"_ba);
         const QByteArray encoding = c.reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
         const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
+            && (m_files.lastModified.isEmpty() || lastModified.isEmpty() || lastModified == m_files.lastModified)
             && (encoding.isEmpty() || encoding == "identity");
         if (sameFile && range && range->first == piece.position && range->last == c.requestEnd - 1
             && range->total == m_expectedTotal) {
@@ -988,6 +1008,15 @@ void DownloadAttempt::handleSegmentFinished(int connection)
 {
     if (m_readingConnection == connection)
         return; // readSegment() settles it when its loop is done
+    const Connection &c = m_connections[size_t(connection)];
+    if (c.reply && !c.accepted && c.segment >= 0) {
+        // Refused, reset or closed before it answered: its piece goes to another connection now, not after
+        // the stall timeout.
+        dropConnection(connection, c.reply->error() != HttpReply::Error::None
+                                       ? c.reply->errorString()
+                                       : u"the connection closed before the server answered"_s);
+        return;
+    }
     readSegment(connection);
 }
 
@@ -1011,6 +1040,7 @@ void DownloadAttempt::readSegment(int connection)
             wanted = allowedBytes(wanted, &waitMs);
             if (wanted <= 0) {
                 m_throttled = true;
+                c.throttled = true;
                 if (!m_throttle.isActive())
                     m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
                 m_readingConnection = -1;
@@ -1020,6 +1050,7 @@ void DownloadAttempt::readSegment(int connection)
         const qint64 got = c.reply->read(m_buffer.data(), wanted);
         if (got <= 0)
             break;
+        c.throttled = false;
         c.sinceData.restart();
         if (!writeAt(piece.position, m_buffer.constData(), got)) {
             m_readingConnection = -1;
@@ -1035,9 +1066,8 @@ void DownloadAttempt::readSegment(int connection)
     m_readingConnection = -1;
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
         if (platform::syncFile(m_file)) {
-            m_job.state->setDurableBytes(m_onDisk);
             m_files.segments = sortedSegments(false);
-            m_job.state->setFiles(m_files);
+            m_job.state->setFiles(m_files, m_onDisk);
         }
         m_sinceSync.restart();
     }
@@ -1094,6 +1124,11 @@ void DownloadAttempt::dropConnection(int connection, const QString &why)
     c.segment = -1;
     c.dropped = true;
     m_lastDropReason = why;
+    // Its place in the host's and the overall cap is free again for other downloads.
+    if (m_extraConnections > 0 && m_job.connectionBudget) {
+        m_job.connectionBudget->release(m_job.host, 1);
+        --m_extraConnections;
+    }
     // A resting connection (nothing was left to steal when it finished) takes the dropped piece.
     for (int i = 0; i < int(m_connections.size()); ++i) {
         if (!m_connections[size_t(i)].dropped && m_connections[size_t(i)].segment < 0 && !m_error)

@@ -111,6 +111,7 @@ private:
         qint64 requestEnd = -1; // one past the last byte this request asked for
         bool accepted = false; // its response was checked: its bytes go into the file
         bool dropped = false; // failed; not used again in this attempt
+        bool throttled = false; // held back by a speed limit: quiet, but not stalled
         QElapsedTimer sinceData;
     };
     bool m_segmented = false;
@@ -118,6 +119,7 @@ private:
     QList<Segment> m_segments; // in the order they were made (stolen halves are appended)
     std::vector<Connection> m_connections; // [0] carries m_reply
     int m_readingConnection = -1; // readSegment() is running for it: a finished() inside waits for it
+    int m_nextReader = 0; // the connection read first at the next wake-up under a speed limit
     QElapsedTimer m_sincePublish;
     QString m_lastDropReason;
     qint64 m_offset = 0; // bytes already on disk when this attempt asked for the rest

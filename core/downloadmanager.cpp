@@ -160,9 +160,8 @@ void DownloadManager::seed(Entry &e, const SavedDownload &saved)
             e.transfer->setFiles(files);
         return;
     }
-    e.transfer->setFiles(files);
     e.transfer->setBytesTotal(saved.bytesTotal);
-    e.transfer->setDurableBytes(saved.durableBytes);
+    e.transfer->setFiles(files, saved.durableBytes);
     const qint64 trusted = saved.durableBytes >= 0 ? qMin(saved.durableBytes, part.size()) : part.size();
     e.transfer->setBytesOnDisk(trusted);
     m_log.info(HEIKO_HERE,
@@ -219,9 +218,8 @@ QList<SavedDownload> DownloadManager::savedState() const
         d.directory = e->request.directory;
         d.requestedName = e->request.fileName;
         d.state = e->state == DownloadState::Running ? DownloadState::Queued : e->state;
-        d.files = e->transfer->files();
+        d.files = e->transfer->files(&d.durableBytes);
         d.bytesTotal = e->transfer->bytesTotal();
-        d.durableBytes = e->transfer->durableBytes();
         d.attempts = e->attempts;
         if (e->error.isError())
             d.errorMessage = e->error.message();
@@ -581,6 +579,10 @@ void DownloadManager::handleProgressTick()
     }
     if (!changed.isEmpty())
         Q_EMIT progressUpdated(changed);
+    // A segmented download gives connections back when one of them is dropped: a download that waits for
+    // its server's cap may start now, not only when a whole download ends.
+    if (!m_queue.isEmpty() && m_running.size() < m_options.maxWorkers)
+        schedule();
 }
 
 void DownloadManager::stop(Entry &e)

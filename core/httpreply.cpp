@@ -130,6 +130,17 @@ void HttpReply::handleReadyRead()
     if (m_finished || !m_socket)
         return;
     if (readsDirectly()) {
+        if (m_socket->bytesAvailable() == 0) {
+            // A notification with nothing to read: the server closed the connection, which an unbuffered
+            // socket learns only by reading. A consumer that reads nothing now (one held back by a speed limit)
+            // would never read again, so look here; peek() takes nothing from the body.
+            char probe = 0;
+            m_socket->peek(&probe, 1);
+            if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+                QMetaObject::invokeMethod(this, &HttpReply::handleDisconnected, Qt::QueuedConnection);
+                return;
+            }
+        }
         Q_EMIT readyRead(); // the consumer pulls the bytes from the socket in read()
         return;
     }

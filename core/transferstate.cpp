@@ -16,6 +16,26 @@ void TransferState::setFiles(const Files &files)
     m_files = files;
 }
 
+void TransferState::setDurableBytes(qint64 bytes)
+{
+    const std::lock_guard locker(m_mutex); // ordered with files(qint64 *)
+    m_durableBytes.store(bytes, std::memory_order_relaxed);
+}
+
+TransferState::Files TransferState::files(qint64 *durableBytes) const
+{
+    const std::lock_guard locker(m_mutex);
+    *durableBytes = m_durableBytes.load(std::memory_order_relaxed);
+    return m_files;
+}
+
+void TransferState::setFiles(const Files &files, qint64 durableBytes)
+{
+    const std::lock_guard locker(m_mutex);
+    m_files = files;
+    m_durableBytes.store(durableBytes, std::memory_order_relaxed);
+}
+
 QList<Segment> TransferState::segments() const
 {
     const std::lock_guard locker(m_mutex);

@@ -43,13 +43,17 @@ public:
     // Bytes of the .part known to be on the disk itself (synced), -1 before the first sync. After a crash
     // or power loss only these are trusted: the rest of the .part is cut off before resuming.
     qint64 durableBytes() const { return m_durableBytes.load(std::memory_order_relaxed); }
-    void setDurableBytes(qint64 bytes) { m_durableBytes.store(bytes, std::memory_order_relaxed); }
+    void setDurableBytes(qint64 bytes);
 
     quint64 workerThread() const { return m_workerThread.load(std::memory_order_relaxed); }
     void setWorkerThread(quint64 thread) { m_workerThread.store(thread, std::memory_order_relaxed); }
 
     Files files() const;
     void setFiles(const Files &files);
+    // Both at once, for the saved queue: the synced length means something only together with the pieces (or
+    // their absence) it was synced with, and a save must never pair one version's with the other's.
+    Files files(qint64 *durableBytes) const;
+    void setFiles(const Files &files, qint64 durableBytes);
 
     // The pieces of a segmented download as they are now (for the window's segmented progress bar), sorted
     // by start; updated a few times a second by the worker. Empty when fetched over one connection.

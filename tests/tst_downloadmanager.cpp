@@ -149,6 +149,11 @@ private Q_SLOTS:
     void fileChangedDuringSegmentsStartsOver();
     void piecesCountAgainstTheHostCap();
     void piecesCountAgainstTheOverallCap();
+    void pieceRefusedBeforeAnswerIsTakenOverAtOnce();
+    void closeUnderSpeedLimitIsNoticedAtOnce();
+    void piecesShareASpeedLimit();
+    void droppedPiecesGiveTheirConnectionsBack();
+    void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
 
 private:
     heiko::AttemptResult runAttempt(const QByteArray &path, const std::shared_ptr<heiko::TransferState> &state);
@@ -1597,6 +1602,146 @@ void TestDownloadManager::piecesCountAgainstTheOverallCap()
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(m_server->maxConcurrentRequests(), 3);
     QCOMPARE(readFile(m_dir->filePath(u"c.bin"_s)), TestHttpServer::patternBytes(110, 0, size));
+}
+
+void TestDownloadManager::pieceRefusedBeforeAnswerIsTakenOverAtOnce()
+{
+    // Two piece requests meet a connection closed before any answer: their pieces go to the others at once,
+    // not after the stall timeout (20 s here).
+    constexpr qint64 size = 8 * 1024 * 1024;
+    Response refused;
+    refused.closeWithoutResponse = true;
+    const Response ok = generated(size, 111, 8 * 1024 * 1024);
+    m_server->setResponseSequence("/refused.bin", { ok, refused, refused, ok });
+    m_options.connectionsPerFile = 4;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/refused.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 1);
+    QCOMPARE(readFile(m_dir->filePath(u"refused.bin"_s)), TestHttpServer::patternBytes(111, 0, size));
+    int dropped = 0;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0)) {
+        QVERIFY2(!record.message.contains(u"no data"_s), qPrintable(record.message));
+        dropped += record.message.contains(u"[segments] a connection"_s);
+    }
+    QCOMPARE(dropped, 2);
+}
+
+void TestDownloadManager::closeUnderSpeedLimitIsNoticedAtOnce()
+{
+    // Held back by a speed limit, the worker reads nothing while bytes wait; the server's close must still be
+    // seen when it happens, not after the stall timeout (20 s here).
+    constexpr qint64 size = 600 * 1024;
+    Response cut = generated(size, 112);
+    cut.cutAfter = 200 * 1024;
+    m_server->setResponseSequence("/cut.bin", { cut, generated(size, 112) });
+    m_options.downloadRateLimit = 1024 * 1024;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/cut.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 2);
+    QCOMPARE(readFile(m_dir->filePath(u"cut.bin"_s)), TestHttpServer::patternBytes(112, 0, size));
+    bool retried = false;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0)) {
+        if (record.message.startsWith(u"[retry]"_s)) {
+            retried = true;
+            QVERIFY2(!record.message.contains(u"no data"_s), qPrintable(record.message));
+        }
+    }
+    QVERIFY(retried);
+}
+
+void TestDownloadManager::piecesShareASpeedLimit()
+{
+    // Under a limit each wake-up brings a few milliseconds' worth of bytes; every piece must get its share.
+    constexpr qint64 size = 16 * 1024 * 1024;
+    m_server->setResponse("/shared.bin", generated(size, 113));
+    m_options.connectionsPerFile = 4;
+    m_options.overallRateLimit = 2 * 1024 * 1024;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/shared.bin"), m_dir->path(), {}, false });
+    // The four pieces start at 0, 4, 8 and 12 MiB; each must have moved while the limit holds (a starved one
+    // would sit at its start until a free connection stole its second half).
+    QSet<qint64> moved;
+    const auto allMoved = [&] {
+        for (const heiko::Segment &piece : manager->info(id).segments) {
+            if (piece.start % (4 * 1024 * 1024) == 0 && piece.position > piece.start)
+                moved.insert(piece.start);
+        }
+        return moved.size() == 4;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(allMoved(), kWaitMs);
+    QVERIFY(manager->info(id).state == DownloadState::Running); // seen while the limit held
+    manager->setOverallRateLimit(0); // the rest at full speed
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(readFile(m_dir->filePath(u"shared.bin"_s)), TestHttpServer::patternBytes(113, 0, size));
+}
+
+void TestDownloadManager::droppedPiecesGiveTheirConnectionsBack()
+{
+    // A server that allows 4 connections; /a.bin asks for 4, three are refused. The connections they held
+    // are given back at once, so /b.bin starts while /a.bin is still running.
+    constexpr qint64 size = 8 * 1024 * 1024;
+    const Response slow = generated(size, 114, 2 * 1024 * 1024);
+    m_server->setResponseSequence("/a.bin", { slow, status(503), status(503), status(503), slow });
+    m_server->setResponse("/b.bin", generated(100 * 1024, 115));
+    m_options.connectionsPerFile = 4;
+    m_options.maxConnectionsPerHost = 4;
+    auto manager = makeManager(2);
+    const int a = manager->add({ m_server->url("/a.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount("/a.bin"), 4, kWaitMs);
+    const int b = manager->add({ m_server->url("/b.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(b).state, DownloadState::Finished, kWaitMs);
+    QCOMPARE(manager->info(a).state, DownloadState::Running); // b did not wait for all of a
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(readFile(m_dir->filePath(u"a.bin"_s)), TestHttpServer::patternBytes(114, 0, size));
+}
+
+void TestDownloadManager::restartFromZeroNeverPairsOldSyncedBytesWithNewPieces()
+{
+    // A paused segmented download resumes against a changed file: the .part is truncated and cut into new
+    // pieces. Whatever is saved from then on must describe the new .part: its pieces, and a synced length
+    // that counts only their bytes (a crash must not make Heiko trust the old file's bytes, now gone).
+    constexpr qint64 size = 16 * 1024 * 1024;
+    m_server->setResponse("/changing.bin", generated(size, 116, 2 * 1024 * 1024));
+    m_options.connectionsPerFile = 4;
+    QList<heiko::SavedDownload> saved;
+    {
+        auto first = makeManager(1);
+        const int id = first->add({ m_server->url("/changing.bin"), m_dir->path(), {}, false });
+        QTRY_VERIFY_WITH_TIMEOUT(first->info(id).bytesReceived > 3 * 1024 * 1024, kWaitMs);
+        first->pause(id);
+        QVERIFY(waitIdle(*first));
+        saved = first->savedState();
+    }
+    QVERIFY(saved.first().durableBytes > 3 * 1024 * 1024);
+    Response changed = generated(size, 117);
+    changed.stallAfter = 600 * 1024; // every new piece stops after 600 KiB: the download stays in the middle
+    m_server->setResponse("/changing.bin", changed);
+    auto second = makeManager(1);
+    const int id = second->restore(saved.first());
+    second->resume(id);
+    // Wait for the new pieces: "[segments]" logged after the restart (they are recorded before their first
+    // byte), then for some of their bytes.
+    const auto newPieces = [&] {
+        bool restarted = false;
+        for (const heiko::LogRecord &record : m_log->recordsSince(0)) {
+            restarted = restarted || record.message.startsWith(u"[download restart]"_s);
+            if (restarted && record.message.startsWith(u"[segments]"_s))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(newPieces(), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(second->info(id).bytesReceived > 1024 * 1024, kWaitMs);
+    const heiko::SavedDownload now = second->savedState().first();
+    QCOMPARE(now.files.etag, QByteArray("\"v117\""));
+    QVERIFY(!now.files.segments.isEmpty());
+    QVERIFY(heiko::segments::isConsistent(now.files.segments, size));
+    QCOMPARE(now.durableBytes, size - heiko::segments::remainingBytes(now.files.segments));
+    QVERIFY(now.durableBytes < 4 * 600 * 1024);
 }
 
 QTEST_GUILESS_MAIN(TestDownloadManager)

@@ -179,6 +179,7 @@ struct Exchange
     QByteArray head;
     bool headSent = false;
     int headerDelayMs = 0;
+    bool closeWithoutResponse = false;
 
     QByteArray body; // the static body, already cut to the range
     bool generated = false;
@@ -548,6 +549,7 @@ Exchange TestHttpServer::Worker::buildExchange(const Response &route, const QByt
     x.stallAfter = route.stallAfter;
     x.bytesPerSecond = route.bytesPerSecond;
     x.headerDelayMs = route.headerDelayMs;
+    x.closeWithoutResponse = route.closeWithoutResponse;
 
     const bool closeDelimited = !route.chunked && !route.sendContentLength;
     // A wrong announced length leaves the connection out of step with the framing; closing after the
@@ -610,6 +612,10 @@ void TestHttpServer::Worker::startExchange(Connection *c)
 void TestHttpServer::Worker::sendHead(Connection *c)
 {
     Exchange &x = *c->exchange;
+    if (x.closeWithoutResponse) {
+        closeLater(c, true);
+        return;
+    }
     c->socket->write(x.head);
     x.headSent = true;
     x.paceClock.start();

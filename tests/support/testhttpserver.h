@@ -50,6 +50,7 @@ public:
         qint64 cutAfter = -1;
         qint64 stallAfter = -1; // after this many body bytes, send nothing more but keep it open
         int headerDelayMs = 0; // wait this long before sending the status line
+    bool closeWithoutResponse = false; // close the connection (a reset) instead of answering at all
 
         QByteArray location; // sets Location; use with a 3xx status
     };

@@ -26,7 +26,7 @@ namespace heiko {
 namespace {
 
 // One read buffer per attempt, reused for every chunk: the body streams through it to disk.
-constexpr qsizetype kReadChunk = 256 * 1024;
+constexpr qsizetype kReadChunk = 1024 * 1024;
 // What Qt may buffer for us when the disk is slower than the network: with 0 it would buffer without
 // limit, and peak memory would grow with the file.
 constexpr qint64 kReplyBufferLimit = 128 * 1024;
@@ -69,6 +69,18 @@ QString advice(int status)
     }
 }
 
+// One read buffer per worker thread, kept for the thread's life. A megabyte per read halves the CPU time of
+// large files against 256 KiB (fewer reads and writes), but allocating it per download made every small file
+// pay for an mmap and munmap (glibc serves blocks that large with their own mapping); only the pages a
+// download touches become resident.
+QByteArray &threadReadBuffer()
+{
+    thread_local QByteArray buffer;
+    if (buffer.size() != kReadChunk)
+        buffer.resize(kReadChunk);
+    return buffer;
+}
+
 } // namespace
 
 DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise,
@@ -77,6 +89,7 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
     , m_promise(promise)
     , m_network(network)
     , m_url(job.url)
+    , m_buffer(threadReadBuffer())
 {
     m_watchdog.setInterval(int(qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000))));
     connect(&m_watchdog, &QTimer::timeout, this, &DownloadAttempt::handleWatchdog);
@@ -158,7 +171,6 @@ AttemptResult DownloadAttempt::run()
     m_onDisk = m_segments.isEmpty() ? m_offset : state.bytesTotal() - segments::remainingBytes(m_segments);
     state.setBytesOnDisk(m_onDisk);
     state.setDurableBytes(m_onDisk);
-    m_buffer.resize(kReadChunk);
     m_sinceSync.start();
 
     if (m_job.attempt == 1 && m_offset == 0)

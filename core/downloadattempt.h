@@ -102,7 +102,7 @@ private:
 
     TransferState::Files m_files;
     QFile m_file;
-    QByteArray m_buffer;
+    QByteArray &m_buffer; // the worker thread's own, reused by every download on it
 
     struct Connection
     {

@@ -739,6 +739,23 @@ qint64 DownloadAttempt::allowedBytes(qint64 wanted, qint64 *waitMs)
     return granted;
 }
 
+qint64 DownloadAttempt::limitedRead(HttpReply &reply, qint64 wanted)
+{
+    // Under a speed limit, read only what the limit allows; the rest waits in the reply's small buffer (or the
+    // socket's), and the server is slowed down by TCP itself.
+    wanted = qMin(wanted, reply.bytesAvailable());
+    if (wanted <= 0)
+        return 0;
+    qint64 waitMs = 0;
+    wanted = allowedBytes(wanted, &waitMs);
+    if (wanted > 0)
+        return wanted;
+    m_throttled = true;
+    if (!m_throttle.isActive())
+        m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
+    return -1;
+}
+
 void DownloadAttempt::handleReadyRead()
 {
     if (m_segmented) {
@@ -760,18 +777,11 @@ void DownloadAttempt::handleReadyRead()
     for (;;) {
         qint64 wanted = m_buffer.size();
         if (limited) {
-            // Under a speed limit, read only what the limit allows; the rest waits in the reply's small buffer,
-            // and the server is slowed down by TCP itself.
-            wanted = qMin(wanted, m_reply->bytesAvailable());
-            if (wanted <= 0)
+            wanted = limitedRead(*m_reply, wanted);
+            if (wanted == 0)
                 break;
-            qint64 waitMs = 0;
-            wanted = allowedBytes(wanted, &waitMs);
-            if (wanted <= 0) {
-                m_throttled = true;
-                m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
+            if (wanted < 0)
                 return;
-            }
         }
         const qint64 got = m_reply->read(m_buffer.data(), wanted);
         if (got <= 0)
@@ -1045,16 +1055,11 @@ void DownloadAttempt::readSegment(int connection)
         if (wanted <= 0)
             break;
         if (limited) {
-            wanted = qMin(wanted, c.reply->bytesAvailable());
-            if (wanted <= 0)
+            wanted = limitedRead(*c.reply, wanted);
+            if (wanted == 0)
                 break;
-            qint64 waitMs = 0;
-            wanted = allowedBytes(wanted, &waitMs);
-            if (wanted <= 0) {
-                m_throttled = true;
+            if (wanted < 0) {
                 c.throttled = true;
-                if (!m_throttle.isActive())
-                    m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
                 m_readingConnection = -1;
                 return;
             }

@@ -45,6 +45,9 @@ private:
     void handleFinished();
     bool isRateLimited() const;
     qint64 allowedBytes(qint64 wanted, qint64 *waitMs);
+    // How much of `wanted` may be read from `reply` now under a speed limit: 0 when nothing waits, -1 when the
+    // limit holds it back (the throttle timer calls handleReadyRead() again).
+    qint64 limitedRead(HttpReply &reply, qint64 wanted);
     void handleWatchdog();
     void stopReply(DownloadError error);
     void abortReply();

@@ -116,6 +116,7 @@ AttemptResult DownloadAttempt::run()
     m_elapsed.start();
     TransferState &state = *m_job.state;
     state.setWorkerThread(platform::currentThreadId());
+    state.setConnections(1);
 
     // Cancellation is noticed by a slow timer rather than a QFutureWatcher here: a watcher receives an event
     // for every progress report and result of this attempt, a cost paid by every one of thousands of small
@@ -212,6 +213,7 @@ AttemptResult DownloadAttempt::run()
     if (m_job.connectionBudget)
         m_job.connectionBudget->release(m_job.host, m_extraConnections);
     m_extraConnections = 0;
+    state.setConnections(0);
 
     // A body that arrived whole is kept even if a pause or cancel raced with its last bytes: the user
     // would otherwise get the same file twice, or lose it.
@@ -1152,6 +1154,7 @@ void DownloadAttempt::dropConnection(int connection, const QString &why)
             assignWork(i);
     }
     const int left = activeConnections();
+    m_job.state->setConnections(left);
     m_job.log->warning(HEIKO_HERE,
                        u"[segments] a connection to %1 failed: %2; going on with %3"_s.arg(
                            m_url.host(), why, QString::number(left)),
@@ -1178,6 +1181,7 @@ void DownloadAttempt::publishSegments(bool force)
         return;
     m_sincePublish.restart();
     m_job.state->setSegments(sortedSegments(true));
+    m_job.state->setConnections(activeConnections());
 }
 
 DownloadError DownloadAttempt::completeFile()

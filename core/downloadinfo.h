@@ -35,6 +35,7 @@ struct DownloadInfo
     // The pieces of a file fetched over several connections, sorted by start; empty for one connection and
     // once finished.
     QList<Segment> segments;
+    int connections = 0; // open (or opening) while running, pieces included; 0 otherwise
 
     bool isActive() const { return state == DownloadState::Queued || state == DownloadState::Running; }
 };

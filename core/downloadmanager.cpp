@@ -280,6 +280,8 @@ DownloadInfo DownloadManager::info(int id) const
         info.bytesPerSecond = e->speed.bytesPerSecond();
         info.etaSeconds = info.bytesTotal >= 0 ? e->speed.etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
     }
+    if (e->state == DownloadState::Running)
+        info.connections = e->transfer->connections();
     if (e->state != DownloadState::Finished) {
         info.segments = e->transfer->segments();
         if (info.segments.isEmpty())

@@ -45,6 +45,10 @@ public:
     qint64 durableBytes() const { return m_durableBytes.load(std::memory_order_relaxed); }
     void setDurableBytes(qint64 bytes);
 
+    // Connections the running attempt has open or is opening (the pieces of a segmented download), 0 when none.
+    int connections() const { return m_connections.load(std::memory_order_relaxed); }
+    void setConnections(int count) { m_connections.store(count, std::memory_order_relaxed); }
+
     quint64 workerThread() const { return m_workerThread.load(std::memory_order_relaxed); }
     void setWorkerThread(quint64 thread) { m_workerThread.store(thread, std::memory_order_relaxed); }
 
@@ -65,6 +69,7 @@ private:
     std::atomic<qint64> m_bytesTotal { -1 };
     std::atomic<qint64> m_durableBytes { -1 };
     std::atomic<quint64> m_workerThread { 0 };
+    std::atomic<int> m_connections { 0 };
     // std::mutex rather than QMutex: both are cheap here, but ThreadSanitizer can see a pthread mutex and
     // cannot see the futex inside Debian's (uninstrumented) QMutex.
     mutable std::mutex m_mutex;

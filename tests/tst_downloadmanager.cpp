@@ -1411,7 +1411,9 @@ void TestDownloadManager::segmentedDownloadUsesSeveralConnections()
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/seg.bin"), m_dir->path(), {}, false });
     QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).segments.size(), 4, kWaitMs); // the window sees the pieces
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).connections, 4, kWaitMs); // and how many connections fetch them
     QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).connections, 0);
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QVERIFY(manager->info(id).segments.isEmpty());
     QCOMPARE(readFile(m_dir->filePath(u"seg.bin"_s)), TestHttpServer::patternBytes(101, 0, size));

@@ -159,7 +159,7 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
             : !info.filePath.isEmpty()            ? info.filePath
                                                   : info.displayUrl;
         if (index.column() == Progress && !info.segments.isEmpty())
-            return QString(piecesText(info, m_manager.options().connectionsPerFile) + u'\n' + what);
+            return QString(piecesText(info) + u'\n' + what);
         return what;
     }
     case Qt::TextAlignmentRole:
@@ -249,7 +249,7 @@ QString DownloadTableModel::stateText(const heiko::DownloadInfo &info)
     return {};
 }
 
-QString DownloadTableModel::piecesText(const heiko::DownloadInfo &info, int connectionsPerFile)
+QString DownloadTableModel::piecesText(const heiko::DownloadInfo &info)
 {
     if (info.segments.isEmpty())
         return {};
@@ -257,14 +257,9 @@ QString DownloadTableModel::piecesText(const heiko::DownloadInfo &info, int conn
     const auto done = int(std::count_if(info.segments.cbegin(), info.segments.cend(),
                                         [](const heiko::Segment &segment) { return segment.isDone(); }));
     const QString progress = tr("%1 of %2 pieces done").arg(done).arg(pieces);
-    if (info.state != heiko::DownloadState::Running)
+    if (info.state != heiko::DownloadState::Running || info.connections <= 0)
         return progress;
-    // DownloadInfo does not say how many connections are open, only which pieces are left: each open
-    // connection fetches one unfinished piece, and there are never more than the per-file setting allows (a
-    // resumed .part may have more pieces than that). The host and overall caps can make it fewer still, so
-    // this is what the download fetches with at most.
-    const int connections = qMax(1, qMin(pieces - done, connectionsPerFile));
-    const QString open = connections == 1 ? tr("1 connection") : tr("%1 connections").arg(connections);
+    const QString open = info.connections == 1 ? tr("1 connection") : tr("%1 connections").arg(info.connections);
     return tr("%1 · %2").arg(open, progress);
 }
 

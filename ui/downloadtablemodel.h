@@ -44,8 +44,8 @@ public:
 
     static QString stateText(const heiko::DownloadInfo &info); // "Queued", "Retrying in 4 s", ...
     // "4 connections · 3 of 8 pieces done" while a segmented download runs, "3 of 8 pieces done" while
-    // it waits; empty for a download without pieces. `connectionsPerFile`: the engine's setting.
-    static QString piecesText(const heiko::DownloadInfo &info, int connectionsPerFile);
+    // it waits; empty for a download without pieces.
+    static QString piecesText(const heiko::DownloadInfo &info);
 
     // The colour that marks a worker thread (the log's colour for the same thread), shown beside the
     // Worker column so that a row and its log lines match at a glance.

@@ -1207,8 +1207,15 @@ DownloadError DownloadAttempt::completeFile()
         // never a mix, and a symlink in the target's place is replaced, not followed.
         const QString finalPath = dir.filePath(m_files.fileName);
         std::error_code error;
-        std::filesystem::rename(QFile::encodeName(m_files.partPath).toStdString(),
-                                QFile::encodeName(finalPath).toStdString(), error);
+#if defined(Q_OS_WIN)
+        // Wide paths: the narrow ones would go through the ANSI code page and lose names outside it.
+        const std::filesystem::path from(m_files.partPath.toStdU16String());
+        const std::filesystem::path to(finalPath.toStdU16String());
+#else
+        const std::filesystem::path from(QFile::encodeName(m_files.partPath).toStdString());
+        const std::filesystem::path to(QFile::encodeName(finalPath).toStdString());
+#endif
+        std::filesystem::rename(from, to, error);
         if (error)
             return DownloadError(DownloadError::Kind::Disk,
                                  u"cannot replace %1: %2; check that the folder is writable"_s.arg(

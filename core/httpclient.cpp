@@ -4,23 +4,45 @@
 
 #include <QAbstractSocket>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace heiko {
 
-HttpClient::HttpClient(QObject *parent)
+HttpClient::HttpClient(int idleExpiryMs, QObject *parent)
     : QObject(parent)
+    , m_idleExpiryMs(qMax(1, idleExpiryMs))
 {
-    m_expiry.setInterval(kIdleExpiryMs / 3);
+    m_expiry.setInterval(qMax(1, m_idleExpiryMs / 3));
     connect(&m_expiry, &QTimer::timeout, this, &HttpClient::expireIdle);
 }
 
 HttpClient::~HttpClient()
 {
-    for (const QList<Idle> &list : std::as_const(m_idle)) {
-        for (const Idle &idle : list)
-            delete idle.socket.data();
+    const QHash<QString, QList<Idle>> idle = std::exchange(m_idle, {});
+    for (const QList<Idle> &list : idle) {
+        for (const Idle &i : list)
+            discard(i.socket.data());
     }
+}
+
+void HttpClient::discard(QAbstractSocket *socket)
+{
+    // Disconnected first: deleting a connected socket emits disconnected(), whose handler in giveBack() would
+    // change the idle lists while the caller walks them.
+    if (!socket)
+        return;
+    socket->disconnect();
+    delete socket;
+}
+
+int HttpClient::idleCount() const
+{
+    int count = 0;
+    for (const QList<Idle> &list : m_idle)
+        count += int(list.size());
+    return count;
 }
 
 QString HttpClient::originOf(const QUrl &url)
@@ -40,11 +62,17 @@ QAbstractSocket *HttpClient::takeIdle(const QString &origin)
     while (it != m_idle.end() && !it->isEmpty()) {
         const Idle idle = it->takeLast(); // the most recently used: the least likely to have been closed
         QAbstractSocket *socket = idle.socket.data();
-        if (socket && socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+        if (!socket)
+            continue;
+        // An unbuffered socket learns that the server closed it only by reading (and nothing reads an idle
+        // one), so look: -1 is the end, 1 a byte it should not have sent; 0 is a connection still open.
+        char probe = 0;
+        const qint64 peeked = socket->state() == QAbstractSocket::ConnectedState ? socket->peek(&probe, 1) : -1;
+        if (peeked == 0 && socket->state() == QAbstractSocket::ConnectedState) {
             socket->disconnect(this);
             return socket;
         }
-        delete socket; // closed by the server while idle, or it sent something unasked: not reusable
+        discard(socket); // closed by the server while idle, or it sent something unasked: not reusable
     }
     return nullptr;
 }
@@ -53,7 +81,7 @@ void HttpClient::giveBack(const QString &origin, QAbstractSocket *socket)
 {
     QList<Idle> &list = m_idle[origin];
     if (list.size() >= kMaxIdlePerHost) {
-        delete socket;
+        discard(socket);
         return;
     }
     socket->setParent(this);
@@ -73,16 +101,21 @@ void HttpClient::giveBack(const QString &origin, QAbstractSocket *socket)
 
 void HttpClient::expireIdle()
 {
+    // Collected first and deleted after: deleting inside removeIf() would let the socket's disconnected()
+    // handler change the very list being walked.
+    QList<QAbstractSocket *> expired;
     bool any = false;
     for (auto it = m_idle.begin(); it != m_idle.end(); ++it) {
-        it->removeIf([](const Idle &idle) {
-            if (idle.socket && idle.since.elapsed() < kIdleExpiryMs)
+        it->removeIf([this, &expired](const Idle &idle) {
+            if (idle.socket && idle.since.elapsed() < m_idleExpiryMs)
                 return false;
-            delete idle.socket.data();
+            expired.append(idle.socket.data());
             return true;
         });
         any = any || !it->isEmpty();
     }
+    for (QAbstractSocket *socket : std::as_const(expired))
+        discard(socket);
     if (!any)
         m_expiry.stop();
 }

@@ -38,7 +38,8 @@ public:
     static constexpr int kMaxIdlePerHost = 8;
     static constexpr int kIdleExpiryMs = 30'000;
 
-    explicit HttpClient(QObject *parent = nullptr);
+    // idleExpiryMs: how long an idle connection is kept (shorter in tests).
+    explicit HttpClient(int idleExpiryMs = kIdleExpiryMs, QObject *parent = nullptr);
     ~HttpClient() override;
 
     // Starts the request; the reply (a child of nobody: the caller deletes it) reports through its signals.
@@ -48,6 +49,7 @@ public:
     QAbstractSocket *takeIdle(const QString &origin);
     // For HttpReply: a connection whose last response was complete and may carry another request.
     void giveBack(const QString &origin, QAbstractSocket *socket);
+    int idleCount() const; // idle connections kept now, over all origins
     static QString originOf(const QUrl &url); // "https://host:443"
 
 private:
@@ -57,7 +59,9 @@ private:
         QElapsedTimer since;
     };
     void expireIdle();
+    static void discard(QAbstractSocket *socket);
 
+    const int m_idleExpiryMs;
     QHash<QString, QList<Idle>> m_idle;
     QTimer m_expiry;
 };

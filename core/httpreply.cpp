@@ -217,6 +217,11 @@ qint64 HttpReply::read(char *data, qint64 maxSize)
             m_parser->feed(QByteArrayView(data, got), nullptr); // counts the bytes, copies nothing
             if (m_parser->state() == HttpResponseParser::State::Complete)
                 finish();
+            else if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState
+                     && m_socket->bytesAvailable() == 0)
+                // The last bytes of a connection that is already closed (a TLS socket reports the close
+                // before its buffer is read): no notification will come, so decide the end now.
+                QMetaObject::invokeMethod(this, &HttpReply::handleDisconnected, Qt::QueuedConnection);
         } else if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState) {
             // Closed while the consumer still read: now that the socket is drained, the end can be decided.
             QMetaObject::invokeMethod(this, &HttpReply::handleDisconnected, Qt::QueuedConnection);

@@ -138,7 +138,7 @@ RenameResult renameNoReplace(const QString &from, const QString &to, QString *er
     const DWORD code = GetLastError();
     if (code == ERROR_ALREADY_EXISTS || code == ERROR_FILE_EXISTS)
         return RenameResult::TargetExists;
-    *error = QFile(from).errorString();
+    *error = qt_error_string(int(code));
     return RenameResult::Failed;
 #else
     const QByteArray source = QFile::encodeName(from);
@@ -150,6 +150,8 @@ RenameResult renameNoReplace(const QString &from, const QString &to, QString *er
         result = -2;
 #elif defined(Q_OS_DARWIN)
     result = ::renamex_np(source.constData(), target.constData(), RENAME_EXCL);
+    if (result != 0 && (errno == ENOTSUP || errno == EINVAL)) // a file system without RENAME_EXCL (SMB, FAT)
+        result = -2;
 #else
     result = -2;
 #endif

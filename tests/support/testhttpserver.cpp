@@ -200,6 +200,7 @@ struct Exchange
     bool cutPending = false;
     bool allQueued = false;
     bool closeAfter = false;
+    bool closeSilently = false; // closeAfter without a "Connection: close" in the head
     bool lingerAfter = false;
     bool counted = false; // still part of TestHttpServer::currentRequests()
 };
@@ -245,6 +246,7 @@ public:
     int current = 0;
     int maximum = 0;
     int connections = 0;
+    int openConnections = 0; // accepted and not yet seen closed
 
     // worker thread only
     quint16 listen();
@@ -337,6 +339,7 @@ void TestHttpServer::Worker::onNewConnection()
         {
             QMutexLocker locker(&m_owner->m_mutex);
             ++connections;
+            ++openConnections;
         }
         QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, c] { onReadyRead(c); });
         QObject::connect(socket, &QTcpSocket::bytesWritten, socket, [this, c] { onBytesWritten(c); });
@@ -393,6 +396,10 @@ void TestHttpServer::Worker::onDisconnected(Connection *c)
         return;
     c->closed = true;
     c->timer->stop();
+    {
+        QMutexLocker locker(&m_owner->m_mutex);
+        --openConnections;
+    }
     if (c->exchange)
         finishCounting(*c->exchange);
     // Deferred: this runs inside the socket's own signal, and callers up the stack may still hold c.
@@ -557,6 +564,7 @@ Exchange TestHttpServer::Worker::buildExchange(const Response &route, const QByt
     const bool lengthLies = !route.chunked && route.sendContentLength && route.contentLengthOverride >= 0
         && route.contentLengthOverride != count;
     x.closeAfter = clientWantsClose || (!isHead && (closeDelimited || lengthLies));
+    x.closeSilently = route.closeAfterResponse && !x.closeAfter;
 
     QByteArray &h = x.head;
     h += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
@@ -580,6 +588,7 @@ Exchange TestHttpServer::Worker::buildExchange(const Response &route, const QByt
         h += "Location: " + route.location + "\r\n";
     if (x.closeAfter)
         h += "Connection: close\r\n";
+    x.closeAfter = x.closeAfter || x.closeSilently;
     for (const auto &header : route.headers)
         h += header.first + ": " + header.second + "\r\n";
     h += "\r\n";
@@ -829,6 +838,12 @@ int TestHttpServer::connectionCount() const
 {
     QMutexLocker locker(&m_mutex);
     return m_worker->connections;
+}
+
+int TestHttpServer::openConnectionCount() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_worker->openConnections;
 }
 
 void TestHttpServer::resetStatistics()

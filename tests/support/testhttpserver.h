@@ -51,6 +51,9 @@ public:
         qint64 stallAfter = -1; // after this many body bytes, send nothing more but keep it open
         int headerDelayMs = 0; // wait this long before sending the status line
     bool closeWithoutResponse = false; // close the connection (a reset) instead of answering at all
+    // After a complete keep-alive response, close the connection without having said so (a server's idle
+    // timeout): the client finds out only when it tries to use the connection again.
+    bool closeAfterResponse = false;
 
         QByteArray location; // sets Location; use with a 3xx status
     };
@@ -85,6 +88,7 @@ public:
     int maxConcurrentRequests() const;
     int currentRequests() const;
     int connectionCount() const; // TCP connections accepted so far
+    int openConnectionCount() const; // accepted and not yet closed (by either side)
     void resetStatistics(); // clears requests, counts and the maximum
 
     // Releases every response that is stalled now: they send the rest of their body (test "resume after a

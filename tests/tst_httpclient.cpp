@@ -1,0 +1,155 @@
+#include "httpclient.h"
+#include "httpreply.h"
+#include "testhttpserver.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace Qt::StringLiterals;
+using Response = TestHttpServer::Response;
+
+namespace {
+
+constexpr int kWaitMs = 10'000;
+
+Response small(quint32 seed, bool closeAfterResponse = false)
+{
+    Response r;
+    r.bodySize = 1000;
+    r.seed = seed;
+    r.closeAfterResponse = closeAfterResponse;
+    return r;
+}
+
+struct Fetched
+{
+    bool finished = false;
+    heiko::HttpReply::Error error = heiko::HttpReply::Error::None;
+    QByteArray body;
+    bool reused = false;
+};
+
+// One GET, run to its end (or kWaitMs).
+Fetched fetch(heiko::HttpClient &client, const QUrl &url)
+{
+    std::unique_ptr<heiko::HttpReply> reply(client.get({ url, {}, "tst_httpclient" }));
+    Fetched result;
+    QObject::connect(reply.get(), &heiko::HttpReply::readyRead, reply.get(), [&] {
+        char buffer[4096];
+        for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
+            result.body.append(buffer, n);
+    });
+    QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
+    result.finished = finished.wait(kWaitMs) || !finished.isEmpty();
+    char buffer[4096];
+    for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
+        result.body.append(buffer, n);
+    result.error = reply->error();
+    result.reused = reply->reusedConnection();
+    return result;
+}
+
+} // namespace
+
+// The keep-alive pool of Heiko's HTTP client: connections are reused, and given up safely.
+class TestHttpClient final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void idleConnectionIsReused();
+    void idleConnectionClosedByTheServerIsNotReused();
+    void expiredIdleConnectionsAreClosed();
+    void clientWithIdleConnectionsIsDestroyedCleanly();
+};
+
+void TestHttpClient::idleConnectionIsReused()
+{
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/a", small(1));
+    heiko::HttpClient client;
+    QVERIFY(fetch(client, server.url("/a")).finished);
+    QCOMPARE(client.idleCount(), 1);
+    const Fetched second = fetch(client, server.url("/a"));
+    QVERIFY(second.finished);
+    QVERIFY(second.reused);
+    QCOMPARE(second.body, TestHttpServer::patternBytes(1, 0, 1000));
+    QCOMPARE(server.connectionCount(), 1);
+}
+
+void TestHttpClient::idleConnectionClosedByTheServerIsNotReused()
+{
+    // The server closes a keep-alive connection after answering, without saying so (its idle timeout). The
+    // next request must not go out on the dead connection and wait forever for an answer.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/a", small(2, true));
+    heiko::HttpClient client;
+    const Fetched first = fetch(client, server.url("/a"));
+    QVERIFY(first.finished);
+    QCOMPARE(first.error, heiko::HttpReply::Error::None);
+    QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), 0, kWaitMs); // closed by the server
+    const Fetched second = fetch(client, server.url("/a"));
+    QVERIFY2(second.finished, "the request went out on a closed connection and got no answer");
+    QCOMPARE(second.error, heiko::HttpReply::Error::None);
+    QCOMPARE(second.body, TestHttpServer::patternBytes(2, 0, 1000));
+    QVERIFY(!second.reused);
+    QCOMPARE(server.connectionCount(), 2);
+}
+
+void TestHttpClient::expiredIdleConnectionsAreClosed()
+{
+    // Five idle connections expire together: each is closed and forgotten (deleting one used to change the
+    // list being walked from inside its own disconnected() signal).
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/a", small(3));
+    heiko::HttpClient client(50);
+    std::vector<std::unique_ptr<heiko::HttpReply>> replies;
+    int finished = 0;
+    for (int i = 0; i < 5; ++i) {
+        replies.emplace_back(client.get({ server.url("/a"), {}, "tst_httpclient" }));
+        heiko::HttpReply *reply = replies.back().get();
+        connect(reply, &heiko::HttpReply::readyRead, reply, [reply] {
+            char buffer[4096];
+            while (reply->read(buffer, sizeof buffer) > 0) { }
+        });
+        connect(reply, &heiko::HttpReply::finished, this, [&finished] { ++finished; });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(finished, 5, kWaitMs);
+    QCOMPARE(client.idleCount(), 5);
+    QCOMPARE(server.connectionCount(), 5);
+    QTRY_COMPARE_WITH_TIMEOUT(client.idleCount(), 0, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), 0, kWaitMs); // really closed, not only forgotten
+}
+
+void TestHttpClient::clientWithIdleConnectionsIsDestroyedCleanly()
+{
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/a", small(4));
+    auto client = std::make_unique<heiko::HttpClient>();
+    std::vector<std::unique_ptr<heiko::HttpReply>> replies;
+    int finished = 0;
+    for (int i = 0; i < 3; ++i) {
+        replies.emplace_back(client->get({ server.url("/a"), {}, "tst_httpclient" }));
+        heiko::HttpReply *reply = replies.back().get();
+        connect(reply, &heiko::HttpReply::readyRead, reply, [reply] {
+            char buffer[4096];
+            while (reply->read(buffer, sizeof buffer) > 0) { }
+        });
+        connect(reply, &heiko::HttpReply::finished, this, [&finished] { ++finished; });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(finished, 3, kWaitMs);
+    replies.clear();
+    QCOMPARE(client->idleCount(), 3);
+    client.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), 0, kWaitMs);
+}
+
+QTEST_GUILESS_MAIN(TestHttpClient)
+#include "tst_httpclient.moc"

@@ -1,5 +1,7 @@
 #include "filenaming.h"
 
+#include "asciichars.h"
+
 #include <QRegularExpression>
 #include <QStringList>
 
@@ -84,16 +86,6 @@ bool asciiEqualsIgnoringCase(QByteArrayView a, QLatin1StringView b)
     return true;
 }
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 void appendCodePoint(QString &out, char32_t cp)
 {
@@ -470,8 +462,8 @@ std::optional<QString> decodeExtValue(QByteArrayView value)
         if (c == '%') {
             if (i + 2 >= value.size())
                 return std::nullopt;
-            const int high = hexValue(value[i + 1]);
-            const int low = hexValue(value[i + 2]);
+            const int high = ascii::hexValue(value[i + 1]);
+            const int low = ascii::hexValue(value[i + 2]);
             if (high < 0 || low < 0)
                 return std::nullopt;
             bytes.append(char(high * 16 + low));

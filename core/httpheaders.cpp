@@ -1,5 +1,7 @@
 #include "httpheaders.h"
 
+#include "asciichars.h"
+
 #include <QList>
 #include <QVarLengthArray>
 
@@ -118,7 +120,7 @@ int digits(QByteArrayView text, qsizetype maxDigits)
         return -1;
     int value = 0;
     for (const char c : text) {
-        if (c < '0' || c > '9')
+        if (!ascii::isDigit(c))
             return -1;
         value = value * 10 + (c - '0');
     }

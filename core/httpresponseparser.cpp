@@ -1,5 +1,7 @@
 #include "httpresponseparser.h"
 
+#include "asciichars.h"
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -19,29 +21,15 @@ bool isOws(char c)
     return c == ' ' || c == '\t';
 }
 
-bool isDigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
 
 // RFC 9110 §5.6.2 tchar.
 bool isTchar(char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c))
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || ascii::isDigit(c))
         return true;
     return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
 
-int hexValue(char c)
-{
-    if (isDigit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 QByteArrayView trimmedOws(QByteArrayView text)
 {
@@ -94,7 +82,7 @@ std::optional<qint64> parseDecimal(QByteArrayView text)
         return std::nullopt;
     qint64 value = 0;
     for (const char c : text) {
-        if (!isDigit(c))
+        if (!ascii::isDigit(c))
             return std::nullopt;
         value = value * 10 + (c - '0');
     }
@@ -213,7 +201,7 @@ qsizetype HttpResponseParser::feedLine(QByteArrayView data)
             const QByteArray start = m_line + segment.first(problemAt + 1);
             if (start.size() == 1 && (start[0] == '\x16' || start[0] == '\x15'))
                 fail(u"the server answered with TLS (is this an https:// address?)"_s);
-            else if (start.size() == kVersionPrefix.size() - 1 && isDigit(start.back()))
+            else if (start.size() == kVersionPrefix.size() - 1 && ascii::isDigit(start.back()))
                 fail(u"the server answered with an HTTP version other than 1.x (\"%1\")"_s.arg(
                     excerpt(start)));
             else
@@ -292,8 +280,8 @@ bool HttpResponseParser::processLine(QByteArrayView line)
 bool HttpResponseParser::parseStatusLine(QByteArrayView line)
 {
     // HTTP/1.x SP 3DIGIT [SP reason]
-    const bool wellFormed = line.size() >= 12 && line.startsWith(kVersionPrefix) && isDigit(line[7])
-        && line[8] == ' ' && isDigit(line[9]) && isDigit(line[10]) && isDigit(line[11])
+    const bool wellFormed = line.size() >= 12 && line.startsWith(kVersionPrefix) && ascii::isDigit(line[7])
+        && line[8] == ' ' && ascii::isDigit(line[9]) && ascii::isDigit(line[10]) && ascii::isDigit(line[11])
         && (line.size() == 12 || line[12] == ' ');
     if (!wellFormed) {
         fail(u"the server sent an invalid status line: \"%1\""_s.arg(excerpt(line)));
@@ -462,7 +450,7 @@ bool HttpResponseParser::parseChunkSize(QByteArrayView line)
     qint64 size = 0;
     qsizetype i = 0;
     for (; i < line.size(); ++i) {
-        const int digit = hexValue(line[i]);
+        const int digit = ascii::hexValue(line[i]);
         if (digit < 0)
             break;
         if (size > (kMaxChunkSize - digit) / 16) {

@@ -1198,6 +1198,15 @@ DownloadError DownloadAttempt::completeFile()
         m_file.close();
     }
     m_files.segments.clear();
+    const auto finished = [this](const QString &finalPath) {
+        m_files.finalPath = finalPath;
+        m_files.partPath.clear();
+        // What the file is as Heiko left it (a later "delete files" deletes it only if unchanged): looked at
+        // here, so that the manager's thread (the GUI thread) makes no file-system call per finished file.
+        const QFileInfo info(finalPath);
+        m_files.finalSize = info.size();
+        m_files.finalModifiedMs = info.lastModified().toMSecsSinceEpoch();
+    };
     if (m_files.partPath.isEmpty())
         return DownloadError(DownloadError::Kind::Protocol,
                              u"%1 ended without a response body"_s.arg(describeUrl()), true);
@@ -1220,8 +1229,7 @@ DownloadError DownloadAttempt::completeFile()
             return DownloadError(DownloadError::Kind::Disk,
                                  u"cannot replace %1: %2; check that the folder is writable"_s.arg(
                                      finalPath, QString::fromLocal8Bit(error.message())));
-        m_files.finalPath = finalPath;
-        m_files.partPath.clear();
+        finished(finalPath);
         return {};
     }
     for (int n = 0; n <= kMaxNumberedNames; ++n) {
@@ -1232,8 +1240,7 @@ DownloadError DownloadAttempt::completeFile()
         switch (platform::renameNoReplace(m_files.partPath, finalPath, &reason)) {
         case platform::RenameResult::Renamed:
             m_files.fileName = candidate;
-            m_files.finalPath = finalPath;
-            m_files.partPath.clear(); // it is not ours any more: a later download may use that name
+            finished(finalPath); // the .part is not ours any more: a later download may use that name
             return {};
         case platform::RenameResult::TargetExists:
             continue;

@@ -463,9 +463,8 @@ void DownloadManager::handleAttemptFinished(int id)
     e->skippedExisting = files.skippedExisting;
     if (completed && !files.skippedExisting) {
         e->finalPath = finishedPath;
-        const QFileInfo info(finishedPath);
-        e->finalSize = info.size();
-        e->finalModifiedMs = info.lastModified().toMSecsSinceEpoch();
+        e->finalSize = files.finalSize;
+        e->finalModifiedMs = files.finalModifiedMs;
     }
 
     if (e->removeWhenStopped) {

@@ -28,6 +28,10 @@ public:
         QByteArray lastModified; // Last-Modified of those bytes, or empty
         bool rangesSupported = false; // the server answered ranges (Accept-Ranges: bytes or a 206)
         bool skippedExisting = false; // CollisionPolicy::Skip: finalPath is a file that was already there
+        // The finished file as the worker left it (measured in the worker, not in the manager's thread);
+        // the saved queue keeps them as SavedDownload::finalSize and finalModifiedMs.
+        qint64 finalSize = -1;
+        qint64 finalModifiedMs = 0;
         // A file fetched over several connections: its pieces as far as they are synced to the disk, sorted
         // by start. Empty for a download over one connection.
         QList<Segment> segments;

@@ -1186,6 +1186,7 @@ void DownloadAttempt::publishSegments(bool force)
 
 DownloadError DownloadAttempt::completeFile()
 {
+    platform::FileStamp stamp;
     if (m_file.isOpen()) {
         // No disk sync here: a finished file goes to the disk with the system's own writeback, as with every
         // other downloader and browser. Syncing each one made a 200 MB download take twice as long; what must
@@ -1195,17 +1196,20 @@ DownloadError DownloadAttempt::completeFile()
                                  u"cannot write %1: %2; free some space or choose another folder"_s.arg(
                                      m_files.partPath, m_file.errorString()));
         }
+        // What the file is as Heiko left it (a later "delete files" deletes it only if unchanged): looked at
+        // here, after the last write (a rename changes neither), so that the manager's thread (the GUI
+        // thread) makes no file-system call per finished file.
+        stamp = platform::fileStamp(m_file);
         m_file.close();
+    } else if (!m_files.partPath.isEmpty()) {
+        stamp = platform::fileStamp(m_files.partPath);
     }
     m_files.segments.clear();
-    const auto finished = [this](const QString &finalPath) {
+    const auto finished = [this, stamp](const QString &finalPath) {
         m_files.finalPath = finalPath;
         m_files.partPath.clear();
-        // What the file is as Heiko left it (a later "delete files" deletes it only if unchanged): looked at
-        // here, so that the manager's thread (the GUI thread) makes no file-system call per finished file.
-        const QFileInfo info(finalPath);
-        m_files.finalSize = info.size();
-        m_files.finalModifiedMs = info.lastModified().toMSecsSinceEpoch();
+        m_files.finalSize = stamp.size;
+        m_files.finalModifiedMs = stamp.modifiedMs;
     };
     if (m_files.partPath.isEmpty())
         return DownloadError(DownloadError::Kind::Protocol,

@@ -3,6 +3,7 @@
 #include "connectionbudget.h"
 #include "filenaming.h"
 #include "loghub.h"
+#include "platform.h"
 #include "queuestore.h"
 #include "ratelimiter.h"
 #include "secretmasking.h"
@@ -30,7 +31,9 @@ struct DownloadManager::Entry
     std::shared_ptr<RateLimiter> limit = std::make_shared<RateLimiter>();
     DownloadState state = DownloadState::Queued;
     std::shared_ptr<TransferState> transfer = std::make_shared<TransferState>();
-    QFutureWatcher<AttemptResult> *watcher = nullptr; // set while an attempt is in flight
+    // The attempt in flight, observed by a continuation in the manager's thread; invalid when none runs.
+    QFuture<AttemptResult> attempt;
+    bool inFlight = false;
 
     // What to do when the attempt in flight has stopped (after pause, cancel or remove).
     bool stopping = false;
@@ -100,8 +103,8 @@ DownloadManager::~DownloadManager()
     m_retryTimer.stop();
     m_progressTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->watcher)
-            e->watcher->cancel();
+        if (Entry *e = entry(id); e && e->inFlight)
+            e->attempt.cancel();
     }
     m_pool.waitForDone();
 }
@@ -238,8 +241,8 @@ void DownloadManager::stopAndWait()
 {
     m_retryTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->watcher)
-            e->watcher->cancel();
+        if (Entry *e = entry(id); e && e->inFlight)
+            e->attempt.cancel();
     }
     m_pool.waitForDone();
 }
@@ -418,9 +421,21 @@ void DownloadManager::start(Entry &e)
     const int id = e.id;
     e.startSignalled = false;
     e.transfer->setWorkerThread(0); // the worker sets it when it begins: that is when the download started
-    e.watcher = new QFutureWatcher<AttemptResult>(this);
-    connect(e.watcher, &QFutureWatcherBase::finished, this, [this, id] { handleAttemptFinished(id); });
-    e.watcher->setFuture(QtConcurrent::run(&m_pool, &runDownloadAttempt, job));
+    // Observed by a continuation in this thread rather than a QFutureWatcher: a watcher is sent an event for
+    // the start, every result and the end of each attempt (and three more when it is attached), each one a
+    // wake-up of this thread; a continuation is one event, when the attempt has ended. onCanceled() covers an
+    // attempt stopped by pause or cancel, which also runs only once the worker has let go.
+    e.attempt = QtConcurrent::run(&m_pool, &runDownloadAttempt, job);
+    const auto ended = [this, id] {
+        if (m_attaching) // the attempt ended before start() returned: not from inside start()
+            QMetaObject::invokeMethod(this, [this, id] { handleAttemptFinished(id); }, Qt::QueuedConnection);
+        else
+            handleAttemptFinished(id);
+    };
+    e.inFlight = true;
+    m_attaching = true;
+    e.attempt.then(this, [ended](const QFuture<AttemptResult> &) { ended(); }).onCanceled(this, ended);
+    m_attaching = false;
     m_running.append(id);
     if (!m_progressTimer.isActive())
         m_progressTimer.start();
@@ -444,12 +459,11 @@ void DownloadManager::signalStarted(Entry &e)
 void DownloadManager::handleAttemptFinished(int id)
 {
     Entry *e = entry(id);
-    if (!e || !e->watcher)
+    if (!e || !e->inFlight)
         return;
     signalStarted(*e);
-    const QFuture<AttemptResult> future = e->watcher->future();
-    e->watcher->deleteLater();
-    e->watcher = nullptr;
+    const QFuture<AttemptResult> future = std::exchange(e->attempt, QFuture<AttemptResult>());
+    e->inFlight = false;
     m_running.removeOne(id);
     m_connectionBudget->release(e->host, 1); // the one start() took; the worker gave back its pieces' own
     e->lastWorker = e->transfer->workerThread() ? e->transfer->workerThread() : e->lastWorker;
@@ -589,7 +603,7 @@ void DownloadManager::handleProgressTick()
 void DownloadManager::stop(Entry &e)
 {
     e.stopping = true;
-    e.watcher->cancel();
+    e.attempt.cancel();
 }
 
 void DownloadManager::pause(int id)
@@ -627,7 +641,7 @@ void DownloadManager::resume(int id)
     e->error = {};
     e->retryAtMs = 0;
     m_log.info(HEIKO_HERE, u"[resumed] "_s + info(id).fileName, id);
-    if (e->watcher) {
+    if (e->inFlight) {
         // Still stopping: queue it as soon as the worker lets go.
         e->state = DownloadState::Queued;
         e->requeueWhenStopped = true;
@@ -644,7 +658,7 @@ void DownloadManager::cancel(int id)
     if (!e || e->removeWhenStopped || e->state == DownloadState::Finished || e->state == DownloadState::Cancelled)
         return;
     dequeue(*e);
-    const bool running = e->watcher != nullptr;
+    const bool running = e->inFlight;
     e->state = DownloadState::Cancelled;
     e->requeueWhenStopped = false;
     if (running) {
@@ -665,7 +679,7 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
         return;
     dequeue(*e);
     m_order.removeOne(id);
-    if (e->watcher) {
+    if (e->inFlight) {
         e->removeWhenStopped = true;
         e->deleteFilesWhenStopped = deleteFilesToo;
         stop(*e);
@@ -685,8 +699,8 @@ void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
         m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(files.partPath), e.id);
     if (includeFinished && !e.finalPath.isEmpty() && !e.skippedExisting) {
         // Only the file we finished: if it was replaced or changed since, it is somebody else's now.
-        const QFileInfo info(e.finalPath);
-        if (info.exists() && info.size() == e.finalSize && info.lastModified().toMSecsSinceEpoch() == e.finalModifiedMs) {
+        const platform::FileStamp stamp = platform::fileStamp(e.finalPath);
+        if (stamp.size >= 0 && stamp.size == e.finalSize && stamp.modifiedMs == e.finalModifiedMs) {
             if (!QFile::remove(e.finalPath))
                 m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(e.finalPath), e.id);
         }

@@ -237,8 +237,10 @@ qint64 HttpReply::read(char *data, qint64 maxSize)
         m_body.clear();
         m_bodyOffset = 0;
     }
-    // Room again: take what waits in the socket (queued, not from inside the consumer's read loop).
-    if (!m_finished && m_socket && m_socket->bytesAvailable() > 0)
+    // Room again: take what waits in the socket (queued, not from inside the consumer's read loop). Not once
+    // the response is complete: nothing more of it is in the socket.
+    if (!m_finished && m_socket && m_parser->state() != HttpResponseParser::State::Complete
+        && m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &HttpReply::handleReadyRead, Qt::QueuedConnection);
     return n;
 }

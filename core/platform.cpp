@@ -129,6 +129,49 @@ bool pathExists(const QString &path)
 #endif
 }
 
+#if defined(Q_OS_UNIX)
+namespace {
+
+FileStamp stampOf(const struct stat &info)
+{
+#if defined(Q_OS_DARWIN)
+    const struct timespec &modified = info.st_mtimespec;
+#else
+    const struct timespec &modified = info.st_mtim;
+#endif
+    return { qint64(info.st_size), qint64(modified.tv_sec) * 1000 + qint64(modified.tv_nsec) / 1000000 };
+}
+
+} // namespace
+#endif
+
+FileStamp fileStamp(const QFileDevice &openFile)
+{
+#if defined(Q_OS_UNIX)
+    struct stat info;
+    if (openFile.handle() < 0 || ::fstat(openFile.handle(), &info) != 0)
+        return {};
+    return stampOf(info);
+#else
+    return fileStamp(openFile.fileName());
+#endif
+}
+
+FileStamp fileStamp(const QString &path)
+{
+#if defined(Q_OS_UNIX)
+    struct stat info;
+    if (::stat(QFile::encodeName(path).constData(), &info) != 0)
+        return {};
+    return stampOf(info);
+#else
+    const QFileInfo info(path);
+    if (!info.exists())
+        return {};
+    return { info.size(), info.lastModified().toMSecsSinceEpoch() };
+#endif
+}
+
 RenameResult renameNoReplace(const QString &from, const QString &to, QString *error)
 {
 #if defined(Q_OS_WIN)

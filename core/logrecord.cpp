@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -55,8 +56,17 @@ QString LogRecord::formatTime(qint64 timeMs)
         cachedOffsetSeconds = QDateTime::fromMSecsSinceEpoch(minute * 60000).offsetFromUtc();
         cachedMinute = minute;
     }
-    return QDateTime::fromMSecsSinceEpoch(timeMs + qint64(cachedOffsetSeconds) * 1000, Qt::UTC)
-        .toString(u"yyyy-MM-dd HH:mm:ss,zzz"_s);
+    // Formatted by hand: QDateTime::toString() with a format string parses that format for every line.
+    const qint64 local = timeMs + qint64(cachedOffsetSeconds) * 1000;
+    constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
+    const qint64 days = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
+    const qint64 ms = local - days * kDayMs;
+    const QDate date = QDate(1970, 1, 1).addDays(days);
+    char text[48];
+    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d,%03d", date.year(),
+                                     date.month(), date.day(), int(ms / 3600000), int(ms / 60000 % 60),
+                                     int(ms / 1000 % 60), int(ms % 1000));
+    return QString::fromLatin1(text, qMax(0, qMin(length, int(sizeof text) - 1)));
 }
 
 } // namespace heiko

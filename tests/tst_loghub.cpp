@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <ctime>
+#include <utility>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -28,6 +29,8 @@ class TestLogHub final : public QObject
 private Q_SLOTS:
     void textFormatFollowsTheOriginalProgram();
     void timeIsLocalAcrossDaylightSaving();
+    void timeMatchesQDateTime_data();
+    void timeMatchesQDateTime();
     void recordsCarryTheWritingThread();
     void ringKeepsTheNewestRecords();
     void notificationsAreCoalesced();
@@ -83,6 +86,42 @@ void TestLogHub::timeIsLocalAcrossDaylightSaving()
     const QStringList expected = { u"2026-03-29 01:59:59,999"_s, u"2026-03-29 03:00:00,000"_s,
                                    u"2026-03-29 03:01:01,001"_s, u"2026-10-25 02:59:59,999"_s,
                                    u"2026-10-25 02:00:00,000"_s, u"2026-10-25 02:00:00,017"_s };
+    QCOMPARE(got, expected);
+}
+
+void TestLogHub::timeMatchesQDateTime_data()
+{
+    QTest::addColumn<QDateTime>("utc");
+    QTest::newRow("epoch") << QDateTime(QDate(1970, 1, 1), QTime(0, 0), Qt::UTC);
+    QTest::newRow("before the epoch") << QDateTime(QDate(1969, 12, 31), QTime(23, 59, 59, 999), Qt::UTC);
+    QTest::newRow("long before") << QDateTime(QDate(1901, 2, 3), QTime(4, 5, 6, 7), Qt::UTC);
+    QTest::newRow("leap day") << QDateTime(QDate(2028, 2, 29), QTime(12, 34, 56, 789), Qt::UTC);
+    QTest::newRow("year end") << QDateTime(QDate(2026, 12, 31), QTime(23, 59, 59, 999), Qt::UTC);
+    QTest::newRow("far ahead") << QDateTime(QDate(2399, 12, 31), QTime(1, 2, 3, 4), Qt::UTC);
+}
+
+void TestLogHub::timeMatchesQDateTime()
+{
+    // formatTime() formats by hand (QDateTime::toString() parses its format string for every line): it must
+    // say what QDateTime says, in UTC and an hour east of it.
+    QFETCH(QDateTime, utc);
+    const QByteArray previous = qgetenv("TZ");
+    const bool hadTz = qEnvironmentVariableIsSet("TZ");
+    QStringList got;
+    QStringList expected;
+    // Two different minutes: the offset is kept for a minute, so a zone change within one shows a minute late.
+    const std::pair<const char *, QDateTime> cases[] = { { "UTC0", utc }, { "CET-1", utc.addSecs(120) } };
+    for (const auto &[zone, time] : cases) {
+        qputenv("TZ", zone);
+        tzset();
+        got.append(heiko::LogRecord::formatTime(time.toMSecsSinceEpoch()));
+        expected.append(time.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss,zzz"_s));
+    }
+    if (hadTz)
+        qputenv("TZ", previous);
+    else
+        qunsetenv("TZ");
+    tzset();
     QCOMPARE(got, expected);
 }
 

@@ -8,6 +8,9 @@
 #                                        connection, 8 connections: heiko -x 8 against aria2c -x 8 -s 8 -k 1M)
 # Environment: HEIKO (path to heiko; default build/app/heiko), RUNS (default 3), BENCH_DIR (default bench/work),
 #              TOOLS (default "heiko aria2c curl wget2"), CP=1 also times cp of the same bytes as a floor,
+#              FLOOR=1 (the default when it is built) also times heiko_poolfloor (bench/poolfloor.cpp): Heiko's
+#              design, a pool of workers handed one file each by a manager thread, with nothing but a blocking
+#              GET, .part and rename in each worker; the floor of that design on this machine,
 #              FRESH_FS (default 1 as root): every run writes into a new ext4 file system (a loop-mounted image
 #              in BENCH_DIR, so on the same disk). Creating thousands of files costs what the file system's
 #              history makes it cost: right after other files were deleted, ext4 searches past inodes it may
@@ -18,6 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
 heiko=${HEIKO:-$top/build/app/heiko}
+poolfloor=${HEIKO_POOLFLOOR:-$(dirname "$(dirname "$heiko")")/bench/heiko_poolfloor}
 runs=${RUNS:-3}
 work=${BENCH_DIR:-$here/work}
 tools=(${TOOLS:-heiko aria2c curl wget2})
@@ -107,17 +111,24 @@ prepare_out() {
 run_tool() { # tool list out workers count -> prints "wall cpu rss"
     local tool=$1 list=$2 out=$3 j=$4
     local t=$work/time.txt
+    # Wall time from the shell's microsecond clock: /usr/bin/time reports hundredths, too coarse for runs
+    # of 0.1 s. It adds the start of /usr/bin/time itself (under a millisecond), the same for every tool.
+    if [ "$tool" = curl ]; then
+        awk -v o="$out" '{n=split($0,p,"/"); printf "url = \"%s\"\noutput = \"%s/%s\"\n", $0, o, p[n]}' "$list" > "$work/curl.cfg"
+    fi
+    local started=$EPOCHREALTIME
     case $tool in
     heiko) /usr/bin/time -f "%e %U %S %M" -o "$t" "$heiko" --headless -j "$j" -x "$conns" -d "$out" -i "$list" \
                2>/dev/null ;;
     aria2c) /usr/bin/time -f "%e %U %S %M" -o "$t" aria2c -q -j "$j" -x "$conns" -s "$conns" -k 1M --file-allocation=none \
                 --allow-overwrite=true --auto-file-renaming=false -d "$out" -i "$list" ;;
-    curl) awk -v o="$out" '{n=split($0,p,"/"); printf "url = \"%s\"\noutput = \"%s/%s\"\n", $0, o, p[n]}' "$list" > "$work/curl.cfg"
-          /usr/bin/time -f "%e %U %S %M" -o "$t" curl -s -S --no-progress-meter --parallel --parallel-max "$j" -K "$work/curl.cfg" ;;
+    curl) /usr/bin/time -f "%e %U %S %M" -o "$t" curl -s -S --no-progress-meter --parallel --parallel-max "$j" -K "$work/curl.cfg" ;;
     wget2) /usr/bin/time -f "%e %U %S %M" -o "$t" wget2 -q --no-robots --max-threads="$j" -P "$out" -i "$list" ;;
     cp) /usr/bin/time -f "%e %U %S %M" -o "$t" cp -r "$5/." "$out/" ;;
+    poolfloor) /usr/bin/time -f "%e %U %S %M" -o "$t" "$poolfloor" "$list" "$port" "$out" "$j" ;;
     esac
-    awk '{printf "%s %.2f %d\n", $1, $2+$3, $4}' "$t"
+    local ended=$EPOCHREALTIME
+    awk -v wall="$(echo "$ended - $started" | bc -l)" '{printf "%.3f %.2f %d\n", wall, $2+$3, $4}' "$t"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -143,6 +154,7 @@ for s in "${scenarios[@]}"; do
     list=$work/$s.list
     (cd "$work/www/$s" && ls f*.bin) | sed "s|^|http://127.0.0.1:$port/$s/|" > "$list"
     all_tools=("${scenario_tools[@]}"); [ "${CP:-0}" = 1 ] && [ "$s" != throttled ] && all_tools+=(cp)
+    if [ "${FLOOR:-1}" = 1 ] && [ -x "$poolfloor" ] && [ "$s" != throttled ]; then all_tools+=(poolfloor); fi
     declare -A wall=()
     for tool in "${all_tools[@]}"; do
         walls=(); cpus=(); rsss=(); ok=yes
@@ -160,7 +172,7 @@ for s in "${scenarios[@]}"; do
         mc=$(printf '%s\n' "${cpus[@]}" | median)
         mr=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -1)
         wall[$tool]=$mw
-        printf '| %s | %s | %.2f | %.2f | %.1f | %s |\n' "$s: $count x $size B, -j $j" "$tool" "$mw" "$mc" \
+        printf '| %s | %s | %.3f | %.2f | %.1f | %s |\n' "$s: $count x $size B, -j $j" "$tool" "$mw" "$mc" \
             "$(echo "$mr / 1024" | bc -l)" "$ok" | tee -a "$report"
     done
     fastest=""

@@ -53,7 +53,9 @@ struct DownloadManager::Entry
     bool skippedExisting = false; // CollisionPolicy::Skip kept a file that was there before: never ours to delete
     qint64 finalSize = -1; // what finalPath was when we finished it: we delete only our own file
     qint64 finalModifiedMs = 0; // ms since the epoch; 0: unknown
-    SpeedMeter speed;
+    // Only while an attempt runs: 30 samples for each of thousands of queued or finished downloads would be
+    // most of their memory.
+    std::unique_ptr<SpeedMeter> speed;
     qint64 lastReportedBytes = -1;
 };
 
@@ -279,9 +281,9 @@ DownloadInfo DownloadManager::info(int id) const
     info.state = e->state;
     info.bytesReceived = e->transfer->bytesOnDisk();
     info.bytesTotal = e->transfer->bytesTotal();
-    if (e->state == DownloadState::Running) {
-        info.bytesPerSecond = e->speed.bytesPerSecond();
-        info.etaSeconds = info.bytesTotal >= 0 ? e->speed.etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
+    if (e->state == DownloadState::Running && e->speed) {
+        info.bytesPerSecond = e->speed->bytesPerSecond();
+        info.etaSeconds = info.bytesTotal >= 0 ? e->speed->etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
     }
     if (e->state == DownloadState::Running)
         info.connections = e->transfer->connections();
@@ -398,7 +400,7 @@ void DownloadManager::start(Entry &e)
     e.state = DownloadState::Running;
     e.retryAtMs = 0;
     e.bytesAtAttemptStart = e.transfer->bytesOnDisk();
-    e.speed.reset();
+    e.speed = std::make_unique<SpeedMeter>();
     e.lastReportedBytes = -1;
     m_wasBusy = true;
 
@@ -464,6 +466,7 @@ void DownloadManager::handleAttemptFinished(int id)
     signalStarted(*e);
     const QFuture<AttemptResult> future = std::exchange(e->attempt, QFuture<AttemptResult>());
     e->inFlight = false;
+    e->speed.reset();
     m_running.removeOne(id);
     m_connectionBudget->release(e->host, 1); // the one start() took; the worker gave back its pieces' own
     e->lastWorker = e->transfer->workerThread() ? e->transfer->workerThread() : e->lastWorker;
@@ -582,12 +585,12 @@ void DownloadManager::handleProgressTick()
     QList<int> changed;
     for (const int id : std::as_const(m_running)) {
         Entry *e = entry(id);
-        if (!e || e->stopping)
+        if (!e || e->stopping || !e->speed)
             continue;
         signalStarted(*e);
         const qint64 bytes = e->transfer->bytesOnDisk();
-        e->speed.addSample(now, bytes);
-        if (bytes != e->lastReportedBytes || e->speed.bytesPerSecond() > 0.0) {
+        e->speed->addSample(now, bytes);
+        if (bytes != e->lastReportedBytes || e->speed->bytesPerSecond() > 0.0) {
             e->lastReportedBytes = bytes;
             changed.append(id);
         }

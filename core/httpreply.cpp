@@ -16,6 +16,17 @@ namespace {
 
 constexpr qint64 kSocketReadChunk = 256 * 1024;
 
+// The socket is read into one scratch buffer per thread, shared by the replies on it (they use it only inside
+// handleReadyRead(), which emits nothing while it holds data there): a block this large, allocated and freed
+// for every reply, was a malloc, a free and a heap consolidation for each of thousands of small files.
+QByteArray &threadReadChunk()
+{
+    thread_local QByteArray chunk;
+    if (chunk.size() != kSocketReadChunk)
+        chunk.resize(kSocketReadChunk);
+    return chunk;
+}
+
 bool isHttps(const QUrl &url)
 {
     return url.scheme().compare(u"https"_s, Qt::CaseInsensitive) == 0;
@@ -144,8 +155,7 @@ void HttpReply::handleReadyRead()
         Q_EMIT readyRead(); // the consumer pulls the bytes from the socket in read()
         return;
     }
-    if (m_chunk.isEmpty())
-        m_chunk.resize(kSocketReadChunk);
+    QByteArray &chunk = threadReadChunk();
     bool progressed = false;
     bool headNow = false;
     // Read while there is room: beyond readBufferSize the socket is left alone until read() makes room. Once
@@ -156,8 +166,8 @@ void HttpReply::handleReadyRead()
     while (bufferedBytes() < m_readBufferSize
            && !(m_parser->headComplete() && m_parser->framing() == HttpResponseParser::Framing::ContentLength
                 && m_headSignalled)) {
-        const qint64 room = qMin<qint64>(m_chunk.size(), m_readBufferSize - bufferedBytes());
-        const qint64 got = m_socket->read(m_chunk.data(), room);
+        const qint64 room = qMin<qint64>(chunk.size(), m_readBufferSize - bufferedBytes());
+        const qint64 got = m_socket->read(chunk.data(), room);
         if (got <= 0)
             break;
         m_receivedAnything = true;
@@ -166,7 +176,7 @@ void HttpReply::handleReadyRead()
             m_bodyOffset = 0;
         }
         const qint64 before = bufferedBytes();
-        const qsizetype used = m_parser->feed(QByteArrayView(m_chunk.constData(), got), &m_body);
+        const qsizetype used = m_parser->feed(QByteArrayView(chunk.constData(), got), &m_body);
         progressed = progressed || bufferedBytes() > before;
         if (!m_headSignalled && m_parser->headComplete()) {
             m_headSignalled = true;

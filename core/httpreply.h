@@ -86,7 +86,6 @@ private:
     QByteArray m_body; // body bytes not yet read by the consumer, from m_bodyOffset on
     qsizetype m_bodyOffset = 0;
     qint64 m_readBufferSize = 128 * 1024;
-    QByteArray m_chunk; // reused socket read buffer
     bool m_reused = false;
     bool m_retriedStale = false;
     bool m_receivedAnything = false;

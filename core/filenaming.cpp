@@ -654,24 +654,32 @@ QString sanitizeFileName(const QString &name, int maxUtf8Bytes)
     if (separator >= 0)
         component = component.sliced(separator + 1);
 
-    QString s = filterCharacters(component, NonStarterRuns::Limit);
+    // Most names are printable ASCII that Windows allows: both filters and NFC leave such a name as it is, so it
+    // skips them (three names are looked at for every download).
+    const bool plainAscii = std::all_of(component.cbegin(), component.cend(), [](QChar c) {
+        const char16_t u = c.unicode();
+        return u >= 0x20 && u < 0x7f && !isReplacedCharacter(u);
+    });
+    QString s = plainAscii ? component.toString() : filterCharacters(component, NonStarterRuns::Limit);
     trimBothEnds(s);
 
-    // Normalising a huge string costs time for nothing: only a head of the name and its extension can
-    // survive the cut. NFC may merge a few code points into one, so the head keeps a generous margin.
-    const qsizetype headUnits = 4 * qsizetype(maxUtf8Bytes) + 64;
-    if (s.size() > headUnits + 2 * kMaxExtensionBytes) {
-        qsizetype head = headUnits;
-        if (s[head - 1].isHighSurrogate())
-            --head;
-        const qsizetype ext = extensionStart(s);
-        s = ext > head ? QString(s.first(head) + QStringView(s).sliced(ext)) : s.first(head);
+    if (!plainAscii) {
+        // Normalising a huge string costs time for nothing: only a head of the name and its extension can
+        // survive the cut. NFC may merge a few code points into one, so the head keeps a generous margin.
+        const qsizetype headUnits = 4 * qsizetype(maxUtf8Bytes) + 64;
+        if (s.size() > headUnits + 2 * kMaxExtensionBytes) {
+            qsizetype head = headUnits;
+            if (s[head - 1].isHighSurrogate())
+                --head;
+            const qsizetype ext = extensionStart(s);
+            s = ext > head ? QString(s.first(head) + QStringView(s).sliced(ext)) : s.first(head);
+        }
+
+        s = s.normalized(QString::NormalizationForm_C);
+        // NFC maps a few characters onto others (U+037E GREEK QUESTION MARK becomes ';'); check again.
+        s = filterCharacters(s, NonStarterRuns::Keep);
+        trimBothEnds(s);
     }
-
-    s = s.normalized(QString::NormalizationForm_C);
-    // NFC maps a few characters onto others (U+037E GREEK QUESTION MARK becomes ';'); check again.
-    s = filterCharacters(s, NonStarterRuns::Keep);
-    trimBothEnds(s);
 
     s = cutToBytes(s, maxUtf8Bytes);
     if (isWindowsReservedName(s))

@@ -67,8 +67,9 @@ QString LogHub::sanitizeMessage(const QString &message)
     QString text = secrets::scrubSecrets(message);
     bool clean = true;
     for (const QChar c : std::as_const(text)) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f || (c.unicode() >= 0x80 && c.unicode() < 0xa0)
-            || c.category() == QChar::Other_Format) {
+        // No printable ASCII character is a format character: the category is looked up only beyond ASCII.
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f
+            || (c.unicode() >= 0x80 && (c.unicode() < 0xa0 || c.category() == QChar::Other_Format))) {
             clean = false;
             break;
         }

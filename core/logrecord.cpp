@@ -2,7 +2,6 @@
 
 #include <QDateTime>
 
-#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -56,17 +55,34 @@ QString LogRecord::formatTime(qint64 timeMs)
         cachedOffsetSeconds = QDateTime::fromMSecsSinceEpoch(minute * 60000).offsetFromUtc();
         cachedMinute = minute;
     }
-    // Formatted by hand: QDateTime::toString() with a format string parses that format for every line.
+    // Formatted by hand: QDateTime::toString() parses its format string for every line. The date part is
+    // made once a day per thread.
     const qint64 local = timeMs + qint64(cachedOffsetSeconds) * 1000;
     constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
     const qint64 days = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
-    const qint64 ms = local - days * kDayMs;
-    const QDate date = QDate(1970, 1, 1).addDays(days);
-    char text[48];
-    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d,%03d", date.year(),
-                                     date.month(), date.day(), int(ms / 3600000), int(ms / 60000 % 60),
-                                     int(ms / 1000 % 60), int(ms % 1000));
-    return QString::fromLatin1(text, qMax(0, qMin(length, int(sizeof text) - 1)));
+    thread_local qint64 cachedDay = std::numeric_limits<qint64>::min();
+    thread_local QString cachedDate; // "yyyy-MM-dd "
+    if (days != cachedDay) {
+        const QDate date = QDate(1970, 1, 1).addDays(days);
+        cachedDate = QString::asprintf("%04d-%02d-%02d ", date.year(), date.month(), date.day());
+        cachedDay = days;
+    }
+    const int ms = int(local - days * kDayMs);
+    const int parts[] = { ms / 3600000, ms / 60000 % 60, ms / 1000 % 60 };
+    char16_t time[12]; // HH:mm:ss,zzz
+    for (int i = 0; i < 3; ++i) {
+        time[i * 3] = char16_t(u'0' + parts[i] / 10);
+        time[i * 3 + 1] = char16_t(u'0' + parts[i] % 10);
+        time[i * 3 + 2] = i < 2 ? u':' : u',';
+    }
+    time[9] = char16_t(u'0' + ms % 1000 / 100);
+    time[10] = char16_t(u'0' + ms % 100 / 10);
+    time[11] = char16_t(u'0' + ms % 10);
+    QString text;
+    text.reserve(cachedDate.size() + 12);
+    text.append(cachedDate);
+    text.append(QStringView(time, 12));
+    return text;
 }
 
 } // namespace heiko

@@ -203,6 +203,10 @@ void TestLogHub::secretsAreMasked_data()
     QTest::newRow("proxy authorization") << u"Proxy-Authorization: Basic dXNlcjpwYXNz"_s << u"dXNlcjpwYXNz"_s;
     QTest::newRow("cookie header") << u"cookie: session=deadbeef; theme=dark"_s << u"deadbeef"_s;
     QTest::newRow("set-cookie") << u"Set-Cookie: id=42cafe; HttpOnly"_s << u"42cafe"_s;
+    QTest::newRow("upper case header") << u"retry with AUTHORIZATION: Basic c2VjcmV0"_s << u"c2VjcmV0"_s;
+    QTest::newRow("mixed case cookie") << u"a CoOkIe= tok3n"_s << u"tok3n"_s;
+    QTest::newRow("Kelvin sign in cookie") << u"Coo\u212Aie: k3lvin"_s << u"k3lvin"_s;
+    QTest::newRow("password and header") << u"http://u:pw1@h/ Cookie: c00k"_s << u"pw1"_s;
 }
 
 void TestLogHub::secretsAreMasked()

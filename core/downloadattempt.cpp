@@ -126,7 +126,7 @@ AttemptResult DownloadAttempt::run()
     connect(&cancelPoll, &QTimer::timeout, this, [this] {
         if (m_promise.isCanceled()) {
             m_cancelled = true;
-            m_loop.quit();
+            quitLoop();
         }
     });
     cancelPoll.start();
@@ -196,8 +196,12 @@ AttemptResult DownloadAttempt::run()
         m_redirectTarget.reset();
         m_accepted = false;
         m_timedOut = false;
+        m_quitRequested = false;
         sendRequest();
-        m_loop.exec();
+        // The request starts at once (not from the loop: one wake-up of this thread less per download), so
+        // a failure the socket reports while starting may already have asked the loop to end.
+        if (!m_quitRequested)
+            m_loop.exec();
         if (m_reply && m_accepted && !m_cancelled && !m_segmented)
             handleReadyRead(); // what arrived together with the end of the body
         abortReply();
@@ -316,6 +320,14 @@ void DownloadAttempt::sendRequest()
     connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
     m_sinceData.start();
     m_watchdog.start();
+    m_reply->start();
+}
+
+void DownloadAttempt::quitLoop()
+{
+    // Remembered as well: a quit before the loop runs (a request that failed while starting) must not be lost.
+    m_quitRequested = true;
+    m_loop.quit();
 }
 
 void DownloadAttempt::handleWatchdog()
@@ -355,7 +367,7 @@ void DownloadAttempt::stopReply(DownloadError error)
     m_accepted = false;
     // Not abort() here: this runs inside the reply's own signals, and aborting a reply while Qt is still
     // emitting for it confuses its bookkeeping. run() aborts it as soon as the loop has returned.
-    m_loop.quit();
+    quitLoop();
 }
 
 void DownloadAttempt::abortReply()
@@ -417,7 +429,7 @@ void DownloadAttempt::acceptRangeNotSatisfiable()
     if (range && range->total == m_offset && sameFile) {
         m_rangeAlreadyComplete = true;
         m_expectedTotal = m_offset;
-        m_loop.quit();
+        quitLoop();
         return;
     }
     m_files.rangesSupported = false;
@@ -466,7 +478,7 @@ bool DownloadAttempt::acceptRedirect(int status)
     }
     m_redirectTarget = next;
     m_accepted = false;
-    m_loop.quit(); // run() aborts the reply once Qt has finished emitting this signal
+    quitLoop(); // run() aborts the reply once Qt has finished emitting this signal
     return true;
 }
 
@@ -619,7 +631,7 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             m_files.skippedExisting = true;
             m_skipped = true;
             m_accepted = false;
-            m_loop.quit();
+            quitLoop();
             return false;
         }
     }
@@ -721,7 +733,7 @@ void DownloadAttempt::handleFinished()
         handleReadyRead();
         return;
     }
-    m_loop.quit();
+    quitLoop();
 }
 
 qint64 DownloadAttempt::allowedBytes(qint64 wanted, qint64 *waitMs)
@@ -805,7 +817,7 @@ void DownloadAttempt::handleReadyRead()
         m_job.state->setBytesOnDisk(m_onDisk);
     }
     if (limited && m_reply && m_reply->isFinished() && m_reply->bytesAvailable() == 0)
-        m_loop.quit(); // the held-back rest of a finished transfer is all read
+        quitLoop(); // the held-back rest of a finished transfer is all read
     // Every few seconds the bytes so far go to the disk itself: a crash or power loss then costs at most
     // that much of the download.
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
@@ -982,6 +994,9 @@ void DownloadAttempt::requestSegment(int connection, int segment)
     connect(c.reply, &HttpReply::metaDataChanged, this, [this, connection] { handleSegmentMetaData(connection); });
     connect(c.reply, &HttpReply::readyRead, this, [this, connection] { readSegment(connection); });
     connect(c.reply, &HttpReply::finished, this, [this, connection] { handleSegmentFinished(connection); });
+    // From the loop, not from here: a failure while starting would drop this connection and hand its piece on
+    // while the caller is still assigning work.
+    QMetaObject::invokeMethod(c.reply, &HttpReply::start, Qt::QueuedConnection);
 }
 
 void DownloadAttempt::handleSegmentMetaData(int connection)
@@ -1103,7 +1118,7 @@ void DownloadAttempt::settleConnection(int connection)
         retireReply(connection);
         c.segment = -1;
         if (segments::remainingBytes(m_segments) == 0) {
-            m_loop.quit();
+            quitLoop();
             return;
         }
         assignWork(connection);
@@ -1160,7 +1175,7 @@ void DownloadAttempt::dropConnection(int connection, const QString &why)
                            m_url.host(), why, QString::number(left)),
                        m_job.downloadId);
     if (left == 0)
-        m_loop.quit(); // run() reports it; the retry continues every piece where it is
+        quitLoop(); // run() reports it; the retry continues every piece where it is
 }
 
 QList<Segment> DownloadAttempt::sortedSegments(bool withFinished) const

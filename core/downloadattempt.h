@@ -51,6 +51,7 @@ private:
     void handleWatchdog();
     void stopReply(DownloadError error);
     void abortReply();
+    void quitLoop();
 
     void acceptRangeNotSatisfiable();
     bool acceptRedirect(int status);
@@ -85,6 +86,7 @@ private:
     HttpClient &m_network;
 
     QEventLoop m_loop;
+    bool m_quitRequested = false; // quitLoop() was called since the request was sent
     QPointer<HttpReply> m_reply;
     QTimer m_watchdog;
     QTimer m_throttle; // wakes a rate-limited read when the limit allows more

@@ -42,7 +42,8 @@ public:
     explicit HttpClient(int idleExpiryMs = kIdleExpiryMs, QObject *parent = nullptr);
     ~HttpClient() override;
 
-    // Starts the request; the reply (a child of nobody: the caller deletes it) reports through its signals.
+    // A reply for the request (a child of nobody: the caller deletes it), which reports through its signals
+    // once the caller has connected to them and called its start().
     HttpReply *get(const HttpRequest &request);
 
     // For HttpReply: an open connection to this origin, if one is idle, or nullptr.

@@ -41,8 +41,6 @@ HttpReply::HttpReply(HttpClient &client, const HttpRequest &request, QObject *pa
     , m_origin(HttpClient::originOf(request.url))
     , m_parser(std::make_unique<HttpResponseParser>())
 {
-    // Started from the event loop, like QNetworkAccessManager::get(): the caller connects first.
-    QTimer::singleShot(0, this, &HttpReply::start);
 }
 
 HttpReply::~HttpReply()
@@ -361,7 +359,9 @@ void HttpReply::releaseSocket(bool reuse)
     if (!socket)
         return;
     socket->disconnect(this);
-    if (reuse && socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+    // Bytes the server sent after the response (it should not have) are not looked for here: takeIdle() peeks
+    // before any reuse and drops such a connection.
+    if (reuse && socket->state() == QAbstractSocket::ConnectedState) {
         m_client.giveBack(m_origin, socket);
         return;
     }

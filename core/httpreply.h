@@ -39,6 +39,11 @@ public:
     HttpReply(HttpClient &client, const HttpRequest &request, QObject *parent = nullptr);
     ~HttpReply() override;
 
+    // Sends the request: on an idle connection to the origin at once, else once a new one is connected. Call
+    // it after connecting to the signals: a failure to start (a refused connection, a broken idle one) may be
+    // reported before it returns.
+    void start();
+
     QUrl url() const { return m_request.url; }
     int statusCode() const { return m_parser->statusCode(); }
     QByteArray reasonPhrase() const { return m_parser->reasonPhrase(); }
@@ -65,7 +70,6 @@ Q_SIGNALS:
     void finished(); // complete, failed or aborted: check error()
 
 private:
-    void start();
     qint64 bufferedBytes() const { return m_body.size() - m_bodyOffset; }
     bool readsDirectly() const;
     void connectSocket(QAbstractSocket *socket);

@@ -3,6 +3,8 @@
 #include "testhttpserver.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
@@ -43,6 +45,7 @@ Fetched fetch(heiko::HttpClient &client, const QUrl &url)
             result.body.append(buffer, n);
     });
     QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
+    reply->start();
     result.finished = finished.wait(kWaitMs) || !finished.isEmpty();
     char buffer[4096];
     for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
@@ -62,6 +65,7 @@ class TestHttpClient final : public QObject
 private Q_SLOTS:
     void idleConnectionIsReused();
     void idleConnectionClosedByTheServerIsNotReused();
+    void connectionWithUnaskedBytesIsNotReused();
     void expiredIdleConnectionsAreClosed();
     void clientWithIdleConnectionsIsDestroyedCleanly();
 };
@@ -101,6 +105,46 @@ void TestHttpClient::idleConnectionClosedByTheServerIsNotReused()
     QCOMPARE(server.connectionCount(), 2);
 }
 
+void TestHttpClient::connectionWithUnaskedBytesIsNotReused()
+{
+    // A server that answers and then, in a later packet, sends a second response nobody asked for: on reuse
+    // that response would be taken for the answer to the next request. The connection must be dropped.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    int accepted = 0;
+    QTcpSocket *first = nullptr;
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *socket = server.nextPendingConnection()) {
+            ++accepted;
+            if (!first)
+                first = socket;
+            QByteArray *request = new QByteArray;
+            connect(socket, &QObject::destroyed, this, [request] { delete request; });
+            connect(socket, &QTcpSocket::readyRead, this, [socket, request] {
+                request->append(socket->readAll());
+                if (request->contains("\r\n\r\n")) {
+                    request->clear();
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                }
+            });
+        }
+    });
+    heiko::HttpClient client;
+    const QUrl url(u"http://127.0.0.1:%1/a"_s.arg(server.serverPort()));
+    const Fetched answered = fetch(client, url);
+    QVERIFY(answered.finished);
+    QCOMPARE(answered.body, "ok"_ba);
+    QCOMPARE(client.idleCount(), 1);
+    QVERIFY(first);
+    first->write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"); // after the answer was complete
+    QTRY_COMPARE_WITH_TIMEOUT(first->bytesToWrite(), 0, kWaitMs); // in the client's receive buffer now
+    const Fetched second = fetch(client, url);
+    QVERIFY(second.finished);
+    QCOMPARE(second.body, "ok"_ba);
+    QVERIFY(!second.reused);
+    QCOMPARE(accepted, 2);
+}
+
 void TestHttpClient::expiredIdleConnectionsAreClosed()
 {
     // Five idle connections expire together: each is closed and forgotten (deleting one used to change the
@@ -119,6 +163,7 @@ void TestHttpClient::expiredIdleConnectionsAreClosed()
             while (reply->read(buffer, sizeof buffer) > 0) { }
         });
         connect(reply, &heiko::HttpReply::finished, this, [&finished] { ++finished; });
+        reply->start();
     }
     QTRY_COMPARE_WITH_TIMEOUT(finished, 5, kWaitMs);
     QCOMPARE(client.idleCount(), 5);
@@ -143,6 +188,7 @@ void TestHttpClient::clientWithIdleConnectionsIsDestroyedCleanly()
             while (reply->read(buffer, sizeof buffer) > 0) { }
         });
         connect(reply, &heiko::HttpReply::finished, this, [&finished] { ++finished; });
+        reply->start();
     }
     QTRY_COMPARE_WITH_TIMEOUT(finished, 3, kWaitMs);
     replies.clear();

@@ -121,6 +121,7 @@ private Q_SLOTS:
     void segmentsReachTheTable();
     void progressBarShowsThePieces();
     void connectionSettingsReachTheManager();
+    void settingsKeepCommandLineValues();
 
 private:
     void makeWindow();
@@ -834,6 +835,58 @@ void TestMainWindow::connectionSettingsReachTheManager()
     makeWindow();
     QCOMPARE(m_manager->options().maxConnections, 2);
     QCOMPARE(m_manager->options().connectionsPerFile, 4);
+}
+
+void TestMainWindow::settingsKeepCommandLineValues()
+{
+    // `heiko --max-per-host 3 --timeout 7 --retry-wait ...`: the window runs with values the settings do not
+    // hold. Opening Settings must show them and change nothing on disk; OK must not put the stored ones back.
+    heiko::EngineOptions saved = m_settings->engineOptions();
+    saved.maxConnectionsPerHost = 8;
+    saved.timeout = std::chrono::seconds(180);
+    m_settings->setEngineOptions(saved);
+    m_store->sync();
+    heiko::EngineOptions running = saved;
+    running.maxConnectionsPerHost = 3;
+    running.timeout = std::chrono::seconds(7);
+    running.retryBaseDelay = std::chrono::milliseconds(20); // not in the dialog at all
+    m_manager = std::make_unique<DownloadManager>(*m_log, running);
+    m_window = std::make_unique<MainWindow>(*m_manager, *m_log, *m_settings);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    const QByteArray before = readFile(m_dir->filePath(u"heiko.ini"_s));
+
+    const auto open = [this] {
+        m_window->action(MainWindow::Action::Settings)->trigger();
+        SettingsDialog *dialog = nullptr;
+        for (SettingsDialog *d : m_window->findChildren<SettingsDialog *>()) {
+            if (d->isVisible())
+                dialog = d;
+        }
+        return dialog;
+    };
+    SettingsDialog *dialog = open();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->findChild<QSpinBox *>(u"maxConnectionsPerHost"_s)->value(), 3);
+    QCOMPARE(dialog->findChild<QSpinBox *>(u"timeout"_s)->value(), 7);
+    dialog->findChild<QSpinBox *>(u"connections"_s)->setValue(2);
+    dialog->findChild<QDialogButtonBox *>(u"buttons"_s)->button(QDialogButtonBox::Cancel)->click();
+    m_store->sync();
+    QCOMPARE(readFile(m_dir->filePath(u"heiko.ini"_s)), before); // looking is not saving
+    QCOMPARE(m_manager->options().connectionsPerFile, running.connectionsPerFile);
+
+    dialog = open();
+    QVERIFY(dialog);
+    dialog->findChild<QSpinBox *>(u"connections"_s)->setValue(2);
+    dialog->findChild<QDialogButtonBox *>(u"buttons"_s)->button(QDialogButtonBox::Ok)->click();
+    QCOMPARE(m_manager->options().connectionsPerFile, 2); // the change applies
+    QCOMPARE(m_manager->options().maxConnectionsPerHost, 3); // the command line's values stay
+    QCOMPARE(m_manager->options().timeout, std::chrono::milliseconds(7000));
+    QCOMPARE(m_manager->options().retryBaseDelay, std::chrono::milliseconds(20));
+    // What the dialog showed is what OK saved; what it does not show is saved as it was.
+    QCOMPARE(m_settings->engineOptions().maxConnectionsPerHost, 3);
+    QCOMPARE(m_settings->engineOptions().connectionsPerFile, 2);
+    QCOMPARE(m_settings->engineOptions().retryBaseDelay, saved.retryBaseDelay);
 }
 
 QTEST_MAIN(TestMainWindow)

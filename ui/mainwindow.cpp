@@ -194,11 +194,8 @@ void MainWindow::buildActions()
     connect(m_actions.value(Action::PauseAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::pauseAll);
     connect(m_actions.value(Action::ResumeAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::resumeAll);
     connect(m_actions.value(Action::Settings), &QAction::triggered, this, [this] {
-        // The dialog shows what runs now (a -j on the command line included), so that OK keeps it.
-        heiko::EngineOptions current = m_settings.engineOptions();
-        current.maxWorkers = m_manager.maxWorkers();
-        m_settings.setEngineOptions(current);
-        auto *dialog = new SettingsDialog(m_settings, this);
+        // The dialog shows what runs now (values from the command line included), so that OK keeps them.
+        auto *dialog = new SettingsDialog(m_settings, m_manager.options(), this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         connect(dialog, &SettingsDialog::settingsApplied, this, &MainWindow::applySettings);
         dialog->open();
@@ -406,9 +403,9 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_workersLabel);
 }
 
-void MainWindow::applySettings()
+void MainWindow::applySettings(const heiko::EngineOptions &engine)
 {
-    m_manager.setOptions(m_settings.engineOptions());
+    m_manager.setOptions(engine);
     const QSignalBlocker blocker(m_workers);
     m_workers->setValue(m_manager.maxWorkers());
     const QSignalBlocker limitBlocker(m_overallLimit);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engineoptions.h"
 #include "mimeurlreader.h"
 
 #include <QHash>
@@ -95,7 +96,7 @@ private:
     void buildTable();
     void buildLogDock();
     void buildStatusBar();
-    void applySettings();
+    void applySettings(const heiko::EngineOptions &engine);
     void updateActions();
     void updateStatus();
     void scheduleStatusUpdate();

@@ -62,8 +62,14 @@ QString quoted(const QString &path)
 } // namespace
 
 SettingsDialog::SettingsDialog(AppSettings &settings, QWidget *parent)
+    : SettingsDialog(settings, settings.engineOptions(), parent)
+{
+}
+
+SettingsDialog::SettingsDialog(AppSettings &settings, const heiko::EngineOptions &running, QWidget *parent)
     : QDialog(parent)
     , m_settings(settings)
+    , m_running(running)
 {
     setWindowTitle(tr("Settings"));
     buildForm();
@@ -203,7 +209,7 @@ void SettingsDialog::buildForm()
 
 void SettingsDialog::load()
 {
-    const EngineOptions options = m_settings.engineOptions();
+    const EngineOptions &options = m_running;
     m_maxWorkers->setValue(options.maxWorkers);
     m_connections->setValue(options.connectionsPerFile);
     m_timeout->setValue(int(std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()));
@@ -250,24 +256,27 @@ void SettingsDialog::accept()
     }
     clearFolderError();
 
-    // Start from what is stored so that engine fields this dialog does not show keep their values.
-    EngineOptions options = m_settings.engineOptions();
-    options.maxWorkers = m_maxWorkers->value();
-    options.connectionsPerFile = m_connections->value();
-    options.timeout = std::chrono::seconds(m_timeout->value());
-    options.retries = m_retries->value();
-    options.maxConnectionsPerHost = m_perHost->value();
-    options.maxConnections = m_overallConnections->value();
-    options.overallRateLimit = qint64(m_overallLimit->value()) * 1024;
-    options.downloadRateLimit = qint64(m_downloadLimit->value()) * 1024;
-    options.collisionPolicy = static_cast<CollisionPolicy>(m_collisionPolicy->currentData().toInt());
-    m_settings.setEngineOptions(options);
+    // The fields this dialog shows, on top of other options: engine fields it does not show keep their values,
+    // the stored ones in the settings and the running ones (a --retry-wait, say) in the engine.
+    const auto withShownFields = [this](EngineOptions options) {
+        options.maxWorkers = m_maxWorkers->value();
+        options.connectionsPerFile = m_connections->value();
+        options.timeout = std::chrono::seconds(m_timeout->value());
+        options.retries = m_retries->value();
+        options.maxConnectionsPerHost = m_perHost->value();
+        options.maxConnections = m_overallConnections->value();
+        options.overallRateLimit = qint64(m_overallLimit->value()) * 1024;
+        options.downloadRateLimit = qint64(m_downloadLimit->value()) * 1024;
+        options.collisionPolicy = static_cast<CollisionPolicy>(m_collisionPolicy->currentData().toInt());
+        return options;
+    };
+    m_settings.setEngineOptions(withShownFields(m_settings.engineOptions()));
     m_settings.setDownloadFolder(folder);
     m_settings.setStartAutomatically(m_startAutomatically->isChecked());
     m_settings.setNotifications(m_notifications->isChecked());
     m_settings.setCloseToTray(m_closeToTray->isChecked());
     m_settings.sync();
-    Q_EMIT settingsApplied();
+    Q_EMIT settingsApplied(withShownFields(m_running));
     QDialog::accept();
 }
 

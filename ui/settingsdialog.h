@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engineoptions.h"
+
 #include <QDialog>
 
 class AppSettings;
@@ -23,18 +25,23 @@ class SettingsDialog final : public QDialog
     Q_DISABLE_COPY_MOVE(SettingsDialog)
 
 public:
+    // `running`: the options the engine runs with now (values given on the command line included). The dialog
+    // shows those rather than the stored ones, so that OK does not quietly undo them; OK saves only the fields
+    // the dialog shows, and applies them on top of `running`. Without it, the stored options are shown.
     explicit SettingsDialog(AppSettings &settings, QWidget *parent = nullptr);
+    SettingsDialog(AppSettings &settings, const heiko::EngineOptions &running, QWidget *parent = nullptr);
     ~SettingsDialog() override;
 
     // Validates the folder (creating it when it does not exist yet); on success writes every setting,
-    // emits settingsApplied() and closes, otherwise shows what is wrong and stays open.
+    // emits settingsApplied() with the options to run with and closes, otherwise shows what is wrong and
+    // stays open.
     void accept() override;
 
     // Puts the defaults into the widgets; nothing is saved until OK.
     void restoreDefaults();
 
 Q_SIGNALS:
-    void settingsApplied();
+    void settingsApplied(const heiko::EngineOptions &engine);
 
 private:
     void buildForm();
@@ -47,6 +54,7 @@ private:
     QString checkFolder(const QString &path) const; // empty when usable; else what is wrong and what to do
 
     AppSettings &m_settings;
+    heiko::EngineOptions m_running; // what the engine fields start from (see the constructor)
     QSpinBox *m_maxWorkers = nullptr;
     QSpinBox *m_connections = nullptr;
     QSpinBox *m_timeout = nullptr;

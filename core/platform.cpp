@@ -5,6 +5,8 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <iterator>
+
 #if defined(Q_OS_WIN)
 #include <io.h>
 #include <windows.h>
@@ -50,6 +52,23 @@ quint64 currentThreadId()
 #endif
     }();
     return id;
+}
+
+QString executablePath()
+{
+#if defined(Q_OS_LINUX)
+    char path[4096];
+    const ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    return length > 0 ? QFile::decodeName(QByteArray(path, qsizetype(length))) : QString();
+#elif defined(Q_OS_WIN)
+    wchar_t path[32768];
+    const DWORD length = GetModuleFileNameW(nullptr, path, DWORD(std::size(path)));
+    return length > 0 && length < std::size(path)
+        ? QDir::fromNativeSeparators(QString::fromWCharArray(path, qsizetype(length)))
+        : QString();
+#else
+    return {};
+#endif
 }
 
 bool isTerminal(std::FILE *stream)

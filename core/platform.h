@@ -18,6 +18,10 @@ qint64 currentProcessId();
 // handle on most systems, not the number a user can look up.
 quint64 currentThreadId();
 
+// The running executable's absolute path, found without a QCoreApplication (Linux: /proc/self/exe;
+// Windows: GetModuleFileNameW); empty where not known.
+QString executablePath();
+
 // Whether the stream is an interactive terminal (live progress) or a pipe/file (plain lines).
 bool isTerminal(std::FILE *stream);
 

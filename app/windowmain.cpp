@@ -1,0 +1,144 @@
+#include "windowmain.h"
+
+#include "appsettings.h"
+#include "commandline.h"
+#include "downloadmanager.h"
+#include "headlessrunner.h"
+#include "loghub.h"
+#include "mainwindow.h"
+#include "queuepersistence.h"
+#include "queuestore.h"
+#include "singleinstance.h"
+#include "startup.h"
+#include "urlextractor.h"
+#include "urllist.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QIcon>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+int runWindow(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    startup::setApplicationIdentity();
+    QApplication::setApplicationDisplayName(u"Heiko"_s);
+    QApplication::setDesktopFileName(u"io.github.heiko.Heiko"_s);
+    QApplication::setWindowIcon(QIcon(u":/icons/heiko.svg"_s));
+    // The window may hide in the tray while dialogs come and go: quitting is the window's decision.
+    QApplication::setQuitOnLastWindowClosed(false);
+    const CommandLine::Result parsed = CommandLine::parse(QCoreApplication::arguments());
+    if (const int status = startup::finishEarly(parsed); status >= 0)
+        return status;
+
+    // The URLs to queue: the arguments and, with -i, a list file.
+    QStringList urls = parsed.options.urls;
+    if (!parsed.options.inputFile.isEmpty()) {
+        QString error;
+        heiko::UrlList list;
+        if (parsed.options.inputFile == u"-"_s) {
+            QFile in;
+            list = heiko::UrlList::parse(in.open(stdin, QIODevice::ReadOnly) ? in.readAll() : QByteArray());
+        } else {
+            list = heiko::UrlExtractor::fromListFile(parsed.options.inputFile, &error);
+        }
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
+            return HeadlessRunner::UsageError;
+        }
+        for (const heiko::UrlList::Entry &entry : list.entries())
+            urls.append(entry.url.toString(QUrl::FullyEncoded));
+    }
+    const QString directory = parsed.options.directory.isEmpty() ? QString()
+                                                                  : QDir(parsed.options.directory).absolutePath();
+
+    // One window per user: a second `heiko URL...` hands its URLs to the first and exits. A folder given
+    // with -d travels as a leading "--dir=" entry (never a URL), made absolute here, where it was typed.
+    SingleInstance instance(SingleInstance::defaultServerName());
+    if (!instance.listen()) {
+        QString error;
+        const QStringList message = directory.isEmpty() ? urls : QStringList { u"--dir="_s + directory } + urls;
+        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), message, &error))
+            return 0;
+        std::fprintf(stderr, "heiko: another Heiko seems to run but did not answer (%s); opening a new window\n",
+                     qPrintable(error));
+    }
+
+    heiko::LogHub log;
+    log.installQtMessageHandler();
+    log.setEchoStream(stderr, heiko::LogLevel::Warning);
+    QSettings settingsStore;
+    AppSettings settings(settingsStore);
+    // Options on the command line apply to this session; the saved settings stay as they are.
+    heiko::EngineOptions engine = settings.engineOptions();
+    const QStringList &given = parsed.options.given;
+    if (given.contains(u"max-workers"_s))
+        engine.maxWorkers = parsed.options.engine.maxWorkers;
+    if (given.contains(u"connections"_s))
+        engine.connectionsPerFile = parsed.options.engine.connectionsPerFile;
+    if (given.contains(u"timeout"_s))
+        engine.timeout = parsed.options.engine.timeout;
+    if (given.contains(u"retries"_s))
+        engine.retries = parsed.options.engine.retries;
+    if (given.contains(u"retry-wait"_s))
+        engine.retryBaseDelay = parsed.options.engine.retryBaseDelay;
+    if (given.contains(u"limit-rate"_s))
+        engine.downloadRateLimit = parsed.options.engine.downloadRateLimit;
+    if (given.contains(u"max-overall-limit"_s))
+        engine.overallRateLimit = parsed.options.engine.overallRateLimit;
+    if (given.contains(u"max-per-host"_s))
+        engine.maxConnectionsPerHost = parsed.options.engine.maxConnectionsPerHost;
+    if (given.contains(u"max-connections"_s))
+        engine.maxConnections = parsed.options.engine.maxConnections;
+    if (!parsed.options.logFile.isEmpty()) {
+        QString error;
+        if (!log.setLogFile(parsed.options.logFile, &error)) {
+            std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
+            return HeadlessRunner::UsageError;
+        }
+    }
+    heiko::DownloadManager manager(log, engine);
+
+    // The queue comes back as it was left: unfinished downloads continue their .part files.
+    const heiko::QueueStore queueStore(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+                                       + u"/queue.json"_s);
+    QString notice;
+    for (const heiko::SavedDownload &download : queueStore.loadAtStart(&notice))
+        manager.restore(download);
+    if (!notice.isEmpty())
+        log.warning(HEIKO_HERE, u"[queue] "_s + notice);
+    heiko::QueuePersistence persistence(manager, queueStore, heiko::QueuePersistence::Mode::WholeQueue, log);
+
+    MainWindow window(manager, log, settings);
+    QObject::connect(&instance, &SingleInstance::urlsReceived, &window, [&window](QStringList received) {
+        QString folder;
+        if (!received.isEmpty() && received.constFirst().startsWith(u"--dir="_s))
+            folder = received.takeFirst().mid(6);
+        window.queueUrls(received, folder);
+        window.showAndRaise();
+    });
+    QObject::connect(&instance, &SingleInstance::activationRequested, &window, &MainWindow::showAndRaise);
+    window.show();
+    // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
+    window.queueUrls(urls, directory);
+    const int status = QApplication::exec();
+    // Workers stop and sync their .part files before the queue is saved for the last time (persistence's
+    // destructor, which runs before the manager's).
+    manager.stopAndWait();
+    return status;
+}
+
+#if defined(HEIKO_BUILDING_WINDOW_MODULE)
+// The module's one entry point, looked up by name (windowmodule.cpp).
+extern "C" Q_DECL_EXPORT int heiko_run_window(int argc, char *argv[])
+{
+    return runWindow(argc, argv);
+}
+#endif

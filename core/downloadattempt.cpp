@@ -199,9 +199,14 @@ AttemptResult DownloadAttempt::run()
         m_quitRequested = false;
         sendRequest();
         // The request starts at once (not from the loop: one wake-up of this thread less per download), so
-        // a failure the socket reports while starting may already have asked the loop to end.
-        if (!m_quitRequested)
-            m_loop.exec();
+        // a failure the socket reports while starting may already have asked to end. The loop is run by hand
+        // rather than with exec(): leaving exec() takes quit(), which wakes this thread's event dispatcher
+        // (a write, and a poll and a read at the next download), while each processEvents() here returns
+        // after the events it handled, so that a flag is enough.
+        m_inLoop = true;
+        while (!m_quitRequested)
+            m_loop.processEvents(QEventLoop::WaitForMoreEvents);
+        m_inLoop = false;
         if (m_reply && m_accepted && !m_cancelled && !m_segmented)
             handleReadyRead(); // what arrived together with the end of the body
         abortReply();
@@ -325,9 +330,9 @@ void DownloadAttempt::sendRequest()
 
 void DownloadAttempt::quitLoop()
 {
-    // Remembered as well: a quit before the loop runs (a request that failed while starting) must not be lost.
+    // Only in this thread, from the attempt's own handlers: the loop in run() looks at the flag after every
+    // round of events (and before the first, for a request that failed while starting).
     m_quitRequested = true;
-    m_loop.quit();
 }
 
 void DownloadAttempt::handleWatchdog()
@@ -779,14 +784,14 @@ void DownloadAttempt::handleReadyRead()
         const int count = int(m_connections.size());
         const int first = m_nextReader;
         m_nextReader = (m_nextReader + 1) % qMax(1, count);
-        for (int k = 0; k < count && m_loop.isRunning(); ++k)
+        for (int k = 0; k < count && m_inLoop; ++k)
             readSegment((first + k) % count);
         return;
     }
     if (!m_reply || !m_accepted)
         return;
     m_sinceData.restart();
-    const bool limited = isRateLimited() && m_loop.isRunning();
+    const bool limited = isRateLimited() && m_inLoop;
     m_throttled = false;
     for (;;) {
         qint64 wanted = m_buffer.size();
@@ -1062,7 +1067,7 @@ void DownloadAttempt::handleSegmentFinished(int connection)
 void DownloadAttempt::readSegment(int connection)
 {
     Connection &c = m_connections[size_t(connection)];
-    if (!c.reply || !c.accepted || c.segment < 0 || m_error || !m_loop.isRunning())
+    if (!c.reply || !c.accepted || c.segment < 0 || m_error || !m_inLoop)
         return;
     const bool limited = isRateLimited();
     m_readingConnection = connection;

@@ -86,6 +86,7 @@ private:
     HttpClient &m_network;
 
     QEventLoop m_loop;
+    bool m_inLoop = false; // run() is waiting for the exchange's events
     bool m_quitRequested = false; // quitLoop() was called since the request was sent
     QPointer<HttpReply> m_reply;
     QTimer m_watchdog;

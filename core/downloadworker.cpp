@@ -4,6 +4,7 @@
 
 #include "httpclient.h"
 
+#include <QCoreApplication>
 #include <QThreadStorage>
 
 namespace heiko {
@@ -27,8 +28,14 @@ void runDownloadAttempt(QPromise<AttemptResult> &promise, const AttemptJob &job)
 {
     if (promise.isCanceled())
         return;
-    DownloadAttempt attempt(job, promise, threadHttpClient());
-    promise.addResult(attempt.run());
+    {
+        DownloadAttempt attempt(job, promise, threadHttpClient());
+        promise.addResult(attempt.run());
+    }
+    // What the attempt handed to deleteLater() outside its event handling (a reply a redirect replaced, the
+    // socket of a reply destroyed with it) goes now: the attempt runs its loop with processEvents(), not
+    // exec(), and a pool thread has no event loop of its own that would ever delete it.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
 }
 
 } // namespace heiko

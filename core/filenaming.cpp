@@ -1,6 +1,7 @@
 #include "filenaming.h"
 
 #include "asciichars.h"
+#include "utf8.h"
 
 #include <QRegularExpression>
 #include <QStringList>
@@ -97,52 +98,18 @@ void appendCodePoint(QString &out, char32_t cp)
     }
 }
 
-// Strict RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. Written by hand
-// rather than with QStringDecoder so that "is this valid?" has one unambiguous answer (no BOM
-// swallowing, no replacement characters).
+// Strict UTF-8 (utf8.h), or nothing.
 std::optional<QString> decodeUtf8Strict(QByteArrayView bytes)
 {
     QString out;
     out.reserve(bytes.size());
-    qsizetype i = 0;
-    const qsizetype n = bytes.size();
-    while (i < n) {
-        const auto b0 = static_cast<unsigned char>(bytes[i]);
-        if (b0 < 0x80) {
-            out.append(QChar(char16_t(b0)));
-            ++i;
-            continue;
-        }
-        int extra = 0;
+    for (qsizetype i = 0; i < bytes.size();) {
         char32_t cp = 0;
-        char32_t minimum = 0;
-        if (b0 >= 0xC2 && b0 <= 0xDF) {
-            extra = 1;
-            cp = b0 & 0x1Fu;
-            minimum = 0x80;
-        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-            extra = 2;
-            cp = b0 & 0x0Fu;
-            minimum = 0x800;
-        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-            extra = 3;
-            cp = b0 & 0x07u;
-            minimum = 0x10000;
-        } else {
-            return std::nullopt;
-        }
-        if (n - i <= extra)
-            return std::nullopt;
-        for (int k = 1; k <= extra; ++k) {
-            const auto b = static_cast<unsigned char>(bytes[i + k]);
-            if ((b & 0xC0) != 0x80)
-                return std::nullopt;
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if (cp < minimum || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        const qsizetype length = utf8::decode(bytes.sliced(i), &cp);
+        if (length == 0)
             return std::nullopt;
         appendCodePoint(out, cp);
-        i += extra + 1;
+        i += length;
     }
     return out;
 }

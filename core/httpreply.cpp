@@ -271,10 +271,12 @@ void HttpReply::handleDisconnected()
 {
     if (m_finished)
         return;
+    // A consumer may delete the reply from inside any signal: nothing of it is touched after one that did.
+    const QPointer<HttpReply> alive(this);
     // Whatever still waits in the socket's buffer belongs to this response.
     if (m_socket && m_socket->bytesAvailable() > 0 && !readsDirectly() && bufferedBytes() < m_readBufferSize) {
         handleReadyRead();
-        if (m_finished)
+        if (!alive || m_finished)
             return;
     }
     if (m_socket && m_socket->bytesAvailable() > 0) {
@@ -288,7 +290,8 @@ void HttpReply::handleDisconnected()
     if (m_parser->state() == HttpResponseParser::State::Complete) {
         if (bytesAvailable() > 0)
             Q_EMIT readyRead();
-        finish();
+        if (alive)
+            finish();
         return;
     }
     fail(Error::RemoteClosed, m_parser->errorString().isEmpty() ? u"the server closed the connection"_s

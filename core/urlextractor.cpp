@@ -1,5 +1,7 @@
 #include "urlextractor.h"
 
+#include "utf8.h"
+
 #include <QChar>
 #include <QDir>
 #include <QFile>
@@ -528,42 +530,6 @@ void HtmlScanner::addLink(QStringView raw, int lineNumber)
 
 // --- fromListFile and fromCsv -----------------------------------------------------------------------------
 
-// Length of a well-formed UTF-8 sequence at s[0], or 0 (truncated, overlong, surrogate, > U+10FFFF).
-qsizetype utf8SequenceLength(QByteArrayView s)
-{
-    const auto b0 = static_cast<uchar>(s[0]);
-    if (b0 < 0x80)
-        return 1;
-    qsizetype length = 0;
-    uchar low = 0x80;
-    uchar high = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        length = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        length = 3;
-        if (b0 == 0xE0)
-            low = 0xA0; // overlong
-        else if (b0 == 0xED)
-            high = 0x9F; // surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        length = 4;
-        if (b0 == 0xF0)
-            low = 0x90;
-        else if (b0 == 0xF4)
-            high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (s.size() < length)
-        return 0;
-    for (qsizetype i = 1; i < length; ++i) {
-        const auto b = static_cast<uchar>(s[i]);
-        if (b < (i == 1 ? low : 0x80) || b > (i == 1 ? high : 0xBF))
-            return 0;
-    }
-    return length;
-}
-
 // Text as a list file must be: no NUL, and at most a quarter of the bytes invalid UTF-8 or control bytes
 // other than the usual whitespace. A Latin-1 list (a few é) passes and has those lines rejected one by one;
 // an image, an archive or UTF-32 does not.
@@ -574,7 +540,8 @@ bool looksLikeText(QByteArrayView head)
     qsizetype bad = 0;
     qsizetype i = 0;
     while (i < head.size()) {
-        const qsizetype length = utf8SequenceLength(head.sliced(i));
+        char32_t codePoint = 0;
+        const qsizetype length = utf8::decode(head.sliced(i), &codePoint);
         if (length == 0) {
             ++bad;
             ++i;

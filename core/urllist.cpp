@@ -1,5 +1,7 @@
 #include "urllist.h"
 
+#include "utf8.h"
+
 #include <QChar>
 #include <QVarLengthArray>
 
@@ -58,47 +60,6 @@ int toLineNumber(qsizetype n)
     return static_cast<int>(std::min<qsizetype>(n, INT_MAX));
 }
 
-// Decodes one UTF-8 sequence at the start of s. Returns its length, or 0 when it is not well-formed
-// (truncated, overlong, a surrogate, above U+10FFFF): each such byte is then shown on its own.
-qsizetype decodeUtf8(QByteArrayView s, char32_t *codePoint)
-{
-    const auto b0 = static_cast<uchar>(s[0]);
-    if (b0 < 0x80) {
-        *codePoint = b0;
-        return 1;
-    }
-    qsizetype length = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        length = 2;
-        cp = b0 & 0x1Fu;
-        min = 0x80;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        length = 3;
-        cp = b0 & 0x0Fu;
-        min = 0x800;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        length = 4;
-        cp = b0 & 0x07u;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (s.size() < length)
-        return 0;
-    for (qsizetype i = 1; i < length; ++i) {
-        const auto b = static_cast<uchar>(s[i]);
-        if ((b & 0xC0u) != 0x80u)
-            return 0;
-        cp = (cp << 6) | (b & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    *codePoint = cp;
-    return length;
-}
-
 // C0, DEL and C1: what terminals and log viewers interpret instead of showing.
 bool isControl(char32_t cp)
 {
@@ -121,7 +82,7 @@ TextProblem checkText(QByteArrayView s, bool tabAllowed)
     qsizetype i = 0;
     while (i < s.size()) {
         char32_t cp = 0;
-        const qsizetype length = decodeUtf8(s.sliced(i), &cp);
+        const qsizetype length = utf8::decode(s.sliced(i), &cp);
         if (length == 0)
             return TextProblem::InvalidUtf8;
         if (isControl(cp) && !(tabAllowed && cp == '\t'))
@@ -205,7 +166,7 @@ QString printable(QByteArrayView line, const Masks &masks, qsizetype maxChars = 
             ++maskIndex;
         } else {
             char32_t cp = 0;
-            consumed = decodeUtf8(line.sliced(i), &cp);
+            consumed = utf8::decode(line.sliced(i), &cp);
             if (consumed == 0) {
                 consumed = 1;
                 length = appendHexByte(piece, length, static_cast<uchar>(line[i]));

@@ -31,9 +31,7 @@ struct DownloadManager::Entry
     std::shared_ptr<RateLimiter> limit = std::make_shared<RateLimiter>();
     DownloadState state = DownloadState::Queued;
     std::shared_ptr<TransferState> transfer = std::make_shared<TransferState>();
-    // The attempt in flight, observed by a continuation in the manager's thread; invalid when none runs.
-    QFuture<AttemptResult> attempt;
-    bool inFlight = false;
+    QFutureWatcher<AttemptResult> *watcher = nullptr; // set while an attempt is in flight
 
     // What to do when the attempt in flight has stopped (after pause, cancel or remove).
     bool stopping = false;
@@ -105,8 +103,8 @@ DownloadManager::~DownloadManager()
     m_retryTimer.stop();
     m_progressTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->inFlight)
-            e->attempt.cancel();
+        if (Entry *e = entry(id); e && e->watcher)
+            e->watcher->cancel();
     }
     m_pool.waitForDone();
 }
@@ -243,8 +241,8 @@ void DownloadManager::stopAndWait()
 {
     m_retryTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->inFlight)
-            e->attempt.cancel();
+        if (Entry *e = entry(id); e && e->watcher)
+            e->watcher->cancel();
     }
     m_pool.waitForDone();
 }
@@ -423,21 +421,13 @@ void DownloadManager::start(Entry &e)
     const int id = e.id;
     e.startSignalled = false;
     e.transfer->setWorkerThread(0); // the worker sets it when it begins: that is when the download started
-    // Observed by a continuation in this thread rather than a QFutureWatcher: a watcher is sent an event for
-    // the start, every result and the end of each attempt (and three more when it is attached), each one a
-    // wake-up of this thread; a continuation is one event, when the attempt has ended. onCanceled() covers an
-    // attempt stopped by pause or cancel, which also runs only once the worker has let go.
-    e.attempt = QtConcurrent::run(&m_pool, &runDownloadAttempt, job);
-    const auto ended = [this, id] {
-        if (m_attaching) // the attempt ended before start() returned: not from inside start()
-            QMetaObject::invokeMethod(this, [this, id] { handleAttemptFinished(id); }, Qt::QueuedConnection);
-        else
-            handleAttemptFinished(id);
-    };
-    e.inFlight = true;
-    m_attaching = true;
-    e.attempt.then(this, [ended](const QFuture<AttemptResult> &) { ended(); }).onCanceled(this, ended);
-    m_attaching = false;
+    // A QFutureWatcher rather than a continuation with this object as context (then()/onCanceled()), although
+    // the watcher costs more events: when the manager is destroyed with a continuation's call still queued,
+    // Qt 6.4 drops the call and runs the chain's cancel handler with a context that is gone (an assertion in
+    // debug builds).
+    e.watcher = new QFutureWatcher<AttemptResult>(this);
+    connect(e.watcher, &QFutureWatcherBase::finished, this, [this, id] { handleAttemptFinished(id); });
+    e.watcher->setFuture(QtConcurrent::run(&m_pool, &runDownloadAttempt, job));
     m_running.append(id);
     if (!m_progressTimer.isActive())
         m_progressTimer.start();
@@ -461,11 +451,12 @@ void DownloadManager::signalStarted(Entry &e)
 void DownloadManager::handleAttemptFinished(int id)
 {
     Entry *e = entry(id);
-    if (!e || !e->inFlight)
+    if (!e || !e->watcher)
         return;
     signalStarted(*e);
-    const QFuture<AttemptResult> future = std::exchange(e->attempt, QFuture<AttemptResult>());
-    e->inFlight = false;
+    const QFuture<AttemptResult> future = e->watcher->future();
+    e->watcher->deleteLater();
+    e->watcher = nullptr;
     e->speed.reset();
     m_running.removeOne(id);
     m_connectionBudget->release(e->host, 1); // the one start() took; the worker gave back its pieces' own
@@ -606,7 +597,7 @@ void DownloadManager::handleProgressTick()
 void DownloadManager::stop(Entry &e)
 {
     e.stopping = true;
-    e.attempt.cancel();
+    e.watcher->cancel();
 }
 
 void DownloadManager::pause(int id)
@@ -644,7 +635,7 @@ void DownloadManager::resume(int id)
     e->error = {};
     e->retryAtMs = 0;
     m_log.info(HEIKO_HERE, u"[resumed] "_s + info(id).fileName, id);
-    if (e->inFlight) {
+    if (e->watcher) {
         // Still stopping: queue it as soon as the worker lets go.
         e->state = DownloadState::Queued;
         e->requeueWhenStopped = true;
@@ -661,7 +652,7 @@ void DownloadManager::cancel(int id)
     if (!e || e->removeWhenStopped || e->state == DownloadState::Finished || e->state == DownloadState::Cancelled)
         return;
     dequeue(*e);
-    const bool running = e->inFlight;
+    const bool running = e->watcher != nullptr;
     e->state = DownloadState::Cancelled;
     e->requeueWhenStopped = false;
     if (running) {
@@ -682,7 +673,7 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
         return;
     dequeue(*e);
     m_order.removeOne(id);
-    if (e->inFlight) {
+    if (e->watcher) {
         e->removeWhenStopped = true;
         e->deleteFilesWhenStopped = deleteFilesToo;
         stop(*e);

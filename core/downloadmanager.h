@@ -7,7 +7,7 @@
 #include "filenamehints.h"
 #include "speedmeter.h"
 
-#include <QFuture>
+#include <QFutureWatcher>
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -29,9 +29,8 @@ class TransferState;
 // The manager keeps the order (by id, i.e. the order downloads were added) and submits work to its own
 // QThreadPool only when a worker is free, so the pool never holds a task that should not run now: changing
 // the worker count takes effect at once, and pause, cancel and reordering never fight a queue Qt owns.
-// Each running attempt is a QFuture observed here by a continuation (then()/onCanceled() with this object
-// as context, so it runs in this thread once the worker has let go); pausing or cancelling cancels that
-// future, and the worker stops at its next event.
+// Each running attempt is a QFuture observed here with a QFutureWatcher; pausing or cancelling cancels
+// that future, and the worker stops at its next event.
 //
 // Lives in one thread (the GUI or main thread) and is used only there. Bytes travel from the workers
 // through shared atomics that a 10 Hz timer reads; the window and the CLI get one progressUpdated() per
@@ -141,7 +140,6 @@ private:
     QTimer m_retryTimer;
     int m_nextId = 1;
     bool m_wasBusy = false;
-    bool m_attaching = false; // start() is attaching the continuation of a new attempt
 };
 
 } // namespace heiko

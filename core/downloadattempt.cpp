@@ -340,7 +340,7 @@ void DownloadAttempt::handleWatchdog()
     if (m_segmented) {
         // Each connection on its own: one that stalls is dropped and its piece goes to another.
         for (int i = 0; i < int(m_connections.size()); ++i) {
-            Connection &c = m_connections[i];
+            Connection &c = m_connections[size_t(i)];
             if (!c.reply || c.dropped)
                 continue;
             if (c.throttled)

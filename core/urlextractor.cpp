@@ -1,5 +1,6 @@
 #include "urlextractor.h"
 
+#include "textlines.h"
 #include "utf8.h"
 
 #include <QChar>
@@ -648,31 +649,22 @@ UrlList UrlExtractor::fromText(QStringView text)
 UrlExtractor::UriListResult UrlExtractor::fromUriList(QByteArrayView data)
 {
     UriListResult result;
-    qsizetype lineNumber = 0;
-    qsizetype start = 0;
-    while (start < data.size()) {
-        const void *found = std::memchr(data.data() + start, '\n', static_cast<size_t>(data.size() - start));
-        const qsizetype end = found != nullptr ? static_cast<const char *>(found) - data.data() : data.size();
-        QByteArrayView line = data.sliced(start, end - start);
-        start = end + 1;
-        ++lineNumber;
-        if (line.endsWith('\r'))
-            line.chop(1);
+    textlines::forEach(data, [&](qsizetype lineNumber, QByteArrayView line) {
         const QByteArrayView content = trimmedBlanks(line);
         if (content.isEmpty() || content.startsWith('#'))
-            continue;
+            return;
         const int number = toLineNumber(lineNumber);
 
         const qsizetype scheme = schemeLength(content);
         if (scheme == 4 && content.first(4).compare("file", Qt::CaseInsensitive) == 0) {
             if (content.size() > UrlList::kMaxLineBytes) {
                 result.urls.addRejected(number, line, u"line is longer than 64 KiB"_s);
-                continue;
+                return;
             }
             if (!content.isValidUtf8() || hasControl(content)) {
                 result.urls.addRejected(number, line,
                                         u"file URL is not valid UTF-8 or holds a control character"_s);
-                continue;
+                return;
             }
             const QUrl url(QString::fromUtf8(content), QUrl::StrictMode);
             const QString path = url.isValid() && url.isLocalFile() ? url.toLocalFile() : QString();
@@ -680,7 +672,7 @@ UrlExtractor::UriListResult UrlExtractor::fromUriList(QByteArrayView data)
                 result.urls.addRejected(number, line, u"not a valid file URL"_s);
             else
                 result.localFiles.append(path);
-            continue;
+            return;
         }
         QString reason;
         const QUrl url = UrlList::checkUrl(content, &reason);
@@ -688,7 +680,7 @@ UrlExtractor::UriListResult UrlExtractor::fromUriList(QByteArrayView data)
             result.urls.addEntry({ url, QString(), QString(), number });
         else
             result.urls.addRejected(number, line, std::move(reason));
-    }
+    });
     return result;
 }
 
@@ -707,31 +699,22 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
     qsizetype nameColumn = 1;
     bool firstRecord = true;
     QList<QByteArray> fields;
-    qsizetype lineNumber = 0;
-    qsizetype start = 0;
-    while (start < data.size()) {
-        const void *found = std::memchr(data.data() + start, '\n', static_cast<size_t>(data.size() - start));
-        const qsizetype end = found != nullptr ? static_cast<const char *>(found) - data.data() : data.size();
-        QByteArrayView line = data.sliced(start, end - start);
-        start = end + 1;
-        ++lineNumber;
-        if (line.endsWith('\r'))
-            line.chop(1);
+    textlines::forEach(data, [&](qsizetype lineNumber, QByteArrayView line) {
         const QByteArrayView content = trimmedBlanks(line);
         if (content.isEmpty() || content.startsWith('#'))
-            continue;
+            return;
         const int number = toLineNumber(lineNumber);
         if (line.size() > UrlList::kMaxLineBytes) {
             list.addRejected(number, line, u"line is longer than 64 KiB"_s);
             firstRecord = false;
-            continue;
+            return;
         }
         if (!splitCsvLine(line, &fields)) {
             list.addRejected(number, line,
                              u"a quoted field is not closed on this line (a field that starts with \" must "
                              "end with \"; write \"\" for a quote inside it)"_s);
             firstRecord = false;
-            continue;
+            return;
         }
 
         if (firstRecord) {
@@ -748,7 +731,7 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
                     return isOneOf(f, { "name", "filename", "file name", "file", "out" });
                 });
                 nameColumn = nameHeader != fields.cend() ? nameHeader - fields.cbegin() : -1;
-                continue;
+                return;
             }
         }
 
@@ -757,13 +740,13 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
             list.addRejected(number, line,
                              urlColumn == 0 ? u"no URL in the first column"_s
                                             : u"no URL in column "_s + QString::number(urlColumn + 1));
-            continue;
+            return;
         }
         QString reason;
         const QUrl url = UrlList::checkUrl(urlField, &reason);
         if (!reason.isEmpty()) {
             list.addRejected(number, line, std::move(reason));
-            continue;
+            return;
         }
         UrlList::Entry entry { url, QString(), QString(), number };
         const QByteArray name
@@ -777,7 +760,7 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
                 entry.fileName = QString::fromUtf8(name);
         }
         list.addEntry(std::move(entry));
-    }
+    });
     return list;
 }
 

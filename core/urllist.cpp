@@ -1,5 +1,6 @@
 #include "urllist.h"
 
+#include "textlines.h"
 #include "utf8.h"
 
 #include <QChar>
@@ -520,17 +521,8 @@ UrlList UrlList::parse(QByteArrayView data)
         data = data.sliced(3);
 
     Parser parser;
-    qsizetype lineNumber = 0;
-    qsizetype start = 0;
-    while (start < data.size()) {
-        const void *found = std::memchr(data.data() + start, '\n', static_cast<size_t>(data.size() - start));
-        const qsizetype end = found != nullptr ? static_cast<const char *>(found) - data.data() : data.size();
-        QByteArrayView line = data.sliced(start, end - start);
-        if (line.endsWith('\r'))
-            line.chop(1);
-        parser.parseLine(++lineNumber, line);
-        start = end + 1;
-    }
+    textlines::forEach(data,
+                       [&parser](qsizetype lineNumber, QByteArrayView line) { parser.parseLine(lineNumber, line); });
     UrlList list;
     parser.finish(&list.m_entries, &list.m_rejected, &list.m_warnings, &list.m_rejectedOmitted,
                   &list.m_warningsOmitted);

@@ -60,6 +60,7 @@ private Q_SLOTS:
     void cleanup();
 
     void helpAndVersion();
+    void missingWindowModuleIsAClearError();
     void usageErrorsExitWith2_data();
     void usageErrorsExitWith2();
     void downloadsEveryUrlAndExits0();
@@ -143,6 +144,30 @@ void TestCli::helpAndVersion()
     const Run version = heiko({ u"--version"_s });
     QCOMPARE(version.exitCode, 0);
     QCOMPARE(version.out.trimmed(), u"heiko " HEIKO_VERSION ""_s);
+}
+
+void TestCli::missingWindowModuleIsAClearError()
+{
+#if !defined(Q_OS_LINUX)
+    QSKIP("the window is a module only on Linux");
+#else
+    // An executable without its window module next to it (a broken install): asking for the window says what
+    // is missing and what to do, and a headless run still works without it.
+    const QString lonely = m_dir->filePath(u"heiko"_s);
+    QVERIFY(QFile::copy(m_binary, lonely));
+    QVERIFY(QFile::setPermissions(lonely, QFile::permissions(m_binary)));
+    QProcess process;
+    process.start(lonely, { u"http://127.0.0.1:1/x.bin"_s });
+    QVERIFY(process.waitForFinished(30'000));
+    QCOMPARE(process.exitCode(), 2);
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(err.contains(u"cannot open the window"_s) && err.contains(u"heiko_window"_s)
+                 && err.contains(u"--headless"_s),
+             qPrintable(err));
+    process.start(lonely, { u"--version"_s });
+    QVERIFY(process.waitForFinished(30'000));
+    QCOMPARE(process.exitCode(), 0);
+#endif
 }
 
 void TestCli::usageErrorsExitWith2_data()

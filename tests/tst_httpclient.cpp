@@ -55,6 +55,23 @@ Fetched fetch(heiko::HttpClient &client, const QUrl &url)
     return result;
 }
 
+// Starts `count` GETs of `url` at once (so each needs a connection of its own), each reading its body to the
+// end; `finished` counts those that ended.
+void startDraining(heiko::HttpClient &client, const QUrl &url, int count,
+                   std::vector<std::unique_ptr<heiko::HttpReply>> &replies, QObject *context, int &finished)
+{
+    for (int i = 0; i < count; ++i) {
+        replies.emplace_back(client.get({ url, {}, "tst_httpclient" }));
+        heiko::HttpReply *reply = replies.back().get();
+        QObject::connect(reply, &heiko::HttpReply::readyRead, reply, [reply] {
+            char buffer[4096];
+            while (reply->read(buffer, sizeof buffer) > 0) { }
+        });
+        QObject::connect(reply, &heiko::HttpReply::finished, context, [&finished] { ++finished; });
+        reply->start();
+    }
+}
+
 } // namespace
 
 // The keep-alive pool of Heiko's HTTP client: connections are reused, and given up safely.
@@ -155,16 +172,7 @@ void TestHttpClient::expiredIdleConnectionsAreClosed()
     heiko::HttpClient client(50);
     std::vector<std::unique_ptr<heiko::HttpReply>> replies;
     int finished = 0;
-    for (int i = 0; i < 5; ++i) {
-        replies.emplace_back(client.get({ server.url("/a"), {}, "tst_httpclient" }));
-        heiko::HttpReply *reply = replies.back().get();
-        connect(reply, &heiko::HttpReply::readyRead, reply, [reply] {
-            char buffer[4096];
-            while (reply->read(buffer, sizeof buffer) > 0) { }
-        });
-        connect(reply, &heiko::HttpReply::finished, this, [&finished] { ++finished; });
-        reply->start();
-    }
+    startDraining(client, server.url("/a"), 5, replies, this, finished);
     QTRY_COMPARE_WITH_TIMEOUT(finished, 5, kWaitMs);
     QCOMPARE(client.idleCount(), 5);
     QCOMPARE(server.connectionCount(), 5);
@@ -180,16 +188,7 @@ void TestHttpClient::clientWithIdleConnectionsIsDestroyedCleanly()
     auto client = std::make_unique<heiko::HttpClient>();
     std::vector<std::unique_ptr<heiko::HttpReply>> replies;
     int finished = 0;
-    for (int i = 0; i < 3; ++i) {
-        replies.emplace_back(client->get({ server.url("/a"), {}, "tst_httpclient" }));
-        heiko::HttpReply *reply = replies.back().get();
-        connect(reply, &heiko::HttpReply::readyRead, reply, [reply] {
-            char buffer[4096];
-            while (reply->read(buffer, sizeof buffer) > 0) { }
-        });
-        connect(reply, &heiko::HttpReply::finished, this, [&finished] { ++finished; });
-        reply->start();
-    }
+    startDraining(*client, server.url("/a"), 3, replies, this, finished);
     QTRY_COMPARE_WITH_TIMEOUT(finished, 3, kWaitMs);
     replies.clear();
     QCOMPARE(client->idleCount(), 3);

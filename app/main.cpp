@@ -11,7 +11,6 @@
 
 #include <QCoreApplication>
 
-using namespace Qt::StringLiterals;
 
 int main(int argc, char *argv[])
 {

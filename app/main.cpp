@@ -11,7 +11,6 @@
 
 #include <QCoreApplication>
 
-
 int main(int argc, char *argv[])
 {
     heiko::platform::tuneAllocator();

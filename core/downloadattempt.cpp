@@ -793,6 +793,15 @@ void DownloadAttempt::handleReadyRead()
     m_sinceData.restart();
     const bool limited = isRateLimited() && m_inLoop;
     m_throttled = false;
+    if (!limited) {
+        // What came with the head goes to the file from the reply's own buffer, without a copy here first.
+        const QByteArrayView held = m_reply->bufferedBody();
+        if (!held.isEmpty()) {
+            if (!writeBody(held.data(), held.size()))
+                return;
+            m_reply->skipBuffered(held.size());
+        }
+    }
     for (;;) {
         qint64 wanted = m_buffer.size();
         if (limited) {
@@ -805,21 +814,8 @@ void DownloadAttempt::handleReadyRead()
         const qint64 got = m_reply->read(m_buffer.data(), wanted);
         if (got <= 0)
             break;
-        if (m_expectedTotal >= 0 && m_onDisk + got > m_expectedTotal) {
-            stopReply(DownloadError(DownloadError::Kind::Protocol,
-                                    u"%1 sent more bytes than the %2 it announced; the response can't be trusted"_s.arg(
-                                        describeUrl(), units::formatBytes(m_expectedTotal)),
-                                    true));
+        if (!writeBody(m_buffer.constData(), got))
             return;
-        }
-        if (m_file.write(m_buffer.constData(), got) != got) {
-            stopReply(DownloadError(DownloadError::Kind::Disk,
-                                    u"cannot write %1: %2; free some space or choose another folder"_s.arg(
-                                        m_files.partPath, m_file.errorString())));
-            return;
-        }
-        m_onDisk += got;
-        m_job.state->setBytesOnDisk(m_onDisk);
     }
     if (limited && m_reply && m_reply->isFinished() && m_reply->bytesAvailable() == 0)
         quitLoop(); // the held-back rest of a finished transfer is all read
@@ -830,6 +826,26 @@ void DownloadAttempt::handleReadyRead()
             m_job.state->setDurableBytes(m_onDisk);
         m_sinceSync.restart();
     }
+}
+
+bool DownloadAttempt::writeBody(const char *data, qint64 size)
+{
+    if (m_expectedTotal >= 0 && m_onDisk + size > m_expectedTotal) {
+        stopReply(DownloadError(DownloadError::Kind::Protocol,
+                                u"%1 sent more bytes than the %2 it announced; the response can't be trusted"_s.arg(
+                                    describeUrl(), units::formatBytes(m_expectedTotal)),
+                                true));
+        return false;
+    }
+    if (m_file.write(data, size) != size) {
+        stopReply(DownloadError(DownloadError::Kind::Disk,
+                                u"cannot write %1: %2; free some space or choose another folder"_s.arg(
+                                    m_files.partPath, m_file.errorString())));
+        return false;
+    }
+    m_onDisk += size;
+    m_job.state->setBytesOnDisk(m_onDisk);
+    return true;
 }
 
 DownloadError DownloadAttempt::networkError() const

@@ -42,6 +42,8 @@ private:
     void sendRequest();
     void handleMetaData();
     void handleReadyRead();
+    // Appends body bytes to the .part file; false (and the reply stopped with the reason) when it cannot.
+    bool writeBody(const char *data, qint64 size);
     void handleFinished();
     bool isRateLimited() const;
     qint64 allowedBytes(qint64 wanted, qint64 *waitMs);

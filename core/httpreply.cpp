@@ -18,12 +18,20 @@ constexpr qint64 kSocketReadChunk = 256 * 1024;
 
 // The socket is read into one scratch buffer per thread, shared by the replies on it (they use it only inside
 // handleReadyRead(), which emits nothing while it holds data there): a block this large, allocated and freed
-// for every reply, was a malloc, a free and a heap consolidation for each of thousands of small files.
-QByteArray &threadReadChunk()
+// for every reply, was a malloc, a free and a heap consolidation for each of thousands of small files. A reply
+// whose first read held the head and the start of a Content-Length body takes the block over as its body
+// buffer (no copy) and gives it back when the consumer has read it; only then does the thread need another.
+QByteArray &threadChunkSlot()
 {
     thread_local QByteArray chunk;
+    return chunk;
+}
+
+QByteArray &threadReadChunk()
+{
+    QByteArray &chunk = threadChunkSlot();
     if (chunk.size() != kSocketReadChunk)
-        chunk.resize(kSocketReadChunk);
+        chunk.resize(kSocketReadChunk); // within the capacity of a block given back: no allocation
     return chunk;
 }
 
@@ -169,12 +177,25 @@ void HttpReply::handleReadyRead()
         if (got <= 0)
             break;
         m_receivedAnything = true;
-        if (m_bodyOffset > 0 && m_bodyOffset == m_body.size()) {
-            m_body.clear();
-            m_bodyOffset = 0;
-        }
+        if (m_bodyOffset > 0 && m_bodyOffset == m_body.size())
+            releaseBody();
         const qint64 before = bufferedBytes();
-        const qsizetype used = m_parser->feed(QByteArrayView(chunk.constData(), got), &m_body);
+        const QByteArrayView bytes(chunk.constData(), got);
+        qsizetype used = 0;
+        if (!m_parser->headComplete()) {
+            const qsizetype head = m_parser->feedHead(bytes);
+            used = head;
+            if (head < got && bufferedBytes() == 0 && m_parser->state() == HttpResponseParser::State::Body
+                && m_parser->framing() == HttpResponseParser::Framing::ContentLength) {
+                // The body that came with the head stays where it is: this block becomes the body buffer.
+                used += m_parser->feed(bytes.sliced(head), nullptr);
+                m_body = std::move(chunk);
+                m_body.resize(used); // shrinking keeps the block
+                m_bodyOffset = head;
+            }
+        }
+        if (used < got && m_parser->state() != HttpResponseParser::State::Error)
+            used += m_parser->feed(bytes.sliced(used), &m_body);
         progressed = progressed || bufferedBytes() > before;
         if (!m_headSignalled && m_parser->headComplete()) {
             m_headSignalled = true;
@@ -240,17 +261,35 @@ qint64 HttpReply::read(char *data, qint64 maxSize)
     if (n <= 0)
         return 0;
     std::memcpy(data, m_body.constData() + m_bodyOffset, size_t(n));
-    m_bodyOffset += n;
-    if (m_bodyOffset >= m_body.size()) {
-        m_body.clear();
-        m_bodyOffset = 0;
-    }
+    skipBuffered(n);
+    return n;
+}
+
+QByteArrayView HttpReply::bufferedBody() const
+{
+    return QByteArrayView(m_body).sliced(m_bodyOffset);
+}
+
+void HttpReply::skipBuffered(qint64 bytes)
+{
+    m_bodyOffset += qsizetype(qBound<qint64>(0, bytes, bufferedBytes()));
+    if (m_bodyOffset >= m_body.size())
+        releaseBody();
     // Room again: take what waits in the socket (queued, not from inside the consumer's read loop). Not once
     // the response is complete: nothing more of it is in the socket.
     if (!m_finished && m_socket && m_parser->state() != HttpResponseParser::State::Complete
         && m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &HttpReply::handleReadyRead, Qt::QueuedConnection);
-    return n;
+}
+
+void HttpReply::releaseBody()
+{
+    // A read block this reply took over goes back to the thread, unless the thread has one again already.
+    QByteArray &slot = threadChunkSlot();
+    if (m_body.capacity() >= kSocketReadChunk && slot.capacity() < kSocketReadChunk)
+        slot = std::move(m_body);
+    m_body = QByteArray();
+    m_bodyOffset = 0;
 }
 
 bool HttpReply::retryStaleConnection()

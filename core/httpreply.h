@@ -52,6 +52,11 @@ public:
 
     qint64 bytesAvailable() const;
     qint64 read(char *data, qint64 maxSize);
+    // The body bytes that arrived with the head (or otherwise wait in the reply), for a consumer that writes
+    // them out from here instead of copying them out with read() first; skipBuffered() drops what it used.
+    // Valid until the next call on the reply or the return to the event loop.
+    QByteArrayView bufferedBody() const;
+    void skipBuffered(qint64 bytes);
     void setReadBufferSize(qint64 bytes) { m_readBufferSize = qMax<qint64>(16 * 1024, bytes); }
 
     bool isFinished() const { return m_finished; }
@@ -72,6 +77,7 @@ Q_SIGNALS:
 private:
     qint64 bufferedBytes() const { return m_body.size() - m_bodyOffset; }
     bool readsDirectly() const;
+    void releaseBody();
     void connectSocket(QAbstractSocket *socket);
     void sendRequest();
     void handleReadyRead();

@@ -21,7 +21,6 @@ bool isOws(char c)
     return c == ' ' || c == '\t';
 }
 
-
 // RFC 9110 §5.6.2 tchar.
 bool isTchar(char c)
 {
@@ -29,7 +28,6 @@ bool isTchar(char c)
         return true;
     return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
-
 
 QByteArrayView trimmedOws(QByteArrayView text)
 {
@@ -146,6 +144,18 @@ qsizetype HttpResponseParser::feed(QByteArrayView data, QByteArray *body)
         case Phase::Done:
             break;
         }
+    }
+    return pos;
+}
+
+qsizetype HttpResponseParser::feedHead(QByteArrayView data)
+{
+    qsizetype pos = 0;
+    while (pos < data.size() && (m_phase == Phase::StatusLine || m_phase == Phase::Headers)) {
+        const qsizetype used = feedLine(data.sliced(pos));
+        if (used < 0)
+            break;
+        pos += used;
     }
     return pos;
 }

@@ -41,6 +41,10 @@ public:
     // is complete — the rest belongs to the next response on the connection — or on an error. A null `body`
     // drops the body bytes (they are still counted).
     qsizetype feed(QByteArrayView data, QByteArray *body);
+    // Like feed(), but stops where the body starts: returns the bytes of the head (and of any 1xx interim
+    // heads before it) that `data` held. The caller can then leave a Content-Length body where it already is
+    // instead of having it appended somewhere (feed() with a null `body` counts it).
+    qsizetype feedHead(QByteArrayView data);
     // The connection closed: completes a close-delimited body; anything else unfinished becomes an error
     // ("the connection closed after 1200 of 5000 body bytes"; "...without a response" when no byte came).
     void finishAtEof();

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void connectionWithUnaskedBytesIsNotReused();
     void expiredIdleConnectionsAreClosed();
     void clientWithIdleConnectionsIsDestroyedCleanly();
+    void bodiesThatCameWithTheirHeadsStayApart();
 };
 
 void TestHttpClient::idleConnectionIsReused()
@@ -194,6 +195,53 @@ void TestHttpClient::clientWithIdleConnectionsIsDestroyedCleanly()
     QCOMPARE(client->idleCount(), 3);
     client.reset();
     QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), 0, kWaitMs);
+}
+
+void TestHttpClient::bodiesThatCameWithTheirHeadsStayApart()
+{
+    // A body that arrives with its head is kept in the block the socket was read into, which the replies of a
+    // thread share for reading. Two replies on one thread, neither read until both are complete, must each
+    // keep their own bytes; what is handed out with bufferedBody() and what read() gives after it must join
+    // up.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/a", small(3));
+    server.setResponse("/b", small(4));
+    heiko::HttpClient client;
+    std::unique_ptr<heiko::HttpReply> a(client.get({ server.url("/a"), {}, "tst_httpclient" }));
+    std::unique_ptr<heiko::HttpReply> b(client.get({ server.url("/b"), {}, "tst_httpclient" }));
+    QSignalSpy aFinished(a.get(), &heiko::HttpReply::finished);
+    QSignalSpy bFinished(b.get(), &heiko::HttpReply::finished);
+    a->start();
+    b->start();
+    QTRY_VERIFY_WITH_TIMEOUT(aFinished.size() == 1 && bFinished.size() == 1, kWaitMs);
+    QCOMPARE(a->error(), heiko::HttpReply::Error::None);
+    QCOMPARE(b->error(), heiko::HttpReply::Error::None);
+
+    QByteArray bodyA;
+    const QByteArrayView held = a->bufferedBody();
+    QVERIFY(held.size() > 100);
+    bodyA += held.first(100).toByteArray();
+    a->skipBuffered(100);
+    char buffer[4096];
+    for (qint64 n; (n = a->read(buffer, sizeof buffer)) > 0;)
+        bodyA.append(buffer, n);
+    QByteArray bodyB;
+    for (qint64 n; (n = b->read(buffer, sizeof buffer)) > 0;)
+        bodyB.append(buffer, n);
+    QCOMPARE(bodyA, TestHttpServer::patternBytes(3, 0, 1000));
+    QCOMPARE(bodyB, TestHttpServer::patternBytes(4, 0, 1000));
+    QVERIFY(a->bufferedBody().isEmpty());
+
+    // A reply destroyed with its body unread takes its block with it; the next one on the thread still works.
+    std::unique_ptr<heiko::HttpReply> unread(client.get({ server.url("/b"), {}, "tst_httpclient" }));
+    QSignalSpy unreadFinished(unread.get(), &heiko::HttpReply::finished);
+    unread->start();
+    QVERIFY(unreadFinished.wait(kWaitMs));
+    unread.reset();
+    const Fetched after = fetch(client, server.url("/a"));
+    QVERIFY(after.finished);
+    QCOMPARE(after.body, TestHttpServer::patternBytes(3, 0, 1000));
 }
 
 QTEST_GUILESS_MAIN(TestHttpClient)

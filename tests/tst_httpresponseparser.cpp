@@ -151,6 +151,7 @@ private Q_SLOTS:
     void pipelinedResponseIsLeftForTheCaller();
     void interimResponsesAreInvisible();
     void bodyIsAppendedNotReplaced();
+    void feedHeadStopsWhereTheBodyStarts();
     void nullBodyStillCounts();
     void nothingIsConsumedAfterTheEnd_data();
     void nothingIsConsumedAfterTheEnd();
@@ -746,6 +747,29 @@ void TestHttpResponseParser::interimResponsesAreInvisible()
     QCOMPARE(parser.headers().size(), qsizetype(1));
     QVERIFY(!parser.hasHeader("link"));
     QCOMPARE(body, "x"_ba);
+}
+
+void TestHttpResponseParser::feedHeadStopsWhereTheBodyStarts()
+{
+    // An interim head, the final head and the start of the body in one read: feedHead() takes both heads and
+    // nothing of the body, which feed() then takes as usual.
+    const QByteArray heads = "HTTP/1.1 100 Continue\r\n\r\n"_ba + kOkHead + "Content-Length: 6\r\n\r\n";
+    const QByteArray input = heads + "abc";
+    HttpResponseParser parser;
+    QCOMPARE(parser.feedHead(input), heads.size());
+    QCOMPARE(parser.state(), State::Body);
+    QCOMPARE(parser.statusCode(), 200);
+    QCOMPARE(parser.bodyBytesDelivered(), qint64(0));
+    QCOMPARE(parser.feedHead("abc"), qsizetype(0)); // the head is complete: nothing more is a head
+    QByteArray body;
+    QCOMPARE(parser.feed(QByteArrayView(input).sliced(heads.size()), &body), qsizetype(3));
+    QCOMPARE(parser.feed("def", &body), qsizetype(3));
+    QCOMPARE(body, "abcdef"_ba);
+    QCOMPARE(parser.state(), State::Complete);
+
+    HttpResponseParser broken;
+    QCOMPARE(broken.feedHead("HTTP/1.1 abc\r\n\r\n"), qsizetype(0));
+    QCOMPARE(broken.state(), State::Error);
 }
 
 void TestHttpResponseParser::bodyIsAppendedNotReplaced()

@@ -95,6 +95,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     checkSame(whole, pieces);
     check(wholeBody == piecesBody);
+
+    // The head on its own first (as HttpReply reads it), then the rest: the same outcome.
+    HttpResponseParser headFirst(head);
+    QByteArray headFirstBody;
+    const qsizetype headUsed = headFirst.feedHead(input);
+    check(headUsed >= 0 && headUsed <= input.size());
+    check(headFirstBody.isEmpty() && headFirst.bodyBytesDelivered() == 0);
+    const qsizetype restUsed
+        = headUsed < input.size() ? headFirst.feed(input.sliced(headUsed), &headFirstBody) : 0;
+    check(headUsed + restUsed == wholeUsed);
+    checkSame(whole, headFirst);
+    check(wholeBody == headFirstBody);
     if (whole.state() == HttpResponseParser::State::Complete)
         check(wholeUsed == used);
 

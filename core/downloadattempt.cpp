@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QStorageInfo>
+#include <QTimerEvent>
 
 #include <algorithm>
 #include <filesystem>
@@ -91,10 +92,11 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
     , m_url(job.url)
     , m_buffer(threadReadBuffer())
 {
-    m_watchdog.setInterval(int(qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000))));
-    connect(&m_watchdog, &QTimer::timeout, this, &DownloadAttempt::handleWatchdog);
-    m_throttle.setSingleShot(true);
-    connect(&m_throttle, &QTimer::timeout, this, &DownloadAttempt::handleReadyRead);
+    // One tick serves the cancel check (a tenth of a second) and the stall watchdog (a quarter of the
+    // timeout): a timer registered with the thread's dispatcher costs, for every one of thousands of small
+    // downloads, more than looking at an elapsed time needlessly often.
+    const qint64 watchdogMs = qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000));
+    m_tickMs = int(qMin<qint64>(100, watchdogMs));
 }
 
 DownloadAttempt::~DownloadAttempt()
@@ -118,18 +120,10 @@ AttemptResult DownloadAttempt::run()
     state.setWorkerThread(platform::currentThreadId());
     state.setConnections(1);
 
-    // Cancellation is noticed by a slow timer rather than a QFutureWatcher here: a watcher receives an event
-    // for every progress report and result of this attempt, a cost paid by every one of thousands of small
-    // downloads, while a pause can wait a tenth of a second.
-    QTimer cancelPoll;
-    cancelPoll.setInterval(100);
-    connect(&cancelPoll, &QTimer::timeout, this, [this] {
-        if (m_promise.isCanceled()) {
-            m_cancelled = true;
-            quitLoop();
-        }
-    });
-    cancelPoll.start();
+    // Cancellation is noticed by a slow timer (the tick, see timerEvent()) rather than a QFutureWatcher here: a
+    // watcher receives an event for every progress report and result of this attempt, a cost paid by every one
+    // of thousands of small downloads, while a pause can wait a tenth of a second.
+    m_tick.start(m_tickMs, this);
 
     m_files = state.files();
     if (!m_files.partPath.isEmpty()) {
@@ -217,7 +211,7 @@ AttemptResult DownloadAttempt::run()
         m_url = *m_redirectTarget;
         m_job.log->debug(HEIKO_HERE, u"[redirect] to "_s + describeUrl(), m_job.downloadId);
     }
-    m_watchdog.stop();
+    m_tick.stop();
     m_throttle.stop();
     if (m_job.connectionBudget)
         m_job.connectionBudget->release(m_job.host, m_extraConnections);
@@ -324,7 +318,6 @@ void DownloadAttempt::sendRequest()
     connect(m_reply, &HttpReply::readyRead, this, &DownloadAttempt::handleReadyRead);
     connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
     m_sinceData.start();
-    m_watchdog.start();
     m_reply->start();
 }
 
@@ -333,6 +326,23 @@ void DownloadAttempt::quitLoop()
     // Only in this thread, from the attempt's own handlers: the loop in run() looks at the flag after every
     // round of events (and before the first, for a request that failed while starting).
     m_quitRequested = true;
+}
+
+void DownloadAttempt::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_throttle.timerId()) {
+        m_throttle.stop(); // once: the read it wakes arms it again if the limit still holds it back
+        handleReadyRead();
+    } else if (event->timerId() == m_tick.timerId()) {
+        if (m_promise.isCanceled()) {
+            m_cancelled = true;
+            quitLoop();
+            return;
+        }
+        handleWatchdog();
+    } else {
+        QObject::timerEvent(event);
+    }
 }
 
 void DownloadAttempt::handleWatchdog()
@@ -771,7 +781,7 @@ qint64 DownloadAttempt::limitedRead(HttpReply &reply, qint64 wanted)
         return wanted;
     m_throttled = true;
     if (!m_throttle.isActive())
-        m_throttle.start(int(qMin<qint64>(waitMs, 1000)));
+        m_throttle.start(int(qMin<qint64>(waitMs, 1000)), this);
     return -1;
 }
 

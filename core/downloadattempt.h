@@ -12,7 +12,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
-#include <QTimer>
+#include <QBasicTimer>
 #include <QUrl>
 
 #include <optional>
@@ -37,6 +37,9 @@ public:
     ~DownloadAttempt() override;
 
     AttemptResult run();
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
 
 private:
     void sendRequest();
@@ -91,8 +94,9 @@ private:
     bool m_inLoop = false; // run() is waiting for the exchange's events
     bool m_quitRequested = false; // quitLoop() was called since the request was sent
     QPointer<HttpReply> m_reply;
-    QTimer m_watchdog;
-    QTimer m_throttle; // wakes a rate-limited read when the limit allows more
+    QBasicTimer m_tick; // while run() runs: the cancel check and the stall watchdog
+    int m_tickMs = 100;
+    QBasicTimer m_throttle; // wakes a rate-limited read when the limit allows more
     bool m_throttled = false;
     QElapsedTimer m_sinceData; // restarted by every byte from the server
     QElapsedTimer m_elapsed;

@@ -327,25 +327,27 @@ void DownloadManager::schedule()
     // This runs after every finished download and every add: with 5,000 queued files of one host whose
     // connections are all in use, walking the whole queue each time made a list of small files quadratic.
     // So the walk stops as soon as every entry left belongs to a host that can take nothing now (all its
-    // connections in use, or cooling down). Hosts are a handful, entries are many.
-    QHash<QString, qsizetype> unseen = m_queuedPerHost; // queued entries per host not yet looked at
-    qsizetype unseenTotal = m_queue.size();
+    // connections in use, or cooling down). Hosts are a handful, entries are many. In the common case (the
+    // first queued entry can start, and then the workers are all busy) nothing here allocates: entries passed
+    // over are counted per host only when there are some.
+    qsizetype unseenTotal = m_queue.size(); // queued entries not yet looked at
     qsizetype unseenBlocked = 0; // of those, the ones whose host can take nothing now
     QSet<QString> blocked;
+    QHash<QString, qsizetype> passedOver; // entries looked at and left in the queue, per host not blocked then
     const auto block = [&](const QString &host) {
         if (!blocked.contains(host)) {
             blocked.insert(host);
-            unseenBlocked += unseen.value(host);
+            unseenBlocked += m_queuedPerHost.value(host) - passedOver.value(host);
         }
     };
     for (auto it = m_hostCoolDownUntil.cbegin(); it != m_hostCoolDownUntil.cend(); ++it) {
-        if (it.value() > now && unseen.contains(it.key())) {
+        if (it.value() > now && m_queuedPerHost.contains(it.key())) {
             block(it.key());
             nextRetry = nextRetry == 0 ? it.value() : qMin(nextRetry, it.value());
         }
     }
     // Connections are counted by the budget the workers share: a segmented download's pieces count too.
-    for (auto it = unseen.cbegin(); it != unseen.cend(); ++it) {
+    for (auto it = m_queuedPerHost.cbegin(); it != m_queuedPerHost.cend(); ++it) {
         if (m_connectionBudget->isFull(it.key()))
             block(it.key());
     }
@@ -357,7 +359,6 @@ void DownloadManager::schedule()
             it = m_queue.erase(it);
             continue;
         }
-        --unseen[e->host];
         if (blocked.contains(e->host)) {
             --unseenBlocked;
             ++it; // this host has all it may have; someone else's download may go first
@@ -365,11 +366,13 @@ void DownloadManager::schedule()
         }
         if (e->retryAtMs > now) {
             nextRetry = nextRetry == 0 ? e->retryAtMs : qMin(nextRetry, e->retryAtMs);
+            ++passedOver[e->host];
             ++it;
             continue;
         }
         if (m_connectionBudget->acquire(e->host, 1) == 0) {
             // A worker took the last one for a piece since we looked: this host waits.
+            ++passedOver[e->host];
             block(e->host);
             ++it;
             continue;
@@ -377,9 +380,10 @@ void DownloadManager::schedule()
         it = m_queue.erase(it);
         if (--m_queuedPerHost[e->host] <= 0)
             m_queuedPerHost.remove(e->host);
-        if (m_connectionBudget->isFull(e->host))
-            block(e->host);
         start(*e);
+        // Only worth knowing if the walk goes on.
+        if (m_running.size() < m_options.maxWorkers && m_connectionBudget->isFull(e->host))
+            block(e->host);
     }
     if (nextRetry > 0)
         m_retryTimer.start(int(qMax<qint64>(0, nextRetry - now)));

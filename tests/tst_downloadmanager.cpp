@@ -136,6 +136,7 @@ private Q_SLOTS:
     void savedStateRestoresAndResumesFromSyncedBytes();
     void rangeNotSatisfiableWithDifferentTotalStartsOver();
     void perHostCapAcrossDownloads();
+    void retryWaitDoesNotHoldBackOtherServers();
     void downloadSpeedLimitHoldsAndChangesLive();
     void overallSpeedLimitCapsTogether();
     void collisionPolicy_data();
@@ -1089,6 +1090,37 @@ void TestDownloadManager::perHostCapAcrossDownloads()
     QCOMPARE(m_server->maxConcurrentRequests(), 2);
     QCOMPARE(other.maxConcurrentRequests(), 2);
     QCOMPARE(manager->stateCounts().finished, 8);
+}
+
+void TestDownloadManager::retryWaitDoesNotHoldBackOtherServers()
+{
+    // A download waits to retry while its server's one connection goes to the next download from it. The
+    // scheduler stops looking through the queue once everything left is held back; the download waiting to
+    // retry must not be counted twice there, or a third server's download is left waiting with a worker free.
+    TestHttpServer other;
+    QVERIFY(other.start());
+    TestHttpServer third;
+    QVERIFY(third.start());
+    m_server->setResponseSequence("/a1", { status(500), generated(100, 90) });
+    m_server->setResponse("/a2", generated(1024 * 1024, 91, 64 * 1024)); // slow: runs for the whole test
+    other.setResponse("/s", generated(1024 * 1024, 92, 64 * 1024));
+    third.setResponse("/b", generated(1024 * 1024, 93, 64 * 1024));
+    m_options.maxConnectionsPerHost = 1;
+    m_options.retryBaseDelay = std::chrono::seconds(60);
+    auto manager = makeManager(1);
+    const int a1 = manager->add({ m_server->url("/a1"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(a1).retryAtMs > 0, kWaitMs); // failed once, waits to retry
+    manager->add({ other.url("/s"), m_dir->path(), {}, false });
+    QCOMPARE(manager->busyWorkers(), 1);
+    const int a2 = manager->add({ m_server->url("/a2"), m_dir->path(), {}, false });
+    const int b = manager->add({ third.url("/b"), m_dir->path(), {}, false });
+    QCOMPARE(manager->busyWorkers(), 1); // the one worker runs /s; a1 waits, a2 and b are queued
+
+    manager->setMaxWorkers(3);
+    QCOMPARE(manager->info(a2).state, DownloadState::Running);
+    QCOMPARE(manager->info(b).state, DownloadState::Running);
+    QCOMPARE(manager->busyWorkers(), 3);
+    QCOMPARE(manager->info(a1).state, DownloadState::Queued);
 }
 
 void TestDownloadManager::downloadSpeedLimitHoldsAndChangesLive()

@@ -115,7 +115,7 @@ void LogHub::append(LogRecord record)
     // The text is made before taking the lock (it does not depend on the sequence number): workers that
     // log at the same moment then wait only for each other's writes, not for each other's formatting.
     t_insideHub = true; // a Qt message raised while formatting goes to the previous handler, not back here
-    const QByteArray line = m_writesText.load() ? record.toText().toUtf8() + '\n' : QByteArray();
+    const QByteArray line = m_writesText.load() ? record.toLine() : QByteArray();
     {
         const std::lock_guard locker(m_mutex);
         record.sequence = ++m_lastSequence;

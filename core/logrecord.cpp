@@ -2,12 +2,61 @@
 
 #include <QDateTime>
 
+#include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
 using namespace Qt::StringLiterals;
 
 namespace heiko {
+
+namespace {
+
+constexpr qsizetype kTimeLength = 23; // yyyy-MM-dd HH:mm:ss,zzz
+
+// formatTime() as kTimeLength ASCII characters.
+void writeTime(qint64 timeMs, char *out)
+{
+    // Every local time conversion asks the C library, which looks at /etc/localtime each time: one stat()
+    // per log line, and thousands of lines a second in a list of small files. The offset from UTC changes at
+    // most at a minute boundary (daylight saving, or the user changing the zone), so each thread looks it up
+    // once a minute and formats the shifted time as UTC, which needs no lookup.
+    thread_local qint64 cachedMinute = std::numeric_limits<qint64>::min();
+    thread_local int cachedOffsetSeconds = 0;
+    const qint64 minute = timeMs >= 0 ? timeMs / 60000 : (timeMs - 59999) / 60000;
+    if (minute != cachedMinute) {
+        cachedOffsetSeconds = QDateTime::fromMSecsSinceEpoch(minute * 60000).offsetFromUtc();
+        cachedMinute = minute;
+    }
+    // Formatted by hand: QDateTime::toString() parses its format string for every line. The date part is
+    // made once a day per thread.
+    const qint64 local = timeMs + qint64(cachedOffsetSeconds) * 1000;
+    constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
+    const qint64 days = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
+    thread_local qint64 cachedDay = std::numeric_limits<qint64>::min();
+    thread_local char cachedDate[12]; // "yyyy-MM-dd " and the terminator snprintf writes
+    if (days != cachedDay) {
+        const QDate date = QDate(1970, 1, 1).addDays(days);
+        std::snprintf(cachedDate, sizeof cachedDate, "%04u-%02u-%02u ", unsigned(date.year()) % 10000u,
+                      unsigned(date.month()) % 100u, unsigned(date.day()) % 100u);
+        cachedDay = days;
+    }
+    std::memcpy(out, cachedDate, 11);
+    const int ms = int(local - days * kDayMs);
+    const int parts[] = { ms / 3600000, ms / 60000 % 60, ms / 1000 % 60 };
+    char *time = out + 11; // HH:mm:ss,zzz
+    for (int i = 0; i < 3; ++i) {
+        time[i * 3] = char('0' + parts[i] / 10);
+        time[i * 3 + 1] = char('0' + parts[i] % 10);
+        time[i * 3 + 2] = i < 2 ? ':' : ',';
+    }
+    time[9] = char('0' + ms % 1000 / 100);
+    time[10] = char('0' + ms % 100 / 10);
+    time[11] = char('0' + ms % 10);
+}
+
+} // namespace
 
 QString LogRecord::module() const
 {
@@ -27,6 +76,43 @@ QString LogRecord::toText() const
         + u"\tthread:" + QString::number(threadId) + u"\tmodule:" + module() + u'\t' + where + u'\t' + message;
 }
 
+QByteArray LogRecord::toLine() const
+{
+    // Built as bytes: all of it but the message is ASCII (a source file's name, a category), and this runs
+    // twice for every download, so no QString of the line is made only to be converted.
+    char time[kTimeLength];
+    writeTime(timeMs, time);
+    char number[24];
+    const auto appendNumber = [&](QByteArray &to, auto value) {
+        const auto [end, error] = std::to_chars(number, number + sizeof number, value);
+        to.append(number, qsizetype(end - number));
+    };
+    const qsizetype fileLength = file ? qsizetype(std::strlen(file)) : 0;
+    const char *moduleName = category ? category : (file ? file : "heiko");
+    qsizetype moduleLength = qsizetype(std::strlen(moduleName));
+    if (!category && file) {
+        const char *dot = std::strrchr(file, '.');
+        moduleLength = dot ? qsizetype(dot - file) : fileLength;
+    }
+    const QByteArray text = message.toUtf8();
+    QByteArray out;
+    out.reserve(96 + fileLength + moduleLength + text.size());
+    out.append('[').append(levelName(level).toLatin1()).append("]\t");
+    out.append(time, kTimeLength).append("\tprocess:");
+    appendNumber(out, processId);
+    out.append("\tthread:");
+    appendNumber(out, threadId);
+    out.append("\tmodule:").append(moduleName, moduleLength).append('\t');
+    if (file) {
+        out.append(file, fileLength).append(':');
+        appendNumber(out, line);
+    } else {
+        out.append('-');
+    }
+    out.append('\t').append(text).append('\n');
+    return out;
+}
+
 QString LogRecord::levelName(LogLevel level)
 {
     switch (level) {
@@ -44,45 +130,9 @@ QString LogRecord::levelName(LogLevel level)
 
 QString LogRecord::formatTime(qint64 timeMs)
 {
-    // Every local time conversion asks the C library, which looks at /etc/localtime each time: one stat()
-    // per log line, and thousands of lines a second in a list of small files. The offset from UTC changes at
-    // most at a minute boundary (daylight saving, or the user changing the zone), so each thread looks it up
-    // once a minute and formats the shifted time as UTC, which needs no lookup.
-    thread_local qint64 cachedMinute = std::numeric_limits<qint64>::min();
-    thread_local int cachedOffsetSeconds = 0;
-    const qint64 minute = timeMs >= 0 ? timeMs / 60000 : (timeMs - 59999) / 60000;
-    if (minute != cachedMinute) {
-        cachedOffsetSeconds = QDateTime::fromMSecsSinceEpoch(minute * 60000).offsetFromUtc();
-        cachedMinute = minute;
-    }
-    // Formatted by hand: QDateTime::toString() parses its format string for every line. The date part is
-    // made once a day per thread.
-    const qint64 local = timeMs + qint64(cachedOffsetSeconds) * 1000;
-    constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
-    const qint64 days = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
-    thread_local qint64 cachedDay = std::numeric_limits<qint64>::min();
-    thread_local QString cachedDate; // "yyyy-MM-dd "
-    if (days != cachedDay) {
-        const QDate date = QDate(1970, 1, 1).addDays(days);
-        cachedDate = QString::asprintf("%04d-%02d-%02d ", date.year(), date.month(), date.day());
-        cachedDay = days;
-    }
-    const int ms = int(local - days * kDayMs);
-    const int parts[] = { ms / 3600000, ms / 60000 % 60, ms / 1000 % 60 };
-    char16_t time[12]; // HH:mm:ss,zzz
-    for (int i = 0; i < 3; ++i) {
-        time[i * 3] = char16_t(u'0' + parts[i] / 10);
-        time[i * 3 + 1] = char16_t(u'0' + parts[i] % 10);
-        time[i * 3 + 2] = i < 2 ? u':' : u',';
-    }
-    time[9] = char16_t(u'0' + ms % 1000 / 100);
-    time[10] = char16_t(u'0' + ms % 100 / 10);
-    time[11] = char16_t(u'0' + ms % 10);
-    QString text;
-    text.reserve(cachedDate.size() + 12);
-    text.append(cachedDate);
-    text.append(QStringView(time, 12));
-    return text;
+    char time[kTimeLength];
+    writeTime(timeMs, time);
+    return QString::fromLatin1(time, kTimeLength);
 }
 
 } // namespace heiko

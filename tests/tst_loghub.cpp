@@ -28,6 +28,8 @@ class TestLogHub final : public QObject
 
 private Q_SLOTS:
     void textFormatFollowsTheOriginalProgram();
+    void lineIsTheTextAsUtf8_data();
+    void lineIsTheTextAsUtf8();
     void timeIsLocalAcrossDaylightSaving();
     void timeMatchesQDateTime_data();
     void timeMatchesQDateTime();
@@ -62,6 +64,38 @@ void TestLogHub::textFormatFollowsTheOriginalProgram()
     QCOMPARE(match.captured(3).toInt(), line);
     QCOMPARE(records.first().downloadId, 7);
     QVERIFY(records.first().threadId != 0);
+}
+
+void TestLogHub::lineIsTheTextAsUtf8_data()
+{
+    // toLine() (what the log file and the console get) is built as bytes; it must be toText() exactly.
+    QTest::addColumn<LogRecord>("record");
+    LogRecord own;
+    own.timeMs = QDateTime(QDate(2026, 11, 26), QTime(11, 7, 23, 600), Qt::UTC).toMSecsSinceEpoch();
+    own.processId = 17648;
+    own.threadId = 18446744073709551615ull;
+    own.file = "downloadworker.cpp";
+    own.line = 33;
+    own.message = u"[download start] Ünïcödé ♫ 曲.mp3"_s;
+    QTest::newRow("own, non-ASCII message") << own;
+    LogRecord routed = own;
+    routed.level = LogLevel::Warning;
+    routed.file = nullptr;
+    routed.category = "qt.network.ssl";
+    routed.message = u"a warning"_s;
+    QTest::newRow("Qt's, no file") << routed;
+    LogRecord bare;
+    bare.level = LogLevel::Error;
+    bare.timeMs = -1;
+    bare.file = "noextension";
+    bare.message = QString();
+    QTest::newRow("no extension, empty message, before the epoch") << bare;
+}
+
+void TestLogHub::lineIsTheTextAsUtf8()
+{
+    QFETCH(LogRecord, record);
+    QCOMPARE(record.toLine(), record.toText().toUtf8() + '\n');
 }
 
 void TestLogHub::timeIsLocalAcrossDaylightSaving()

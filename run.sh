@@ -17,7 +17,7 @@ build_type=${HEIKO_BUILD_TYPE:-RelWithDebInfo}
 # fonts for the widget tests).
 build_packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools qt6-tools-dev
     qt6-l10n-tools libgl-dev libqt6svg6 fonts-dejavu-core)
-test_packages=(nginx-light xvfb xauth)
+test_packages=(nginx-light xvfb xauth clang-format)
 
 say() { printf '\033[1mrun.sh:\033[0m %s\n' "$*" >&2; }
 

@@ -98,11 +98,12 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
                                      u"Worker threads = concurrent downloads, 1-%1 (default 2)."_s.arg(
                                          heiko::EngineOptions::kMaxWorkersLimit),
                                      u"N"_s);
-    const QCommandLineOption connections({ u"x"_s, u"connections"_s },
-                                         u"Connections per file, 1-%1 (default 1): a file of 2 MiB or more "
-                                         u"from a server that serves ranges is fetched in that many pieces."_s.arg(
-                                             heiko::EngineOptions::kMaxConnectionsLimit),
-                                         u"N"_s);
+    const QCommandLineOption connections(
+        { u"x"_s, u"connections"_s },
+        u"Connections per file, 1-%1 (default 1): a file of 2 MiB or more "
+        u"from a server that serves ranges is fetched in that many pieces."_s.arg(
+            heiko::EngineOptions::kMaxConnectionsLimit),
+        u"N"_s);
     const QCommandLineOption timeout(u"timeout"_s,
                                      u"Give up on a connection that sends nothing for SECONDS (default 180); "
                                      u"the download is then retried."_s,
@@ -111,16 +112,15 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
                                      u"Retries of transient failures (resets, timeouts, 408, 429, 5xx); "
                                      u"default 5."_s,
                                      u"N"_s);
-    const QCommandLineOption retryWait(u"retry-wait"_s,
-                                       u"First pause before a retry, doubled each time up to 60 s (default 1)."_s,
-                                       u"SECONDS"_s);
+    const QCommandLineOption retryWait(
+        u"retry-wait"_s, u"First pause before a retry, doubled each time up to 60 s (default 1)."_s,
+        u"SECONDS"_s);
     const QCommandLineOption limitRate(u"limit-rate"_s,
                                        u"Speed limit for each download, e.g. 500K or 2M (bytes per second; "
                                        u"0 = none)."_s,
                                        u"RATE"_s);
-    const QCommandLineOption overallLimit(u"max-overall-limit"_s,
-                                          u"Speed limit for all downloads together, e.g. 10M (0 = none)."_s,
-                                          u"RATE"_s);
+    const QCommandLineOption overallLimit(
+        u"max-overall-limit"_s, u"Speed limit for all downloads together, e.g. 10M (0 = none)."_s, u"RATE"_s);
     const QCommandLineOption perHost(u"max-per-host"_s,
                                      u"Connections to one server at once, across all downloads, 1-64 "
                                      u"(default 8)."_s,
@@ -166,8 +166,9 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     o.logFile = parser.value(logFile);
     o.json = parser.isSet(json);
     o.maxWorkersGiven = parser.isSet(workers);
-    for (const QCommandLineOption *option : { &input, &dir, &workers, &connections, &timeout, &retries, &retryWait,
-                                              &limitRate, &overallLimit, &perHost, &maxConnections, &logFile, &json }) {
+    for (const QCommandLineOption *option :
+         { &input, &dir, &workers, &connections, &timeout, &retries, &retryWait, &limitRate, &overallLimit,
+           &perHost, &maxConnections, &logFile, &json }) {
         if (parser.isSet(*option))
             o.given.append(option->names().constLast());
     }
@@ -196,8 +197,8 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
         return usageError(u"heiko: invalid --max-connections '%1': give a whole number from 1 to 1024"_s.arg(
             parser.value(maxConnections)));
     if (parser.isSet(retries) && !parseInt(parser.value(retries), 0, 100, &o.engine.retries))
-        return usageError(u"heiko: invalid --retries '%1': give a whole number from 0 to 100"_s.arg(
-            parser.value(retries)));
+        return usageError(
+            u"heiko: invalid --retries '%1': give a whole number from 0 to 100"_s.arg(parser.value(retries)));
     if (parser.isSet(timeout)) {
         double seconds = 0;
         if (!parseSeconds(parser.value(timeout), 0.1, 86400, &seconds))

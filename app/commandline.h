@@ -2,10 +2,9 @@
 
 #include "engineoptions.h"
 
+#include <QSet>
 #include <QString>
 #include <QStringList>
-
-#include <QSet>
 
 // The `heiko` command line: parsed into a value, validated, with every mistake named. Parsing never
 // prints or exits; main() decides what to do with the result.

@@ -34,8 +34,7 @@ HeadlessRunner::HeadlessRunner(CommandLine::Options options, heiko::LogHub &log,
     : QObject(parent)
     , m_options(std::move(options))
     , m_log(log)
-{
-}
+{ }
 
 HeadlessRunner::~HeadlessRunner() = default;
 
@@ -105,9 +104,9 @@ int HeadlessRunner::run()
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::interrupted, this, &HeadlessRunner::handleInterrupt);
 
-    m_log.info(HEIKO_HERE, u"[heiko] %1 worker(s), saving into %2"_s.arg(
-                               QString::number(m_options.engine.maxWorkers),
-                               QDir::toNativeSeparators(m_options.directory)));
+    m_log.info(HEIKO_HERE,
+               u"[heiko] %1 worker(s), saving into %2"_s.arg(QString::number(m_options.engine.maxWorkers),
+                                                             QDir::toNativeSeparators(m_options.directory)));
     if (requests.isEmpty() && m_skipped == 0)
         m_log.warning(HEIKO_HERE, u"[list] no URLs to download"_s);
     addRequests(requests);
@@ -152,8 +151,8 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
         if (m_json)
             m_json->added(m_manager->info(id));
     }
-    m_persistence = std::make_unique<heiko::QueuePersistence>(*m_manager, store,
-                                                              heiko::QueuePersistence::Mode::UnfinishedOnly, m_log);
+    m_persistence = std::make_unique<heiko::QueuePersistence>(
+        *m_manager, store, heiko::QueuePersistence::Mode::UnfinishedOnly, m_log);
     m_persistence->setKeptEntries(saved);
 }
 
@@ -177,9 +176,11 @@ bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)
                 // A list may come from anyone: its dir= stays inside the target folder.
                 const QString subfolder = heiko::naming::safeSubfolder(entry.directory);
                 if (subfolder.isEmpty()) {
-                    const QString where = isArgument ? source : source + u':' + QString::number(entry.lineNumber);
-                    reportSkipped(where, u"dir="_s + entry.directory.left(120),
-                                  u"dir= must name a folder inside the target folder (no absolute path, no ..)"_s);
+                    const QString where
+                        = isArgument ? source : source + u':' + QString::number(entry.lineNumber);
+                    reportSkipped(
+                        where, u"dir="_s + entry.directory.left(120),
+                        u"dir= must name a folder inside the target folder (no absolute path, no ..)"_s);
                     continue;
                 }
                 request.directory = QDir(m_options.directory).filePath(subfolder);
@@ -284,8 +285,9 @@ void HeadlessRunner::handleInterrupt(int count)
         QCoreApplication::exit(0); // the manager's destructor still stops the workers
         return;
     }
-    m_log.warning(HEIKO_HERE, u"[heiko] interrupted: stopping; unfinished downloads keep their .part files "
-                              u"(press Ctrl+C again to quit at once)"_s);
+    m_log.warning(HEIKO_HERE,
+                  u"[heiko] interrupted: stopping; unfinished downloads keep their .part files "
+                  u"(press Ctrl+C again to quit at once)"_s);
     m_manager->pauseAll();
     if (m_manager->isIdle())
         QCoreApplication::exit(0);

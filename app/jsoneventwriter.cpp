@@ -9,42 +9,45 @@ using namespace Qt::StringLiterals;
 
 JsonEventWriter::JsonEventWriter(std::FILE *stream)
     : m_stream(stream)
-{
-}
+{ }
 
 void JsonEventWriter::added(const heiko::DownloadInfo &info)
 {
-    write(u"added"_s, { { u"id"_s, info.id },
-                        { u"url"_s, info.displayUrl },
-                        { u"dir"_s, info.directory },
-                        { u"name"_s, info.fileName } });
+    write(u"added"_s,
+          { { u"id"_s, info.id },
+            { u"url"_s, info.displayUrl },
+            { u"dir"_s, info.directory },
+            { u"name"_s, info.fileName } });
 }
 
 void JsonEventWriter::started(const heiko::DownloadInfo &info)
 {
-    write(u"started"_s, { { u"id"_s, info.id },
-                          { u"url"_s, info.displayUrl },
-                          { u"thread"_s, qint64(info.workerThread) },
-                          { u"attempt"_s, info.attempt } });
+    write(u"started"_s,
+          { { u"id"_s, info.id },
+            { u"url"_s, info.displayUrl },
+            { u"thread"_s, qint64(info.workerThread) },
+            { u"attempt"_s, info.attempt } });
 }
 
 void JsonEventWriter::progress(const heiko::DownloadInfo &info)
 {
-    write(u"progress"_s, { { u"id"_s, info.id },
-                           { u"name"_s, info.fileName },
-                           { u"bytes"_s, info.bytesReceived },
-                           { u"total"_s, info.bytesTotal },
-                           { u"speed"_s, qint64(info.bytesPerSecond) },
-                           { u"eta"_s, info.etaSeconds } });
+    write(u"progress"_s,
+          { { u"id"_s, info.id },
+            { u"name"_s, info.fileName },
+            { u"bytes"_s, info.bytesReceived },
+            { u"total"_s, info.bytesTotal },
+            { u"speed"_s, qint64(info.bytesPerSecond) },
+            { u"eta"_s, info.etaSeconds } });
 }
 
 void JsonEventWriter::finished(const heiko::DownloadInfo &info)
 {
-    write(u"finished"_s, { { u"id"_s, info.id },
-                           { u"name"_s, info.fileName },
-                           { u"path"_s, info.filePath },
-                           { u"bytes"_s, info.bytesReceived },
-                           { u"thread"_s, qint64(info.workerThread) } });
+    write(u"finished"_s,
+          { { u"id"_s, info.id },
+            { u"name"_s, info.fileName },
+            { u"path"_s, info.filePath },
+            { u"bytes"_s, info.bytesReceived },
+            { u"thread"_s, qint64(info.workerThread) } });
 }
 
 void JsonEventWriter::failed(const heiko::DownloadInfo &info)

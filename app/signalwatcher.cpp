@@ -12,6 +12,7 @@
 #include <unistd.h>
 #elif defined(Q_OS_WIN)
 #include <QMetaObject>
+
 #include <windows.h>
 #endif
 
@@ -36,7 +37,8 @@ BOOL WINAPI handleConsoleEvent(DWORD)
 {
     if (SignalWatcher *watcher = g_watcher.load()) {
         // Runs on a console thread: queue the work to the watcher's own thread.
-        QMetaObject::invokeMethod(watcher, [watcher] { watcher->handleActivated(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            watcher, [watcher] { watcher->handleActivated(); }, Qt::QueuedConnection);
         return TRUE;
     }
     return FALSE;

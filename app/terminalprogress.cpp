@@ -14,8 +14,7 @@ constexpr int kMaxRows = 16; // more running downloads are summarised in one lin
 TerminalProgress::TerminalProgress(std::FILE *stream, const heiko::DownloadManager &manager)
     : m_stream(stream)
     , m_manager(manager)
-{
-}
+{ }
 
 void TerminalProgress::clear()
 {
@@ -59,15 +58,16 @@ QString TerminalProgress::renderBlock() const
         totalSpeed += qint64(info.bytesPerSecond);
         if (shown++ >= kMaxRows)
             continue;
-        const double fraction = info.bytesTotal > 0 ? double(info.bytesReceived) / double(info.bytesTotal) : 0.0;
+        const double fraction
+            = info.bytesTotal > 0 ? double(info.bytesReceived) / double(info.bytesTotal) : 0.0;
         constexpr int barWidth = 20;
         const int filled = qBound(0, int(fraction * barWidth), barWidth);
         const QString bar = QString(filled, u'#') + QString(barWidth - filled, u'.');
         const QString percent = info.bytesTotal > 0 ? u"%1%"_s.arg(int(fraction * 100), 3) : u"  ?%"_s;
         const QString stats = u" [%1] %2 %3/%4 %5 eta %6 thread:%7"_s.arg(
-            bar, percent, heiko::units::formatBytes(info.bytesReceived), heiko::units::formatBytes(info.bytesTotal),
-            heiko::units::formatSpeed(info.bytesPerSecond), heiko::units::formatDuration(info.etaSeconds),
-            QString::number(info.workerThread));
+            bar, percent, heiko::units::formatBytes(info.bytesReceived),
+            heiko::units::formatBytes(info.bytesTotal), heiko::units::formatSpeed(info.bytesPerSecond),
+            heiko::units::formatDuration(info.etaSeconds), QString::number(info.workerThread));
         const int nameWidth = qMax(8, columns - int(stats.size()) - 3);
         QString name = info.fileName;
         if (name.size() > nameWidth)
@@ -79,8 +79,7 @@ QString TerminalProgress::renderBlock() const
     const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
     block += u"  %1 running, %2 queued, %3 finished, %4 failed — %5 — workers %6/%7\n"_s.arg(
         QString::number(counts.running), QString::number(counts.queued), QString::number(counts.finished),
-        QString::number(counts.failed + counts.cancelled),
-        heiko::units::formatSpeed(double(totalSpeed)), QString::number(m_manager.busyWorkers()),
-        QString::number(m_manager.maxWorkers()));
+        QString::number(counts.failed + counts.cancelled), heiko::units::formatSpeed(double(totalSpeed)),
+        QString::number(m_manager.busyWorkers()), QString::number(m_manager.maxWorkers()));
     return block;
 }

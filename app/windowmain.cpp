@@ -56,18 +56,20 @@ int runWindow(int argc, char *argv[])
         for (const heiko::UrlList::Entry &entry : list.entries())
             urls.append(entry.url.toString(QUrl::FullyEncoded));
     }
-    const QString directory = parsed.options.directory.isEmpty() ? QString()
-                                                                  : QDir(parsed.options.directory).absolutePath();
+    const QString directory
+        = parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath();
 
     // One window per user: a second `heiko URL...` hands its URLs to the first and exits. A folder given
     // with -d travels as a leading "--dir=" entry (never a URL), made absolute here, where it was typed.
     SingleInstance instance(SingleInstance::defaultServerName());
     if (!instance.listen()) {
         QString error;
-        const QStringList message = directory.isEmpty() ? urls : QStringList { u"--dir="_s + directory } + urls;
+        const QStringList message
+            = directory.isEmpty() ? urls : QStringList { u"--dir="_s + directory } + urls;
         if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), message, &error))
             return 0;
-        std::fprintf(stderr, "heiko: another Heiko seems to run but did not answer (%s); opening a new window\n",
+        std::fprintf(stderr,
+                     "heiko: another Heiko seems to run but did not answer (%s); opening a new window\n",
                      qPrintable(error));
     }
 

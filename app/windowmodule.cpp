@@ -19,8 +19,8 @@ int runWindowModule(int argc, char *argv[])
     const QString executable = heiko::platform::executablePath();
     const QDir folder = QFileInfo(executable).absoluteDir();
     const QString name = QStringLiteral(HEIKO_WINDOW_MODULE);
-    const QStringList candidates = { folder.filePath(name),
-                                     folder.filePath(QStringLiteral(HEIKO_WINDOW_MODULE_DIR) + u'/' + name) };
+    const QStringList candidates
+        = { folder.filePath(name), folder.filePath(QStringLiteral(HEIKO_WINDOW_MODULE_DIR) + u'/' + name) };
     QStringList problems;
     for (const QString &path : candidates) {
         if (!QFileInfo::exists(path))

@@ -121,7 +121,8 @@ int main(int argc, char *argv[])
         while (!stop.load()) {
             const qint64 due = clock.elapsed() * recordsPerSecond / 1000;
             for (; written < due; ++written)
-                log.info(HEIKO_HERE, u"[bench] record %1 from a busy worker"_s.arg(written), int(written % 16) + 1);
+                log.info(HEIKO_HERE, u"[bench] record %1 from a busy worker"_s.arg(written),
+                         int(written % 16) + 1);
             QThread::msleep(1);
         }
     }));
@@ -150,12 +151,13 @@ int main(int argc, char *argv[])
     const auto percentile = [&lateness](double p) {
         return lateness.empty() ? 0.0 : double(lateness[size_t(double(lateness.size() - 1) * p)]) / 1000.0;
     };
-    std::printf("rows %d, log records/s %d, %d s measured, %zu ticks\n", rows, recordsPerSecond, seconds, lateness.size());
+    std::printf("rows %d, log records/s %d, %d s measured, %zu ticks\n", rows, recordsPerSecond, seconds,
+                lateness.size());
     std::printf("adding %d downloads: %lld ms\n", rows, addMs);
     std::printf("dropping 10,000 links to a shown preview: %lld ms (%d new)\n", dropMs, previewNew);
     std::printf("start to first paint: %lld ms\n", firstPaint.ms);
-    std::printf("event loop stall: max %.1f ms, p99 %.1f ms, median %.2f ms\n", percentile(1.0), percentile(0.99),
-                percentile(0.5));
+    std::printf("event loop stall: max %.1f ms, p99 %.1f ms, median %.2f ms\n", percentile(1.0),
+                percentile(0.99), percentile(0.5));
     std::printf("log rows in the window: %d\n", window.logPanel()->model()->rowCount());
     return 0;
 }

@@ -1,11 +1,12 @@
-// The least a downloader built like Heiko can cost on this machine: the yardstick for the many-file scenarios.
+// The least a downloader built like Heiko can cost on this machine: the yardstick for the many-file
+// scenarios.
 //
 // The same design as Heiko's engine — a manager thread hands every file to a QThreadPool worker with
-// QtConcurrent::run and hears of its end through a continuation in its own thread, and only then hands out the
-// next — but each worker does nothing beyond what any downloader must: one blocking GET on its own keep-alive
-// connection, the body into NAME.part, a rename to NAME. No event loop, timers, log, progress, retries,
-// naming rules or checks. What Heiko costs above this is the price of its per-download work, not of its
-// threads; what this costs above curl is the price of the design.
+// QtConcurrent::run and hears of its end through a continuation in its own thread, and only then hands out
+// the next — but each worker does nothing beyond what any downloader must: one blocking GET on its own
+// keep-alive connection, the body into NAME.part, a rename to NAME. No event loop, timers, log, progress,
+// retries, naming rules or checks. What Heiko costs above this is the price of its per-download work, not of
+// its threads; what this costs above curl is the price of the design.
 //
 //   heiko_poolfloor LIST PORT DIR WORKERS      LIST: http://127.0.0.1:PORT/path lines (bench/run-bench.sh's)
 //
@@ -18,16 +19,15 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <arpa/inet.h>
+#include <cstdlib>
 #include <fcntl.h>
+#include <functional>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cstdlib>
-#include <functional>
 #include <vector>
 
 namespace {
@@ -67,7 +67,8 @@ bool download(const Setup &setup, const QByteArray &path)
         const int on = 1;
         ::setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
-    const QByteArray request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n\r\n";
+    const QByteArray request
+        = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n\r\n";
     if (!writeAll(connection, request.constData(), size_t(request.size())))
         return false;
     size_t have = 0;
@@ -100,7 +101,8 @@ bool download(const Setup &setup, const QByteArray &path)
         left -= ok ? size_t(n) : 0;
     }
     ::close(part);
-    return ok && ::renameat2(AT_FDCWD, partName.constData(), AT_FDCWD, name.constData(), RENAME_NOREPLACE) == 0;
+    return ok
+        && ::renameat2(AT_FDCWD, partName.constData(), AT_FDCWD, name.constData(), RENAME_NOREPLACE) == 0;
 }
 
 } // namespace

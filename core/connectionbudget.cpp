@@ -7,8 +7,7 @@ namespace heiko {
 ConnectionBudget::ConnectionBudget(int perHostCap, int overallCap)
     : m_perHostCap(qMax(1, perHostCap))
     , m_overallCap(qMax(1, overallCap))
-{
-}
+{ }
 
 void ConnectionBudget::setCaps(int perHostCap, int overallCap)
 {

@@ -84,8 +84,7 @@ QByteArray &threadReadBuffer()
 
 } // namespace
 
-DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise,
-                                 HttpClient &network)
+DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> &promise, HttpClient &network)
     : m_job(job)
     , m_promise(promise)
     , m_network(network)
@@ -120,9 +119,9 @@ AttemptResult DownloadAttempt::run()
     state.setWorkerThread(platform::currentThreadId());
     state.setConnections(1);
 
-    // Cancellation is noticed by a slow timer (the tick, see timerEvent()) rather than a QFutureWatcher here: a
-    // watcher receives an event for every progress report and result of this attempt, a cost paid by every one
-    // of thousands of small downloads, while a pause can wait a tenth of a second.
+    // Cancellation is noticed by a slow timer (the tick, see timerEvent()) rather than a QFutureWatcher here:
+    // a watcher receives an event for every progress report and result of this attempt, a cost paid by every
+    // one of thousands of small downloads, while a pause can wait a tenth of a second.
     m_tick.start(m_tickMs, this);
 
     m_files = state.files();
@@ -171,13 +170,14 @@ AttemptResult DownloadAttempt::run()
     if (m_job.attempt == 1 && m_offset == 0)
         m_job.log->info(HEIKO_HERE, u"[download start] "_s + describeUrl(), m_job.downloadId);
     else if (m_offset > 0)
-        m_job.log->info(HEIKO_HERE,
-                        u"[download resume] %1 from %2 (attempt %3)"_s.arg(m_files.fileName,
-                                                                          units::formatBytes(m_onDisk))
-                            .arg(m_job.attempt),
-                        m_job.downloadId);
+        m_job.log->info(
+            HEIKO_HERE,
+            u"[download resume] %1 from %2 (attempt %3)"_s.arg(m_files.fileName, units::formatBytes(m_onDisk))
+                .arg(m_job.attempt),
+            m_job.downloadId);
     else
-        m_job.log->info(HEIKO_HERE, u"[download start] %1 (attempt %2)"_s.arg(describeUrl()).arg(m_job.attempt),
+        m_job.log->info(HEIKO_HERE,
+                        u"[download start] %1 (attempt %2)"_s.arg(describeUrl()).arg(m_job.attempt),
                         m_job.downloadId);
 
     AttemptResult result;
@@ -223,12 +223,14 @@ AttemptResult DownloadAttempt::run()
     const bool segmentsComplete = m_segmented && !m_error && m_file.isOpen()
         && segments::remainingBytes(m_segments) == 0 && m_onDisk == m_expectedTotal;
     const bool bodyComplete = alreadyComplete || m_rangeAlreadyComplete || segmentsComplete
-        || (!m_segmented && !m_error && m_reply && m_reply->isFinished() && m_reply->error() == HttpReply::Error::None
-            && !m_redirectTarget && (m_file.isOpen() || !m_files.partPath.isEmpty())
+        || (!m_segmented && !m_error && m_reply && m_reply->isFinished()
+            && m_reply->error() == HttpReply::Error::None && !m_redirectTarget
+            && (m_file.isOpen() || !m_files.partPath.isEmpty())
             && (m_expectedTotal < 0 || m_onDisk == m_expectedTotal));
     if (m_skipped) {
         result.error = {};
-        m_job.log->info(HEIKO_HERE, u"[download skip] %1 already exists; kept as it is"_s.arg(m_files.fileName),
+        m_job.log->info(HEIKO_HERE,
+                        u"[download skip] %1 already exists; kept as it is"_s.arg(m_files.fileName),
                         m_job.downloadId);
     } else if (bodyComplete) {
         result.error = completeFile();
@@ -237,17 +239,16 @@ AttemptResult DownloadAttempt::run()
     } else if (m_error) {
         result.error = m_error;
     } else if (m_segmented) {
-        result.error = DownloadError(DownloadError::Kind::Network,
-                                     u"every connection to %1 failed, the last with: %2"_s.arg(m_url.host(),
-                                                                                          m_lastDropReason),
-                                     true);
+        result.error = DownloadError(
+            DownloadError::Kind::Network,
+            u"every connection to %1 failed, the last with: %2"_s.arg(m_url.host(), m_lastDropReason), true);
     } else if (m_reply && m_reply->error() != HttpReply::Error::None) {
         result.error = networkError();
         if (result.error.isTransient() && m_expectedTotal > 0 && m_onDisk > m_offset)
             result.error = DownloadError(result.error.kind(),
-                                         u"the connection to %1 broke after %2 of %3 (%4)"_s.arg(m_url.host(), units::formatBytes(m_onDisk),
-                                                          units::formatBytes(m_expectedTotal),
-                                                          m_reply->errorString()),
+                                         u"the connection to %1 broke after %2 of %3 (%4)"_s.arg(
+                                             m_url.host(), units::formatBytes(m_onDisk),
+                                             units::formatBytes(m_expectedTotal), m_reply->errorString()),
                                          true);
     } else if (m_expectedTotal >= 0 && m_onDisk != m_expectedTotal) {
         result.error = DownloadError(DownloadError::Kind::Protocol,
@@ -368,10 +369,11 @@ void DownloadAttempt::handleWatchdog()
     }
     if (m_sinceData.elapsed() >= m_job.options.timeout.count()) {
         m_timedOut = true;
-        stopReply(DownloadError(DownloadError::Kind::Timeout,
-                                u"no data from %1 for %2 s"_s.arg(
-                                    m_url.host(), QString::number(double(m_job.options.timeout.count()) / 1000.0)),
-                                true));
+        stopReply(
+            DownloadError(DownloadError::Kind::Timeout,
+                          u"no data from %1 for %2 s"_s.arg(
+                              m_url.host(), QString::number(double(m_job.options.timeout.count()) / 1000.0)),
+                          true));
     }
 }
 
@@ -414,11 +416,12 @@ void DownloadAttempt::handleMetaData()
         if (reason.isEmpty())
             reason = http::reasonPhrase(status);
         DownloadError error(DownloadError::Kind::Http,
-                            u"HTTP %1 %2 from %3: %4"_s.arg(QString::number(status), QString::fromLatin1(reason),
-                                                            describeUrl(), advice(status)),
+                            u"HTTP %1 %2 from %3: %4"_s.arg(QString::number(status),
+                                                            QString::fromLatin1(reason), describeUrl(),
+                                                            advice(status)),
                             isTransientStatus(status), status);
-        if (const auto delay = http::parseRetryAfter(m_reply->rawHeader("Retry-After"_ba),
-                                                     QDateTime::currentDateTimeUtc()))
+        if (const auto delay
+            = http::parseRetryAfter(m_reply->rawHeader("Retry-After"_ba), QDateTime::currentDateTimeUtc()))
             error.setRetryAfter(*delay);
         stopReply(std::move(error));
         return;
@@ -478,8 +481,9 @@ bool DownloadAttempt::acceptRedirect(int status)
     if (!target.isValid() || target.host().isEmpty())
         return refuse(u"%1 redirects to an invalid address"_s.arg(describeUrl()));
     if (m_url.scheme().compare(u"https"_s, Qt::CaseInsensitive) == 0 && scheme == u"http"_s)
-        return refuse(u"%1 redirects from https to unencrypted http (%2); refused to keep the download safe"_s.arg(
-            describeUrl(), secrets::maskedUrl(target)));
+        return refuse(
+            u"%1 redirects from https to unencrypted http (%2); refused to keep the download safe"_s.arg(
+                describeUrl(), secrets::maskedUrl(target)));
     if (++m_redirects > m_job.options.maxRedirects)
         return refuse(u"more than %1 redirects starting at %2; the server is probably in a loop"_s.arg(
             QString::number(m_job.options.maxRedirects), secrets::maskedUrl(m_job.url)));
@@ -509,10 +513,11 @@ bool DownloadAttempt::acceptBody(int status)
     if (!chunked && m_reply->hasRawHeader("Content-Length"_ba)) {
         length = http::parseContentLength(m_reply->rawHeader("Content-Length"_ba));
         if (!length)
-            return protocolError(u"%1 sent an invalid or conflicting Content-Length (%2); the response can't be "
-                                 u"trusted"_s.arg(describeUrl(),
-                                                  QString::fromLatin1(m_reply->rawHeader("Content-Length"_ba).left(64))),
-                                 false);
+            return protocolError(
+                u"%1 sent an invalid or conflicting Content-Length (%2); the response can't be "
+                u"trusted"_s.arg(describeUrl(),
+                                 QString::fromLatin1(m_reply->rawHeader("Content-Length"_ba).left(64))),
+                false);
     }
 
     bool restartFromZero = false;
@@ -523,7 +528,8 @@ bool DownloadAttempt::acceptBody(int status)
         const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
         const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
         const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
-            && (m_files.lastModified.isEmpty() || lastModified.isEmpty() || lastModified == m_files.lastModified)
+            && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
+                || lastModified == m_files.lastModified)
             && (encoding.isEmpty() || encoding == "identity");
         const bool valid = sameFile && m_offset > 0 && range && range->first == m_offset
             && (range->total < 0 || m_expectedTotal < 0 || range->total == m_expectedTotal)
@@ -540,21 +546,22 @@ bool DownloadAttempt::acceptBody(int status)
             m_offset = 0;
             m_onDisk = 0;
             state.setBytesOnDisk(0);
-            return protocolError(sameFile ? u"%1 answered a different byte range than asked (%2); starting over"_s.arg(
-                                     describeUrl(),
-                                     QString::fromLatin1(m_reply->rawHeader("Content-Range"_ba).left(64)))
-                                          : u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
-                                 true);
+            return protocolError(
+                sameFile ? u"%1 answered a different byte range than asked (%2); starting over"_s.arg(
+                    describeUrl(), QString::fromLatin1(m_reply->rawHeader("Content-Range"_ba).left(64)))
+                         : u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
+                true);
         }
         m_expectedTotal = range->total >= 0 ? range->total : (length ? m_offset + *length : -1);
         m_files.rangesSupported = true;
     } else {
         if (m_offset > 0) {
             // The server ignored the range, or the file changed (If-Range): never append a 200.
-            m_job.log->info(HEIKO_HERE,
-                            u"[download restart] %1 sent the whole file instead of the rest; starting over"_s.arg(
-                                describeUrl()),
-                            m_job.downloadId);
+            m_job.log->info(
+                HEIKO_HERE,
+                u"[download restart] %1 sent the whole file instead of the rest; starting over"_s.arg(
+                    describeUrl()),
+                m_job.downloadId);
             restartFromZero = true;
             m_offset = 0;
             m_segments.clear();
@@ -570,8 +577,8 @@ bool DownloadAttempt::acceptBody(int status)
     const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
     const QDateTime modified = http::parseHttpDate(lastModified);
     const QDateTime sent = http::parseHttpDate(m_reply->rawHeader("Date"_ba));
-    m_files.lastModified = modified.isValid() && sent.isValid() && modified.secsTo(sent) >= 1 ? lastModified
-                                                                                             : QByteArray();
+    m_files.lastModified
+        = modified.isValid() && sent.isValid() && modified.secsTo(sent) >= 1 ? lastModified : QByteArray();
     const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
     if (!encoding.isEmpty() && encoding != "identity")
         m_files.rangesSupported = false; // offsets into an encoded body don't map to the file
@@ -595,9 +602,8 @@ bool DownloadAttempt::acceptBody(int status)
     // that paired the new record with the old synced length would trust bytes that are gone.
     state.setFiles(m_files, (restartFromZero || m_offset == 0) ? 0 : state.durableBytes());
     m_job.log->debug(HEIKO_HERE,
-                     u"[response] HTTP %1, %2, saving as %3"_s.arg(QString::number(status),
-                                                                  units::formatBytes(m_expectedTotal),
-                                                                  m_files.fileName),
+                     u"[response] HTTP %1, %2, saving as %3"_s.arg(
+                         QString::number(status), units::formatBytes(m_expectedTotal), m_files.fileName),
                      m_job.downloadId);
     return true;
 }
@@ -619,13 +625,12 @@ bool DownloadAttempt::enoughDiskSpace()
     const QStorageInfo storage(existing);
     if (!storage.isValid() || storage.bytesAvailable() < 0 || needed <= storage.bytesAvailable())
         return true;
-    stopReply(DownloadError(DownloadError::Kind::Disk,
-                            u"not enough disk space for %1 in %2: needs %3, %4 free; free some space or choose "
-                            u"another folder"_s.arg(naming::chooseFileName(
-                                                        m_reply->rawHeader("Content-Disposition"_ba), m_url),
-                                                    QDir::toNativeSeparators(m_job.directory),
-                                                    units::formatBytes(needed),
-                                                    units::formatBytes(storage.bytesAvailable()))));
+    stopReply(DownloadError(
+        DownloadError::Kind::Disk,
+        u"not enough disk space for %1 in %2: needs %3, %4 free; free some space or choose "
+        u"another folder"_s.arg(naming::chooseFileName(m_reply->rawHeader("Content-Disposition"_ba), m_url),
+                                QDir::toNativeSeparators(m_job.directory), units::formatBytes(needed),
+                                units::formatBytes(storage.bytesAvailable()))));
     return false;
 }
 
@@ -667,11 +672,12 @@ bool DownloadAttempt::reserveFiles(const QString &name)
         const QString finalPath = dir.filePath(candidate);
         const QString partPath = finalPath + u".part"_s;
         m_file.setFileName(partPath);
-        // NewOnly is an exclusive create (O_EXCL): two workers (or two listings of one URL) never share a file,
-        // and an existing file or symlink is never opened.
+        // NewOnly is an exclusive create (O_EXCL): two workers (or two listings of one URL) never share a
+        // file, and an existing file or symlink is never opened.
         if (create()) {
-            // The final name must be free too (Overwrite: it may hold a regular file, which is replaced at the
-            // end). Checked after the create, so that another worker finishing this very name meanwhile is seen.
+            // The final name must be free too (Overwrite: it may hold a regular file, which is replaced at
+            // the end). Checked after the create, so that another worker finishing this very name meanwhile
+            // is seen.
             const bool finalTaken = platform::pathExists(finalPath)
                 && (policy != CollisionPolicy::Overwrite || !QFileInfo(finalPath).isFile());
             if (finalTaken) {
@@ -688,12 +694,12 @@ bool DownloadAttempt::reserveFiles(const QString &name)
         // create and this look: its .part is then already its final file.
         if (platform::pathExists(partPath) || platform::pathExists(finalPath))
             continue;
-        stopReply(DownloadError(DownloadError::Kind::Disk,
-                                QFileInfo(m_job.directory).isDir()
-                                    ? u"cannot create %1: %2; check that the folder is writable"_s.arg(
-                                        partPath, m_file.errorString())
-                                    : u"cannot create the folder %1; choose another target folder"_s.arg(
-                                        m_job.directory)));
+        stopReply(DownloadError(
+            DownloadError::Kind::Disk,
+            QFileInfo(m_job.directory).isDir()
+                ? u"cannot create %1: %2; check that the folder is writable"_s.arg(partPath,
+                                                                                   m_file.errorString())
+                : u"cannot create the folder %1; choose another target folder"_s.arg(m_job.directory)));
         return false;
     }
     stopReply(DownloadError(DownloadError::Kind::Disk,
@@ -706,24 +712,27 @@ bool DownloadAttempt::openPartForResume(bool truncate)
 {
     // Only the regular file this download created: a symlink planted in its place is not followed.
     // Not Append: the pieces of a segmented download are written at their own offsets.
-    const QIODevice::OpenMode mode = QIODevice::ReadWrite | (truncate ? QIODevice::Truncate : QIODevice::OpenMode());
+    const QIODevice::OpenMode mode
+        = QIODevice::ReadWrite | (truncate ? QIODevice::Truncate : QIODevice::OpenMode());
     if (!platform::openExistingNoFollow(m_file, m_files.partPath, mode)) {
         const bool isLink = QFileInfo(m_files.partPath).isSymLink();
         // Our .part is gone or was replaced: forget it, so that the retry picks a fresh name.
         m_files.partPath.clear();
         m_files.rangesSupported = false;
-        stopReply(DownloadError(DownloadError::Kind::Disk,
-                                isLink ? u"the unfinished file was replaced by a symbolic link; Heiko does not write "
-                                         u"through links and starts over under a new name"_s
-                                       : u"cannot reopen the unfinished file: %1; starting over"_s.arg(m_file.errorString()),
-                                true));
+        stopReply(DownloadError(
+            DownloadError::Kind::Disk,
+            isLink ? u"the unfinished file was replaced by a symbolic link; Heiko does not write "
+                     u"through links and starts over under a new name"_s
+                   : u"cannot reopen the unfinished file: %1; starting over"_s.arg(m_file.errorString()),
+            true));
         return false;
     }
     if (!truncate && !m_segments.isEmpty())
         return true; // a segmented .part is as long as its furthest piece; run() checked that
     if (!truncate && (m_file.size() != m_offset || !m_file.seek(m_offset))) {
         stopReply(DownloadError(DownloadError::Kind::Disk,
-                                u"%1 changed on disk while resuming; starting over"_s.arg(m_files.partPath), true));
+                                u"%1 changed on disk while resuming; starting over"_s.arg(m_files.partPath),
+                                true));
         m_files.rangesSupported = false;
         return false;
     }
@@ -770,8 +779,8 @@ qint64 DownloadAttempt::allowedBytes(qint64 wanted, qint64 *waitMs)
 
 qint64 DownloadAttempt::limitedRead(HttpReply &reply, qint64 wanted)
 {
-    // Under a speed limit, read only what the limit allows; the rest waits in the reply's small buffer (or the
-    // socket's), and the server is slowed down by TCP itself.
+    // Under a speed limit, read only what the limit allows; the rest waits in the reply's small buffer (or
+    // the socket's), and the server is slowed down by TCP itself.
     wanted = qMin(wanted, reply.bytesAvailable());
     if (wanted <= 0)
         return 0;
@@ -841,10 +850,11 @@ void DownloadAttempt::handleReadyRead()
 bool DownloadAttempt::writeBody(const char *data, qint64 size)
 {
     if (m_expectedTotal >= 0 && m_onDisk + size > m_expectedTotal) {
-        stopReply(DownloadError(DownloadError::Kind::Protocol,
-                                u"%1 sent more bytes than the %2 it announced; the response can't be trusted"_s.arg(
-                                    describeUrl(), units::formatBytes(m_expectedTotal)),
-                                true));
+        stopReply(
+            DownloadError(DownloadError::Kind::Protocol,
+                          u"%1 sent more bytes than the %2 it announced; the response can't be trusted"_s.arg(
+                              describeUrl(), units::formatBytes(m_expectedTotal)),
+                          true));
         return false;
     }
     if (m_file.write(data, size) != size) {
@@ -866,18 +876,21 @@ DownloadError DownloadAttempt::networkError() const
         return {};
     case HttpReply::Error::HostNotFound:
         return DownloadError(DownloadError::Kind::Network,
-                             u"host %1 not found; check the URL and your connection"_s.arg(m_url.host()), true);
+                             u"host %1 not found; check the URL and your connection"_s.arg(m_url.host()),
+                             true);
     case HttpReply::Error::Tls: {
         const QStringList errors = m_reply->sslErrors();
-        return DownloadError(DownloadError::Kind::Network,
-                             u"secure connection to %1 failed: %2; Heiko does not download from a server whose "
-                             u"certificate it cannot verify"_s.arg(m_url.host(),
-                                                                   errors.isEmpty() ? reason : errors.join(u"; "_s)));
+        return DownloadError(
+            DownloadError::Kind::Network,
+            u"secure connection to %1 failed: %2; Heiko does not download from a server whose "
+            u"certificate it cannot verify"_s.arg(m_url.host(),
+                                                  errors.isEmpty() ? reason : errors.join(u"; "_s)));
     }
     case HttpReply::Error::Protocol:
         // Not retried: a server that answers with a broken response will break it again.
-        return DownloadError(DownloadError::Kind::Protocol,
-                             u"%1 (%2); the server does not speak HTTP correctly"_s.arg(reason, describeUrl()));
+        return DownloadError(
+            DownloadError::Kind::Protocol,
+            u"%1 (%2); the server does not speak HTTP correctly"_s.arg(reason, describeUrl()));
     case HttpReply::Error::ConnectionRefused:
     case HttpReply::Error::RemoteClosed:
     case HttpReply::Error::Aborted:
@@ -922,9 +935,10 @@ void DownloadAttempt::startSegments()
     // Not more than there will be pieces: a 3 MiB file in pieces of at least 1 MiB needs 3 connections.
     const qint64 pieces = m_segments.isEmpty() ? (m_expectedTotal - m_offset) / segments::kMinimumSize
                                                : qint64(EngineOptions::kMaxConnectionsLimit);
-    const int wanted = int(qMin<qint64>(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit), pieces)) - 1;
-    m_extraConnections = m_job.connectionBudget && wanted > 0 ? m_job.connectionBudget->acquire(m_job.host, wanted)
-                                                              : 0;
+    const int wanted
+        = int(qMin<qint64>(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit), pieces)) - 1;
+    m_extraConnections
+        = m_job.connectionBudget && wanted > 0 ? m_job.connectionBudget->acquire(m_job.host, wanted) : 0;
     if (m_segments.isEmpty() && m_extraConnections == 0)
         return; // no connection to spare: one connection, as if segments were off
     m_segmented = true;
@@ -954,10 +968,11 @@ void DownloadAttempt::startSegments()
     m_reply->disconnect(this);
     connect(m_reply, &HttpReply::readyRead, this, [this] { readSegment(0); });
     connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
-    m_job.log->info(HEIKO_HERE,
-                    u"[segments] %1 over %2 connections in %3 pieces"_s.arg(
-                        m_files.fileName, QString::number(m_connections.size()), QString::number(m_segments.size())),
-                    m_job.downloadId);
+    m_job.log->info(
+        HEIKO_HERE,
+        u"[segments] %1 over %2 connections in %3 pieces"_s.arg(
+            m_files.fileName, QString::number(m_connections.size()), QString::number(m_segments.size())),
+        m_job.downloadId);
     m_sincePublish.start();
     publishSegments(true);
     for (int i = 1; i < int(m_connections.size()); ++i)
@@ -997,10 +1012,11 @@ void DownloadAttempt::assignWork(int connection)
         return;
     if (const auto stolen = segments::splitOff(m_segments[victim])) {
         m_segments.append(*stolen);
-        m_job.log->debug(HEIKO_HERE,
-                         u"[segments] a free connection takes %1 from the piece at %2"_s.arg(
-                             units::formatBytes(stolen->remaining()), units::formatBytes(m_segments[victim].start)),
-                         m_job.downloadId);
+        m_job.log->debug(
+            HEIKO_HERE,
+            u"[segments] a free connection takes %1 from the piece at %2"_s.arg(
+                units::formatBytes(stolen->remaining()), units::formatBytes(m_segments[victim].start)),
+            m_job.downloadId);
         requestSegment(connection, int(m_segments.size()) - 1);
     }
 }
@@ -1010,8 +1026,9 @@ void DownloadAttempt::requestSegment(int connection, int segment)
     Connection &c = m_connections[size_t(connection)];
     const Segment &piece = m_segments[segment];
     HttpRequest request = makeRequest();
-    request.headers.append({ "Range"_ba, "bytes=" + QByteArray::number(piece.position) + '-'
-                                             + QByteArray::number(piece.end - 1) });
+    request.headers.append(
+        { "Range"_ba,
+          "bytes=" + QByteArray::number(piece.position) + '-' + QByteArray::number(piece.end - 1) });
     if (!m_files.etag.isEmpty())
         request.headers.append({ "If-Range"_ba, m_files.etag });
     else if (!m_files.lastModified.isEmpty())
@@ -1022,7 +1039,8 @@ void DownloadAttempt::requestSegment(int connection, int segment)
     c.requestEnd = piece.end;
     c.accepted = false;
     c.sinceData.start();
-    connect(c.reply, &HttpReply::metaDataChanged, this, [this, connection] { handleSegmentMetaData(connection); });
+    connect(c.reply, &HttpReply::metaDataChanged, this,
+            [this, connection] { handleSegmentMetaData(connection); });
     connect(c.reply, &HttpReply::readyRead, this, [this, connection] { readSegment(connection); });
     connect(c.reply, &HttpReply::finished, this, [this, connection] { handleSegmentFinished(connection); });
     // From the loop, not from here: a failure while starting would drop this connection and hand its piece on
@@ -1046,7 +1064,8 @@ void DownloadAttempt::handleSegmentMetaData(int connection)
         const QByteArray lastModified = c.reply->rawHeader("Last-Modified"_ba);
         const QByteArray encoding = c.reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
         const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
-            && (m_files.lastModified.isEmpty() || lastModified.isEmpty() || lastModified == m_files.lastModified)
+            && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
+                || lastModified == m_files.lastModified)
             && (encoding.isEmpty() || encoding == "identity");
         if (sameFile && range && range->first == piece.position && range->last == c.requestEnd - 1
             && range->total == m_expectedTotal) {
@@ -1054,18 +1073,21 @@ void DownloadAttempt::handleSegmentMetaData(int connection)
             return;
         }
         if (sameFile) {
-            dropConnection(connection, u"answered a different byte range than asked (%1)"_s.arg(QString::fromLatin1(
-                                           c.reply->rawHeader("Content-Range"_ba).left(64))));
+            dropConnection(connection,
+                           u"answered a different byte range than asked (%1)"_s.arg(
+                               QString::fromLatin1(c.reply->rawHeader("Content-Range"_ba).left(64))));
             return;
         }
     }
     if (status == 200 || status == 206) {
-        // A whole file instead of a piece: If-Range saw another version. The pieces so far are of the old one.
+        // A whole file instead of a piece: If-Range saw another version. The pieces so far are of the old
+        // one.
         m_segments.clear();
         m_files.segments.clear();
         m_files.rangesSupported = false;
         stopReply(DownloadError(DownloadError::Kind::Protocol,
-                                u"%1 changed since the download began; starting over"_s.arg(describeUrl()), true));
+                                u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
+                                true));
         return;
     }
     QByteArray reason = c.reply->reasonPhrase();
@@ -1082,9 +1104,10 @@ void DownloadAttempt::handleSegmentFinished(int connection)
     if (c.reply && !c.accepted && c.segment >= 0) {
         // Refused, reset or closed before it answered: its piece goes to another connection now, not after
         // the stall timeout.
-        dropConnection(connection, c.reply->error() != HttpReply::Error::None
-                                       ? c.reply->errorString()
-                                       : u"the connection closed before the server answered"_s);
+        dropConnection(connection,
+                       c.reply->error() != HttpReply::Error::None
+                           ? c.reply->errorString()
+                           : u"the connection closed before the server answered"_s);
         return;
     }
     readSegment(connection);
@@ -1155,7 +1178,8 @@ void DownloadAttempt::settleConnection(int connection)
         assignWork(connection);
         return;
     }
-    if (c.reply->isFinished() && (c.reply->bytesAvailable() == 0 || c.reply->error() != HttpReply::Error::None)) {
+    if (c.reply->isFinished()
+        && (c.reply->bytesAvailable() == 0 || c.reply->error() != HttpReply::Error::None)) {
         const QString why = c.reply->error() != HttpReply::Error::None
             ? c.reply->errorString()
             : u"the connection closed %1 before the end of its piece"_s.arg(
@@ -1216,7 +1240,8 @@ QList<Segment> DownloadAttempt::sortedSegments(bool withFinished) const
     // queue small however often work was stolen.
     if (!withFinished)
         sorted.removeIf([](const Segment &segment) { return segment.isDone(); });
-    std::sort(sorted.begin(), sorted.end(), [](const Segment &a, const Segment &b) { return a.start < b.start; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Segment &a, const Segment &b) { return a.start < b.start; });
     return sorted;
 }
 
@@ -1300,8 +1325,9 @@ DownloadError DownloadAttempt::completeFile()
                                      m_files.partPath, finalPath, reason));
         }
     }
-    return DownloadError(DownloadError::Kind::Disk,
-                         u"no free name for %1 in %2; clean up the folder"_s.arg(m_files.fileName, m_job.directory));
+    return DownloadError(
+        DownloadError::Kind::Disk,
+        u"no free name for %1 in %2; clean up the folder"_s.arg(m_files.fileName, m_job.directory));
 }
 
 } // namespace heiko

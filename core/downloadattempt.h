@@ -5,6 +5,7 @@
 #include "segment.h"
 #include "transferstate.h"
 
+#include <QBasicTimer>
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -12,7 +13,6 @@
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
-#include <QBasicTimer>
 #include <QUrl>
 
 #include <optional>
@@ -50,8 +50,8 @@ private:
     void handleFinished();
     bool isRateLimited() const;
     qint64 allowedBytes(qint64 wanted, qint64 *waitMs);
-    // How much of `wanted` may be read from `reply` now under a speed limit: 0 when nothing waits, -1 when the
-    // limit holds it back (the throttle timer calls handleReadyRead() again).
+    // How much of `wanted` may be read from `reply` now under a speed limit: 0 when nothing waits, -1 when
+    // the limit holds it back (the throttle timer calls handleReadyRead() again).
     qint64 limitedRead(HttpReply &reply, qint64 wanted);
     void handleWatchdog();
     void stopReply(DownloadError error);

@@ -7,8 +7,7 @@ DownloadError::DownloadError(Kind kind, QString message, bool transient, int htt
     , m_message(std::move(message))
     , m_transient(transient)
     , m_httpStatus(httpStatus)
-{
-}
+{ }
 
 QString DownloadError::kindName(Kind kind)
 {

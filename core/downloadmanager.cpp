@@ -48,7 +48,8 @@ struct DownloadManager::Entry
     bool startSignalled = false; // downloadStarted() was emitted for the attempt in flight
     DownloadError error;
     QString finalPath;
-    bool skippedExisting = false; // CollisionPolicy::Skip kept a file that was there before: never ours to delete
+    bool skippedExisting
+        = false; // CollisionPolicy::Skip kept a file that was there before: never ours to delete
     qint64 finalSize = -1; // what finalPath was when we finished it: we delete only our own file
     qint64 finalModifiedMs = 0; // ms since the epoch; 0: unknown
     // Only while an attempt runs: 30 samples for each of thousands of queued or finished downloads would be
@@ -87,8 +88,10 @@ DownloadManager::DownloadManager(LogHub &log, const EngineOptions &options, QObj
     m_pool.setObjectName(u"heiko-workers"_s);
     m_options.maxConnectionsPerHost = qMax(1, m_options.maxConnectionsPerHost);
     m_options.maxConnections = qMax(1, m_options.maxConnections);
-    m_options.connectionsPerFile = qBound(1, m_options.connectionsPerFile, EngineOptions::kMaxConnectionsLimit);
-    m_connectionBudget = std::make_shared<ConnectionBudget>(m_options.maxConnectionsPerHost, m_options.maxConnections);
+    m_options.connectionsPerFile
+        = qBound(1, m_options.connectionsPerFile, EngineOptions::kMaxConnectionsLimit);
+    m_connectionBudget
+        = std::make_shared<ConnectionBudget>(m_options.maxConnectionsPerHost, m_options.maxConnections);
     m_overallLimit = std::make_shared<RateLimiter>(m_options.overallRateLimit);
     m_progressTimer.setInterval(kProgressIntervalMs);
     connect(&m_progressTimer, &QTimer::timeout, this, &DownloadManager::handleProgressTick);
@@ -130,9 +133,9 @@ int DownloadManager::add(const DownloadRequest &request, const SavedDownload *re
 
     if (!isHttpUrl(request.url)) {
         e->state = DownloadState::Failed;
-        e->error = DownloadError(DownloadError::Kind::InvalidUrl,
-                                 u"'%1' is not an http or https URL; check the address"_s.arg(
-                                     secrets::maskedUrl(request.url)));
+        e->error = DownloadError(
+            DownloadError::Kind::InvalidUrl,
+            u"'%1' is not an http or https URL; check the address"_s.arg(secrets::maskedUrl(request.url)));
         m_log.error(HEIKO_HERE, u"[download failed] "_s + e->error.message(), id);
         Q_EMIT downloadAdded(id);
         Q_EMIT downloadFailed(id);
@@ -168,8 +171,8 @@ void DownloadManager::seed(Entry &e, const SavedDownload &saved)
     const qint64 trusted = saved.durableBytes >= 0 ? qMin(saved.durableBytes, part.size()) : part.size();
     e.transfer->setBytesOnDisk(trusted);
     m_log.info(HEIKO_HERE,
-               u"[resume] %1: continuing the %2 already in %3"_s.arg(files.fileName, units::formatBytes(trusted),
-                                                                   files.partPath),
+               u"[resume] %1: continuing the %2 already in %3"_s.arg(
+                   files.fileName, units::formatBytes(trusted), files.partPath),
                e.id);
 }
 
@@ -187,8 +190,9 @@ int DownloadManager::restore(const SavedDownload &saved)
         return id;
     if (unfinished && saved.hadPassword) {
         e->state = DownloadState::Failed;
-        e->error = DownloadError(DownloadError::Kind::InvalidUrl,
-                                 u"the password for this URL was not saved; add the URL again with its password"_s);
+        e->error = DownloadError(
+            DownloadError::Kind::InvalidUrl,
+            u"the password for this URL was not saved; add the URL again with its password"_s);
     } else if (!unfinished) {
         e->state = saved.state;
         e->finalPath = saved.files.finalPath;
@@ -281,7 +285,8 @@ DownloadInfo DownloadManager::info(int id) const
     info.bytesTotal = e->transfer->bytesTotal();
     if (e->state == DownloadState::Running && e->speed) {
         info.bytesPerSecond = e->speed->bytesPerSecond();
-        info.etaSeconds = info.bytesTotal >= 0 ? e->speed->etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
+        info.etaSeconds
+            = info.bytesTotal >= 0 ? e->speed->etaSeconds(info.bytesTotal - info.bytesReceived) : -1;
     }
     if (e->state == DownloadState::Running)
         info.connections = e->transfer->connections();
@@ -333,7 +338,8 @@ void DownloadManager::schedule()
     qsizetype unseenTotal = m_queue.size(); // queued entries not yet looked at
     qsizetype unseenBlocked = 0; // of those, the ones whose host can take nothing now
     QSet<QString> blocked;
-    QHash<QString, qsizetype> passedOver; // entries looked at and left in the queue, per host not blocked then
+    QHash<QString, qsizetype>
+        passedOver; // entries looked at and left in the queue, per host not blocked then
     const auto block = [&](const QString &host) {
         if (!blocked.contains(host)) {
             blocked.insert(host);
@@ -507,9 +513,9 @@ void DownloadManager::handleAttemptFinished(int id)
             enqueue(*e);
         }
     } else {
-        DownloadError error = haveResult ? result.error
-                                         : DownloadError(DownloadError::Kind::Cancelled,
-                                                         u"the worker stopped without a result"_s, true);
+        DownloadError error = haveResult
+            ? result.error
+            : DownloadError(DownloadError::Kind::Cancelled, u"the worker stopped without a result"_s, true);
         if (e->transfer->bytesOnDisk() > e->bytesAtAttemptStart)
             e->transientFailures = 0; // it made progress: a flaky connection, not a dead end
         e->error = error;
@@ -522,11 +528,12 @@ void DownloadManager::handleAttemptFinished(int id)
                 qint64 &until = m_hostCoolDownUntil[e->host];
                 if (e->retryAtMs > until) {
                     until = e->retryAtMs;
-                    m_log.warning(HEIKO_HERE,
-                                  u"[cool-down] %1 answered HTTP %2: no download from it starts for %3 s"_s.arg(
-                                      e->request.url.host(), QString::number(error.httpStatus()),
-                                      QString::number(double(delay.count()) / 1000.0, 'f', 1)),
-                                  id);
+                    m_log.warning(
+                        HEIKO_HERE,
+                        u"[cool-down] %1 answered HTTP %2: no download from it starts for %3 s"_s.arg(
+                            e->request.url.host(), QString::number(error.httpStatus()),
+                            QString::number(double(delay.count()) / 1000.0, 'f', 1)),
+                        id);
                 }
             }
             m_log.warning(HEIKO_HERE,
@@ -544,13 +551,15 @@ void DownloadManager::handleAttemptFinished(int id)
                 e->error = DownloadError(
                     error.kind(),
                     error.message()
-                        + (kept > 0 ? u"; gave up after %1 attempt(s): Retry continues from the %2 downloaded"_s.arg(
-                               QString::number(e->attempts), units::formatBytes(kept))
-                                    : u"; gave up after %1 attempt(s): check the URL and your connection, then Retry"_s.arg(
-                                        e->attempts)),
+                        + (kept > 0
+                               ? u"; gave up after %1 attempt(s): Retry continues from the %2 downloaded"_s
+                                     .arg(QString::number(e->attempts), units::formatBytes(kept))
+                               : u"; gave up after %1 attempt(s): check the URL and your connection, then Retry"_s
+                                     .arg(e->attempts)),
                     true, error.httpStatus());
             }
-            m_log.error(HEIKO_HERE, u"[download failed] %1: %2"_s.arg(info(id).fileName, e->error.message()), id);
+            m_log.error(HEIKO_HERE, u"[download failed] %1: %2"_s.arg(info(id).fileName, e->error.message()),
+                        id);
             Q_EMIT downloadFailed(id);
         }
     }
@@ -566,7 +575,8 @@ std::chrono::milliseconds DownloadManager::retryDelay(const Entry &e, const Down
 {
     using namespace std::chrono;
     const int exponent = qMin(e.transientFailures - 1, 20);
-    const qint64 base = qMin<qint64>(m_options.retryBaseDelay.count() << exponent, m_options.retryMaxDelay.count());
+    const qint64 base
+        = qMin<qint64>(m_options.retryBaseDelay.count() << exponent, m_options.retryMaxDelay.count());
     // +-25% jitter, so that many downloads failing together do not come back together.
     const double jitter = 0.75 + 0.5 * QRandomGenerator::global()->generateDouble();
     const qint64 backoff = qint64(double(base) * jitter);
@@ -653,7 +663,8 @@ void DownloadManager::resume(int id)
 void DownloadManager::cancel(int id)
 {
     Entry *e = entry(id);
-    if (!e || e->removeWhenStopped || e->state == DownloadState::Finished || e->state == DownloadState::Cancelled)
+    if (!e || e->removeWhenStopped || e->state == DownloadState::Finished
+        || e->state == DownloadState::Cancelled)
         return;
     dequeue(*e);
     const bool running = e->watcher != nullptr;
@@ -700,7 +711,8 @@ void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
         const platform::FileStamp stamp = platform::fileStamp(e.finalPath);
         if (stamp.size >= 0 && stamp.size == e.finalSize && stamp.modifiedMs == e.finalModifiedMs) {
             if (!QFile::remove(e.finalPath))
-                m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(e.finalPath), e.id);
+                m_log.warning(HEIKO_HERE, u"[files] cannot delete %1; delete it by hand"_s.arg(e.finalPath),
+                              e.id);
         }
     }
     // Whatever comes next (resume after a cancel) starts from nothing.
@@ -751,7 +763,8 @@ void DownloadManager::setOptions(const EngineOptions &options)
     m_options.maxWorkers = current; // setMaxWorkers() applies the new count to the pool and the queue
     m_options.maxConnectionsPerHost = qMax(1, m_options.maxConnectionsPerHost);
     m_options.maxConnections = qMax(1, m_options.maxConnections);
-    m_options.connectionsPerFile = qBound(1, m_options.connectionsPerFile, EngineOptions::kMaxConnectionsLimit);
+    m_options.connectionsPerFile
+        = qBound(1, m_options.connectionsPerFile, EngineOptions::kMaxConnectionsLimit);
     m_connectionBudget->setCaps(m_options.maxConnectionsPerHost, m_options.maxConnections);
     if (options.overallRateLimit != overall)
         setOverallRateLimit(options.overallRateLimit);
@@ -800,10 +813,10 @@ void DownloadManager::setOverallRateLimit(qint64 bytesPerSecond)
 {
     m_options.overallRateLimit = qMax<qint64>(0, bytesPerSecond);
     m_overallLimit->setRate(m_options.overallRateLimit);
-    m_log.info(HEIKO_HERE, m_options.overallRateLimit > 0
-                               ? u"[limit] all downloads together at most %1"_s.arg(
-                                   units::formatSpeed(double(m_options.overallRateLimit)))
-                               : u"[limit] no overall speed limit"_s);
+    m_log.info(HEIKO_HERE,
+               m_options.overallRateLimit > 0 ? u"[limit] all downloads together at most %1"_s.arg(
+                   units::formatSpeed(double(m_options.overallRateLimit)))
+                                              : u"[limit] no overall speed limit"_s);
 }
 
 qint64 DownloadManager::overallRateLimit() const

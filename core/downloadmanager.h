@@ -130,7 +130,8 @@ private:
     QHash<int, std::shared_ptr<Entry>> m_entries;
     QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> ms since epoch, after a 429/503
     std::shared_ptr<RateLimiter> m_overallLimit;
-    std::shared_ptr<ConnectionBudget> m_connectionBudget; // shared with the workers (pieces of segmented files)
+    std::shared_ptr<ConnectionBudget>
+        m_connectionBudget; // shared with the workers (pieces of segmented files)
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
     QHash<QString, qsizetype> m_queuedPerHost; // how many of m_queue belong to each host

@@ -1,7 +1,6 @@
 #include "downloadworker.h"
 
 #include "downloadattempt.h"
-
 #include "httpclient.h"
 
 #include <QCoreApplication>

@@ -1,8 +1,9 @@
 #pragma once
 
 #include <QHash>
-#include <mutex>
 #include <QString>
+
+#include <mutex>
 
 namespace heiko {
 

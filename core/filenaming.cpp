@@ -3,11 +3,10 @@
 #include "asciichars.h"
 #include "utf8.h"
 
-#include <QRegularExpression>
-#include <QStringList>
-
 #include <QChar>
 #include <QLatin1StringView>
+#include <QRegularExpression>
+#include <QStringList>
 #include <QStringView>
 #include <QVarLengthArray>
 
@@ -86,7 +85,6 @@ bool asciiEqualsIgnoringCase(QByteArrayView a, QLatin1StringView b)
     }
     return true;
 }
-
 
 void appendCodePoint(QString &out, char32_t cp)
 {
@@ -621,8 +619,8 @@ QString sanitizeFileName(const QString &name, int maxUtf8Bytes)
     if (separator >= 0)
         component = component.sliced(separator + 1);
 
-    // Most names are printable ASCII that Windows allows: both filters and NFC leave such a name as it is, so it
-    // skips them (three names are looked at for every download).
+    // Most names are printable ASCII that Windows allows: both filters and NFC leave such a name as it is, so
+    // it skips them (three names are looked at for every download).
     const bool plainAscii = std::all_of(component.cbegin(), component.cend(), [](QChar c) {
         const char16_t u = c.unicode();
         return u >= 0x20 && u < 0x7f && !isReplacedCharacter(u);

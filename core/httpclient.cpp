@@ -48,7 +48,8 @@ int HttpClient::idleCount() const
 QString HttpClient::originOf(const QUrl &url)
 {
     const QString scheme = url.scheme().toLower();
-    return scheme + u"://"_s + url.host().toLower() + u':' + QString::number(url.port(scheme == u"https"_s ? 443 : 80));
+    return scheme + u"://"_s + url.host().toLower() + u':'
+        + QString::number(url.port(scheme == u"https"_s ? 443 : 80));
 }
 
 HttpReply *HttpClient::get(const HttpRequest &request)
@@ -67,7 +68,8 @@ QAbstractSocket *HttpClient::takeIdle(const QString &origin)
         // An unbuffered socket learns that the server closed it only by reading (and nothing reads an idle
         // one), so look: -1 is the end, 1 a byte it should not have sent; 0 is a connection still open.
         char probe = 0;
-        const qint64 peeked = socket->state() == QAbstractSocket::ConnectedState ? socket->peek(&probe, 1) : -1;
+        const qint64 peeked
+            = socket->state() == QAbstractSocket::ConnectedState ? socket->peek(&probe, 1) : -1;
         if (peeked == 0 && socket->state() == QAbstractSocket::ConnectedState) {
             socket->disconnect(this);
             return socket;

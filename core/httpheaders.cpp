@@ -96,8 +96,8 @@ namespace {
 // 1..12 for "Jan".."Dec" (case-sensitive, as RFC 9110 writes them), 0 otherwise.
 int monthNumber(QByteArrayView name)
 {
-    static constexpr const char *names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    static constexpr const char *names[]
+        = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
     for (int i = 0; i < 12; ++i) {
         if (name == QByteArrayView(names[i]))
             return i + 1;
@@ -107,10 +107,11 @@ int monthNumber(QByteArrayView name)
 
 bool isDayName(QByteArrayView name)
 {
-    static constexpr const char *names[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
-                                             "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                                             "Saturday", "Sunday" };
-    return std::any_of(std::begin(names), std::end(names), [&](const char *day) { return name == QByteArrayView(day); });
+    static constexpr const char *names[]
+        = { "Mon",    "Tue",     "Wed",       "Thu",      "Fri",    "Sat",      "Sun",
+            "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" };
+    return std::any_of(std::begin(names), std::end(names),
+                       [&](const char *day) { return name == QByteArrayView(day); });
 }
 
 // A number of 1..maxDigits ASCII digits, else -1.
@@ -165,7 +166,8 @@ QDateTime parseHttpDate(QByteArrayView value)
         month = monthNumber(tokens[2]);
         year = digits(tokens[3], 4);
         if (tokens[3].size() == 2 && year >= 0)
-            year += year < 70 ? 2000 : 1900; // RFC 850: "94" is 1994 (RFC 9110 wants the nearest past century)
+            year
+                += year < 70 ? 2000 : 1900; // RFC 850: "94" is 1994 (RFC 9110 wants the nearest past century)
         else if (tokens[3].size() != 4)
             return {};
         time = timeOfDay(tokens[4]);

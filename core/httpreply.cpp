@@ -18,9 +18,10 @@ constexpr qint64 kSocketReadChunk = 256 * 1024;
 
 // The socket is read into one scratch buffer per thread, shared by the replies on it (they use it only inside
 // handleReadyRead(), which emits nothing while it holds data there): a block this large, allocated and freed
-// for every reply, was a malloc, a free and a heap consolidation for each of thousands of small files. A reply
-// whose first read held the head and the start of a Content-Length body takes the block over as its body
-// buffer (no copy) and gives it back when the consumer has read it; only then does the thread need another.
+// for every reply, was a malloc, a free and a heap consolidation for each of thousands of small files. A
+// reply whose first read held the head and the start of a Content-Length body takes the block over as its
+// body buffer (no copy) and gives it back when the consumer has read it; only then does the thread need
+// another.
 QByteArray &threadChunkSlot()
 {
     thread_local QByteArray chunk;
@@ -48,8 +49,7 @@ HttpReply::HttpReply(HttpClient &client, const HttpRequest &request, QObject *pa
     , m_request(request)
     , m_origin(HttpClient::originOf(request.url))
     , m_parser(std::make_unique<HttpResponseParser>())
-{
-}
+{ }
 
 HttpReply::~HttpReply()
 {
@@ -83,8 +83,9 @@ void HttpReply::start()
         auto *socket = new QTcpSocket;
         connectSocket(socket);
         connect(socket, &QAbstractSocket::connected, this, &HttpReply::sendRequest);
-        // Unbuffered: reads go from the kernel straight into the reader's buffer, not through a ring buffer in
-        // Qt first; the kernel's own receive buffer is the bound, and TCP slows the server down when it fills.
+        // Unbuffered: reads go from the kernel straight into the reader's buffer, not through a ring buffer
+        // in Qt first; the kernel's own receive buffer is the bound, and TCP slows the server down when it
+        // fills.
         socket->connectToHost(m_request.url.host(), port, QIODevice::ReadWrite | QIODevice::Unbuffered);
     }
 }
@@ -117,8 +118,8 @@ void HttpReply::sendRequest()
         message += "User-Agent: " + m_request.userAgent + "\r\n";
     if (!url.userName().isEmpty() || !url.password().isEmpty()) {
         // Credentials the user put in the URL go to that origin (a redirect elsewhere drops them first).
-        const QByteArray pair = url.userName(QUrl::FullyDecoded).toUtf8() + ':'
-            + url.password(QUrl::FullyDecoded).toUtf8();
+        const QByteArray pair
+            = url.userName(QUrl::FullyDecoded).toUtf8() + ':' + url.password(QUrl::FullyDecoded).toUtf8();
         message += "Authorization: Basic " + pair.toBase64() + "\r\n";
     }
     for (const auto &[name, value] : m_request.headers)
@@ -131,7 +132,8 @@ bool HttpReply::readsDirectly() const
 {
     // A Content-Length body needs no decoding: once the head is parsed and what was buffered with it is read,
     // the consumer reads straight from the socket into its own buffer (one copy less for every byte).
-    return !m_finished && m_socket && bufferedBytes() == 0 && m_parser->state() == HttpResponseParser::State::Body
+    return !m_finished && m_socket && bufferedBytes() == 0
+        && m_parser->state() == HttpResponseParser::State::Body
         && m_parser->framing() == HttpResponseParser::Framing::ContentLength;
 }
 
@@ -149,8 +151,8 @@ void HttpReply::handleReadyRead()
     if (readsDirectly()) {
         if (m_socket->bytesAvailable() == 0) {
             // A notification with nothing to read: the server closed the connection, which an unbuffered
-            // socket learns only by reading. A consumer that reads nothing now (one held back by a speed limit)
-            // would never read again, so look here; peek() takes nothing from the body.
+            // socket learns only by reading. A consumer that reads nothing now (one held back by a speed
+            // limit) would never read again, so look here; peek() takes nothing from the body.
             char probe = 0;
             m_socket->peek(&probe, 1);
             if (m_socket->state() == QAbstractSocket::UnconnectedState) {
@@ -313,7 +315,8 @@ void HttpReply::handleDisconnected()
     // A consumer may delete the reply from inside any signal: nothing of it is touched after one that did.
     const QPointer<HttpReply> alive(this);
     // Whatever still waits in the socket's buffer belongs to this response.
-    if (m_socket && m_socket->bytesAvailable() > 0 && !readsDirectly() && bufferedBytes() < m_readBufferSize) {
+    if (m_socket && m_socket->bytesAvailable() > 0 && !readsDirectly()
+        && bufferedBytes() < m_readBufferSize) {
         handleReadyRead();
         if (!alive || m_finished)
             return;
@@ -333,8 +336,8 @@ void HttpReply::handleDisconnected()
             finish();
         return;
     }
-    fail(Error::RemoteClosed, m_parser->errorString().isEmpty() ? u"the server closed the connection"_s
-                                                                : m_parser->errorString());
+    fail(Error::RemoteClosed,
+         m_parser->errorString().isEmpty() ? u"the server closed the connection"_s : m_parser->errorString());
 }
 
 void HttpReply::handleSocketError()

@@ -4,9 +4,9 @@
 #include "secretmasking.h"
 
 #include <QDateTime>
-#include <mutex>
 
 #include <cstring>
+#include <mutex>
 
 using namespace Qt::StringLiterals;
 

@@ -4,12 +4,12 @@
 
 #include <QFile>
 #include <QList>
-#include <mutex>
 #include <QObject>
 #include <QSet>
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 
 namespace heiko {
 

@@ -73,7 +73,8 @@ QString LogRecord::toText() const
 {
     const QString where = file ? QString::fromUtf8(file) + u':' + QString::number(line) : u"-"_s;
     return u'[' + levelName(level) + u"]\t" + formatTime(timeMs) + u"\tprocess:" + QString::number(processId)
-        + u"\tthread:" + QString::number(threadId) + u"\tmodule:" + module() + u'\t' + where + u'\t' + message;
+        + u"\tthread:" + QString::number(threadId) + u"\tmodule:" + module() + u'\t' + where + u'\t'
+        + message;
 }
 
 QByteArray LogRecord::toLine() const

@@ -33,7 +33,8 @@ struct LogRecord
     // "downloadworker" for Heiko's own records (the source file's stem), the category for Qt's.
     QString module() const;
     // The text form, after the program Heiko grew from (one line, no newline):
-    // [INFO]<TAB>2026-11-26 11:07:23,600<TAB>process:17648<TAB>thread:14680<TAB>module:downloadworker<TAB>downloadworker.cpp:33<TAB>message
+    // [INFO]<TAB>2026-11-26
+    // 11:07:23,600<TAB>process:17648<TAB>thread:14680<TAB>module:downloadworker<TAB>downloadworker.cpp:33<TAB>message
     QString toText() const;
     // toText() as UTF-8 with a newline: the line the log file and the console get.
     QByteArray toLine() const;

@@ -1,7 +1,6 @@
 #include "platform.h"
 
 #include <QCoreApplication>
-
 #include <QDir>
 #include <QFileInfo>
 
@@ -16,8 +15,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(Q_OS_LINUX)
 #include <sys/syscall.h>

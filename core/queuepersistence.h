@@ -28,7 +28,8 @@ public:
         UnfinishedOnly, // the headless command: only what a second run of the same command can continue
     };
 
-    QueuePersistence(DownloadManager &manager, QueueStore store, Mode mode, LogHub &log, QObject *parent = nullptr);
+    QueuePersistence(DownloadManager &manager, QueueStore store, Mode mode, LogHub &log,
+                     QObject *parent = nullptr);
     // Saves one last time (call DownloadManager::stopAndWait() first for final byte counts).
     ~QueuePersistence() override;
 

@@ -49,8 +49,9 @@ QJsonObject toJson(const SavedDownload &d)
 
 std::optional<DownloadState> stateFromName(const QString &name)
 {
-    for (const DownloadState state : { DownloadState::Queued, DownloadState::Running, DownloadState::Paused,
-                                       DownloadState::Finished, DownloadState::Failed, DownloadState::Cancelled }) {
+    for (const DownloadState state :
+         { DownloadState::Queued, DownloadState::Running, DownloadState::Paused, DownloadState::Finished,
+           DownloadState::Failed, DownloadState::Cancelled }) {
         if (stateName(state) == name)
             return state;
     }
@@ -81,8 +82,8 @@ bool fromJson(const QJsonObject &o, SavedDownload *d)
     d->files.skippedExisting = files.value(u"skippedExisting"_s).toBool();
     for (const QJsonValue &value : files.value(u"segments"_s).toArray()) {
         const QJsonArray numbers = value.toArray();
-        d->files.segments.append({ numbers.at(0).toInteger(-1), numbers.at(1).toInteger(-1),
-                                   numbers.at(2).toInteger(-1) });
+        d->files.segments.append(
+            { numbers.at(0).toInteger(-1), numbers.at(1).toInteger(-1), numbers.at(2).toInteger(-1) });
     }
     d->bytesTotal = o.value(u"bytesTotal"_s).toInteger(-1);
     if (!segments::isConsistent(d->files.segments, d->bytesTotal)) {
@@ -102,8 +103,7 @@ bool fromJson(const QJsonObject &o, SavedDownload *d)
 
 QueueStore::QueueStore(QString path)
     : m_path(std::move(path))
-{
-}
+{ }
 
 bool QueueStore::load(QList<SavedDownload> *downloads, QString *error) const
 {
@@ -119,13 +119,16 @@ bool QueueStore::load(QList<SavedDownload> *downloads, QString *error) const
     const QJsonDocument document = QJsonDocument::fromJson(file.read(256 * 1024 * 1024), &parseError);
     const QJsonObject root = document.object();
     if (parseError.error != QJsonParseError::NoError || root.value(u"format"_s).toString() != kFormat) {
-        *error = u"the saved downloads in %1 are damaged (%2); Heiko starts with an empty list and keeps that file "
-                 u"as it is"_s.arg(m_path, parseError.error != QJsonParseError::NoError ? parseError.errorString()
-                                                                                       : u"not a Heiko queue"_s);
+        *error = u"the saved downloads in %1 are damaged (%2); Heiko starts with an empty list and keeps "
+                 u"that file "
+                 u"as it is"_s.arg(m_path,
+                                   parseError.error != QJsonParseError::NoError ? parseError.errorString()
+                                                                                : u"not a Heiko queue"_s);
         return false;
     }
     if (root.value(u"version"_s).toInt() > kVersion) {
-        *error = u"the saved downloads in %1 were written by a newer Heiko; update Heiko to use them"_s.arg(m_path);
+        *error = u"the saved downloads in %1 were written by a newer Heiko; update Heiko to use them"_s.arg(
+            m_path);
         return false;
     }
     int skipped = 0;
@@ -174,7 +177,9 @@ bool QueueStore::save(const QList<SavedDownload> &downloads, QString *error) con
     QJsonArray array;
     for (const SavedDownload &download : downloads)
         array.append(toJson(download));
-    const QJsonObject root { { u"format"_s, kFormat }, { u"version"_s, kVersion }, { u"downloads"_s, array } };
+    const QJsonObject root { { u"format"_s, kFormat },
+                             { u"version"_s, kVersion },
+                             { u"downloads"_s, array } };
     QSaveFile file(m_path);
     if (!file.open(QIODevice::WriteOnly)) {
         *error = u"cannot save the downloads to %1: %2"_s.arg(m_path, file.errorString());
@@ -190,10 +195,10 @@ bool QueueStore::save(const QList<SavedDownload> &downloads, QString *error) con
 
 QString QueueStore::headlessStatePath(const QString &dataFolder, const QString &targetFolder)
 {
-    const QByteArray key = QCryptographicHash::hash(QDir(targetFolder).absolutePath().toUtf8(),
-                                                    QCryptographicHash::Sha256)
-                               .toHex()
-                               .left(24);
+    const QByteArray key
+        = QCryptographicHash::hash(QDir(targetFolder).absolutePath().toUtf8(), QCryptographicHash::Sha256)
+              .toHex()
+              .left(24);
     return QDir(dataFolder).filePath(u"unfinished/"_s + QString::fromLatin1(key) + u".json"_s);
 }
 

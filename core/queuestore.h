@@ -22,12 +22,14 @@ struct SavedDownload
     qint64 durableBytes = -1; // synced bytes of files.partPath; a resume cuts the .part back to these
     int attempts = 0;
     QString errorMessage; // why it failed, for failed and cancelled ones
-    qint64 finalSize = -1; // the finished file as Heiko left it: a later "delete files" only deletes it if unchanged
+    qint64 finalSize
+        = -1; // the finished file as Heiko left it: a later "delete files" only deletes it if unchanged
     qint64 finalModifiedMs = 0;
 
     bool isUnfinished() const
     {
-        return state == DownloadState::Queued || state == DownloadState::Running || state == DownloadState::Paused;
+        return state == DownloadState::Queued || state == DownloadState::Running
+            || state == DownloadState::Paused;
     }
 };
 

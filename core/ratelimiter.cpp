@@ -12,8 +12,7 @@ RateLimiter::RateLimiter(qint64 bytesPerSecond)
     : m_rate(qMax<qint64>(0, bytesPerSecond))
     , m_tokens(double(m_rate) * kBurstSeconds)
     , m_last(std::chrono::steady_clock::now())
-{
-}
+{ }
 
 void RateLimiter::setRate(qint64 bytesPerSecond)
 {

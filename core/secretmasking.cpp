@@ -57,7 +57,8 @@ QString scrubSecrets(const QString &text)
     QString result = text;
     if (mayHaveUserinfo) {
         // scheme://user:secret@host -> scheme://user:***@host (also when the user name is empty)
-        static const QRegularExpression userinfo(uR"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*):[^\s/?#@]*@)"_s);
+        static const QRegularExpression userinfo(
+            uR"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*):[^\s/?#@]*@)"_s);
         result.replace(userinfo, u"\\1:***@"_s);
     }
     if (mayHaveHeader) {

@@ -8,7 +8,8 @@ QList<Segment> split(qint64 from, qint64 total, int count, qint64 minimumSize)
     if (from >= total)
         return result;
     const qint64 size = total - from;
-    const qint64 pieces = qBound(qint64(1), qMin(qint64(count), size / qMax(qint64(1), minimumSize)), qint64(1024));
+    const qint64 pieces
+        = qBound(qint64(1), qMin(qint64(count), size / qMax(qint64(1), minimumSize)), qint64(1024));
     result.reserve(pieces);
     for (qint64 i = 0; i < pieces; ++i) {
         // The remainder is spread one byte at a time over the first pieces, so no piece is tiny.

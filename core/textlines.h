@@ -9,8 +9,7 @@ namespace heiko::textlines {
 
 // Calls f(number, line) for every line of `data`, numbered from 1: split at '\n', a '\r' before it dropped
 // (CRLF files), the last line taken also without a newline after it. One memchr per line: linear in the size.
-template <typename F>
-void forEach(QByteArrayView data, F &&f)
+template<typename F> void forEach(QByteArrayView data, F &&f)
 {
     qsizetype number = 0;
     qsizetype start = 0;

@@ -49,7 +49,8 @@ public:
     qint64 durableBytes() const { return m_durableBytes.load(std::memory_order_relaxed); }
     void setDurableBytes(qint64 bytes);
 
-    // Connections the running attempt has open or is opening (the pieces of a segmented download), 0 when none.
+    // Connections the running attempt has open or is opening (the pieces of a segmented download), 0 when
+    // none.
     int connections() const { return m_connections.load(std::memory_order_relaxed); }
     void setConnections(int count) { m_connections.store(count, std::memory_order_relaxed); }
 

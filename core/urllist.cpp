@@ -521,8 +521,8 @@ UrlList UrlList::parse(QByteArrayView data)
         data = data.sliced(3);
 
     Parser parser;
-    textlines::forEach(data,
-                       [&parser](qsizetype lineNumber, QByteArrayView line) { parser.parseLine(lineNumber, line); });
+    textlines::forEach(
+        data, [&parser](qsizetype lineNumber, QByteArrayView line) { parser.parseLine(lineNumber, line); });
     UrlList list;
     parser.finish(&list.m_entries, &list.m_rejected, &list.m_warnings, &list.m_rejectedOmitted,
                   &list.m_warningsOmitted);

@@ -7,8 +7,8 @@
 // the file naming all judge bytes with this one function.
 namespace heiko::utf8 {
 
-// Decodes the sequence at the start of `s` (which is not empty). Returns its length and puts the code point in
-// *codePoint, or returns 0 when it is not well-formed: truncated, overlong, a surrogate, above U+10FFFF.
+// Decodes the sequence at the start of `s` (which is not empty). Returns its length and puts the code point
+// in *codePoint, or returns 0 when it is not well-formed: truncated, overlong, a surrogate, above U+10FFFF.
 inline qsizetype decode(QByteArrayView s, char32_t *codePoint)
 {
     const auto b0 = static_cast<unsigned char>(s[0]);

@@ -136,10 +136,10 @@ void TestCli::helpAndVersion()
 {
     const Run help = heiko({ u"--help"_s });
     QCOMPARE(help.exitCode, 0);
-    for (const QString &option : { u"--headless"_s, u"--input-file"_s, u"--dir"_s, u"--max-workers"_s,
-                                   u"--connections"_s, u"--timeout"_s, u"--retries"_s, u"--log-file"_s,
-                                   u"--json"_s, u"--version"_s, u"--limit-rate"_s, u"--max-overall-limit"_s,
-                                   u"--max-per-host"_s, u"--max-connections"_s })
+    for (const QString &option :
+         { u"--headless"_s, u"--input-file"_s, u"--dir"_s, u"--max-workers"_s, u"--connections"_s,
+           u"--timeout"_s, u"--retries"_s, u"--log-file"_s, u"--json"_s, u"--version"_s, u"--limit-rate"_s,
+           u"--max-overall-limit"_s, u"--max-per-host"_s, u"--max-connections"_s })
         QVERIFY2(help.out.contains(option), qPrintable(option));
     const Run version = heiko({ u"--version"_s });
     QCOMPARE(version.exitCode, 0);
@@ -182,19 +182,22 @@ void TestCli::usageErrorsExitWith2_data()
                                        << u"invalid --max-workers 'two'"_s;
     QTest::newRow("17 connections") << QStringList { u"--headless"_s, u"-x"_s, u"17"_s, u"http://x/"_s }
                                     << u"invalid --connections"_s;
-    QTest::newRow("negative timeout") << QStringList { u"--headless"_s, u"--timeout"_s, u"-1"_s, u"http://x/"_s }
-                                      << u"invalid --timeout"_s;
+    QTest::newRow("negative timeout")
+        << QStringList { u"--headless"_s, u"--timeout"_s, u"-1"_s, u"http://x/"_s } << u"invalid --timeout"_s;
     QTest::newRow("missing value") << QStringList { u"--headless"_s, u"-d"_s } << u"Missing value"_s;
     QTest::newRow("bad rate") << QStringList { u"--headless"_s, u"--limit-rate"_s, u"fast"_s, u"http://x/"_s }
                               << u"invalid --limit-rate 'fast'"_s;
-    QTest::newRow("negative overall") << QStringList { u"--headless"_s, u"--max-overall-limit"_s, u"-1M"_s, u"http://x/"_s }
-                                      << u"invalid --max-overall-limit"_s;
-    QTest::newRow("per host 0") << QStringList { u"--headless"_s, u"--max-per-host"_s, u"0"_s, u"http://x/"_s }
+    QTest::newRow("negative overall")
+        << QStringList { u"--headless"_s, u"--max-overall-limit"_s, u"-1M"_s, u"http://x/"_s }
+        << u"invalid --max-overall-limit"_s;
+    QTest::newRow("per host 0") << QStringList { u"--headless"_s, u"--max-per-host"_s, u"0"_s,
+                                                 u"http://x/"_s }
                                 << u"invalid --max-per-host"_s;
     QTest::newRow("overall connections 0")
         << QStringList { u"--headless"_s, u"--max-connections"_s, u"0"_s, u"http://x/"_s }
         << u"invalid --max-connections '0'"_s;
-    QTest::newRow("json in the window") << QStringList { u"--json"_s, u"http://x/"_s } << u"--json needs --headless"_s;
+    QTest::newRow("json in the window")
+        << QStringList { u"--json"_s, u"http://x/"_s } << u"--json needs --headless"_s;
     QTest::newRow("missing list") << QStringList { u"--headless"_s, u"-i"_s, u"/nonexistent/urls.txt"_s }
                                   << u"cannot read the URL list /nonexistent/urls.txt"_s;
 }
@@ -244,12 +247,12 @@ void TestCli::badListLinesAreReportedAndSkipped()
     m_server->setResponse("/ok2.bin", generated(2000, 2));
     const QByteArray list = "# my list\n"
                             "\n"
-                            + m_server->url("/ok1.bin").toEncoded()
-                            + "\n"
-                              "ftp://example.com/file\n"
-                              "not a url at all\n"
-                              "\x01\x02garbage\n"
-                            + m_server->url("/ok2.bin").toEncoded() + "\r\n";
+        + m_server->url("/ok1.bin").toEncoded()
+        + "\n"
+          "ftp://example.com/file\n"
+          "not a url at all\n"
+          "\x01\x02garbage\n"
+        + m_server->url("/ok2.bin").toEncoded() + "\r\n";
     QFile file(m_dir->filePath(u"urls.txt"_s));
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(list);
@@ -270,7 +273,8 @@ void TestCli::readsTheListFromStdin()
 {
     m_server->setResponse("/a.txt", generated(10, 1));
     m_server->setResponse("/b.txt", generated(20, 2));
-    const QByteArray list = m_server->url("/a.txt").toEncoded() + '\n' + m_server->url("/b.txt").toEncoded() + '\n';
+    const QByteArray list
+        = m_server->url("/a.txt").toEncoded() + '\n' + m_server->url("/b.txt").toEncoded() + '\n';
     const Run run = heiko({ u"--headless"_s, u"-d"_s, m_dir->path(), u"-i"_s, u"-"_s }, list);
     QCOMPARE(run.exitCode, 0);
     QCOMPARE(readFile(m_dir->filePath(u"a.txt"_s)), TestHttpServer::patternBytes(1, 0, 10));
@@ -283,8 +287,8 @@ void TestCli::listOptionsNameAndPlaceFiles()
     m_server->setResponse("/b", generated(20, 2));
     m_server->setResponse("/c", generated(30, 3));
     const QByteArray list = m_server->url("/a").toEncoded() + "\n  out=first.bin\n  dir=music/live\n"
-        + m_server->url("/b").toEncoded() + "\n  dir=../../escape\n"
-        + m_server->url("/c").toEncoded() + "\n  out=../../.bashrc\n";
+        + m_server->url("/b").toEncoded() + "\n  dir=../../escape\n" + m_server->url("/c").toEncoded()
+        + "\n  out=../../.bashrc\n";
     const QString out = m_dir->filePath(u"out"_s);
     const Run run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, u"-"_s }, list);
     QCOMPARE(run.exitCode, 1); // the escaping dir= line was refused
@@ -343,7 +347,8 @@ void TestCli::twoWorkersTakeFiveFilesInTurn()
     QCOMPARE(startThreads.size(), 2);
     QCOMPARE(finishThreads, startThreads);
     for (int i = 1; i <= 5; ++i)
-        QCOMPARE(readFile(out + u"/song%1.mp3"_s.arg(i)), TestHttpServer::patternBytes(quint32(i), 0, 80 * 1024));
+        QCOMPARE(readFile(out + u"/song%1.mp3"_s.arg(i)),
+                 TestHttpServer::patternBytes(quint32(i), 0, 80 * 1024));
 }
 
 void TestCli::jsonEventsOnePerLine()
@@ -417,8 +422,9 @@ void TestCli::credentialsNeverAppear()
     QUrl missingUrl = m_server->url("/private-missing.bin");
     missingUrl.setUserInfo(u"bob:An0therS3cret"_s);
     const QString log = m_dir->filePath(u"heiko.log"_s);
-    const Run run = heiko({ u"--headless"_s, u"--json"_s, u"--log-file"_s, log, u"-d"_s, m_dir->filePath(u"out"_s),
-                            url.toString(), missingUrl.toString(), u"ftp://carol:Th1rdS3cret@example.com/x"_s });
+    const Run run
+        = heiko({ u"--headless"_s, u"--json"_s, u"--log-file"_s, log, u"-d"_s, m_dir->filePath(u"out"_s),
+                  url.toString(), missingUrl.toString(), u"ftp://carol:Th1rdS3cret@example.com/x"_s });
     QCOMPARE(run.exitCode, 1);
     const QString everything = run.out + run.err + QString::fromUtf8(readFile(log));
     QVERIFY(everything.contains(u"alice"_s)); // the URL is there, just masked
@@ -431,9 +437,11 @@ void TestCli::unwritableTargetFolderIsAClearError()
     QFile blocker(m_dir->filePath(u"a-file"_s));
     QVERIFY(blocker.open(QIODevice::WriteOnly));
     blocker.close();
-    const Run run = heiko({ u"--headless"_s, u"-d"_s, m_dir->filePath(u"a-file/sub"_s), u"http://127.0.0.1:1/x"_s });
+    const Run run
+        = heiko({ u"--headless"_s, u"-d"_s, m_dir->filePath(u"a-file/sub"_s), u"http://127.0.0.1:1/x"_s });
     QCOMPARE(run.exitCode, 1);
-    QVERIFY2(run.err.contains(u"cannot create the folder"_s) && run.err.contains(u"--dir"_s), qPrintable(run.err));
+    QVERIFY2(run.err.contains(u"cannot create the folder"_s) && run.err.contains(u"--dir"_s),
+             qPrintable(run.err));
 }
 
 void TestCli::interruptKeepsPartFiles()
@@ -443,7 +451,8 @@ void TestCli::interruptKeepsPartFiles()
 #else
     m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 9, 256 * 1024));
     QProcess process;
-    process.start(m_binary, { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/slow.bin").toString() });
+    process.start(m_binary,
+                  { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/slow.bin").toString() });
     QVERIFY(process.waitForStarted());
     const QString part = m_dir->filePath(u"slow.bin.part"_s);
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 64 * 1024, 20'000);
@@ -465,7 +474,8 @@ void TestCli::terminalShowsLiveProgress()
     if (script.isEmpty())
         QSKIP("script(1) from util-linux is not installed");
     m_server->setResponse("/live.bin", generated(600 * 1024, 4, 600 * 1024));
-    const QString command = u"%1 --headless -d %2 %3"_s.arg(m_binary, m_dir->path(), m_server->url("/live.bin").toString());
+    const QString command
+        = u"%1 --headless -d %2 %3"_s.arg(m_binary, m_dir->path(), m_server->url("/live.bin").toString());
     QProcess process;
     process.start(script, { u"-qfec"_s, command, u"/dev/null"_s });
     QVERIFY(process.waitForFinished(60'000));
@@ -482,15 +492,16 @@ void TestCli::terminalShowsLiveProgress()
 
 void TestCli::secondInstanceHandsUrlsToTheFirst()
 {
-    // The window, offscreen, with its own settings and instance name: the second `heiko URL` must hand its URL
-    // over and exit, and the first window must download it.
+    // The window, offscreen, with its own settings and instance name: the second `heiko URL` must hand its
+    // URL over and exit, and the first window must download it.
     m_server->setResponse("/first.bin", generated(1000, 1));
     m_server->setResponse("/second.bin", generated(2000, 2));
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
     environment.insert(u"HOME"_s, m_dir->path());
     environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
-    environment.insert(u"HEIKO_INSTANCE_NAME"_s, u"heiko-cli-test-%1"_s.arg(QCoreApplication::applicationPid()));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s,
+                       u"heiko-cli-test-%1"_s.arg(QCoreApplication::applicationPid()));
     const QString folder = m_dir->filePath(u"Downloads"_s);
     QProcess first;
     first.setProcessEnvironment(environment);
@@ -593,7 +604,8 @@ void TestCli::windowRestoresItsQueueAfterAKill()
     environment.insert(u"HOME"_s, m_dir->path());
     environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
     environment.insert(u"XDG_DATA_HOME"_s, m_dir->filePath(u"data"_s));
-    environment.insert(u"HEIKO_INSTANCE_NAME"_s, u"heiko-restore-test-%1"_s.arg(QCoreApplication::applicationPid()));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s,
+                       u"heiko-restore-test-%1"_s.arg(QCoreApplication::applicationPid()));
     const QString folder = m_dir->filePath(u"Downloads"_s);
     const QString queue = m_dir->filePath(u"data/Heiko/heiko/queue.json"_s);
 
@@ -632,12 +644,16 @@ void TestCli::diskFullMidwayKeepsThePart()
     m_server->setResponse("/small.bin", generated(1000, 32));
     QProcess process;
     process.setChildProcessModifier([] {
-        struct rlimit limit { 1024 * 1024, 1024 * 1024 };
+        struct rlimit limit
+        {
+            1024 * 1024, 1024 * 1024
+        };
         ::setrlimit(RLIMIT_FSIZE, &limit);
         ::signal(SIGXFSZ, SIG_IGN);
     });
-    process.start(m_binary, { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/big.bin").toString(),
-                              m_server->url("/small.bin").toString() });
+    process.start(m_binary,
+                  { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/big.bin").toString(),
+                    m_server->url("/small.bin").toString() });
     QVERIFY(process.waitForFinished(60'000));
     const QString err = QString::fromUtf8(process.readAllStandardError());
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);

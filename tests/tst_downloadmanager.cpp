@@ -13,8 +13,8 @@
 #include <QSignalSpy>
 #include <QStorageInfo>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QTest>
+#include <QThread>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -157,7 +157,8 @@ private Q_SLOTS:
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
 
 private:
-    heiko::AttemptResult runAttempt(const QByteArray &path, const std::shared_ptr<heiko::TransferState> &state);
+    heiko::AttemptResult runAttempt(const QByteArray &path,
+                                    const std::shared_ptr<heiko::TransferState> &state);
     std::unique_ptr<DownloadManager> makeManager(int workers = 2);
     bool waitIdle(DownloadManager &manager, int timeoutMs = kWaitMs);
     QStringList filesInDir() const;
@@ -251,13 +252,15 @@ void TestDownloadManager::workerCapIsNeverExceededAndFullyUsed()
     QCOMPARE(maxBusy, workers);
     QCOMPARE(manager->stateCounts().finished, files);
     for (int i = 0; i < files; ++i)
-        QCOMPARE(readFile(m_dir->filePath(u"f%1"_s.arg(i))), TestHttpServer::patternBytes(quint32(i), 0, 60 * 1024));
+        QCOMPARE(readFile(m_dir->filePath(u"f%1"_s.arg(i))),
+                 TestHttpServer::patternBytes(quint32(i), 0, 60 * 1024));
 }
 
 void TestDownloadManager::logShowsWorkersTakingFilesInTurn()
 {
     for (int i = 0; i < 5; ++i)
-        m_server->setResponse("/song" + QByteArray::number(i) + ".mp3", generated(40 * 1024, quint32(i), 400 * 1024));
+        m_server->setResponse("/song" + QByteArray::number(i) + ".mp3",
+                              generated(40 * 1024, quint32(i), 400 * 1024));
     auto manager = makeManager(2);
     for (int i = 0; i < 5; ++i)
         manager->add({ m_server->url("/song" + QByteArray::number(i) + ".mp3"), m_dir->path(), {}, false });
@@ -602,7 +605,8 @@ void TestDownloadManager::shortBodyIsNeverFinished()
     const int id = manager->add({ m_server->url("/short"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->info(id).state, DownloadState::Failed);
-    QVERIFY2(manager->info(id).error.message().contains(u"broke after 15 B of 1.00 kB"_s), qPrintable(manager->info(id).error.message()));
+    QVERIFY2(manager->info(id).error.message().contains(u"broke after 15 B of 1.00 kB"_s),
+             qPrintable(manager->info(id).error.message()));
     QVERIFY(!QFile::exists(m_dir->filePath(u"short"_s))); // never under the final name
 }
 
@@ -623,7 +627,8 @@ void TestDownloadManager::conflictingContentLengthFails()
 void TestDownloadManager::contentDispositionNamesTheFile()
 {
     Response r = generated(2000, 12);
-    r.headers = { { "Content-Disposition", "attachment; filename=\"fallback.pdf\"; filename*=UTF-8''%E6%A5%BD%E6%9B%B2.pdf" } };
+    r.headers = { { "Content-Disposition",
+                    "attachment; filename=\"fallback.pdf\"; filename*=UTF-8''%E6%A5%BD%E6%9B%B2.pdf" } };
     m_server->setResponse("/download.php", r);
     Response hostile = generated(100, 13);
     hostile.headers = { { "Content-Disposition", "attachment; filename=\"../../.bashrc\"" } };
@@ -826,7 +831,8 @@ void TestDownloadManager::memoryDoesNotGrowWithFileSize()
     QCOMPARE(QFileInfo(m_dir->filePath(u"large.bin"_s)).size(), qint64(768) * 1024 * 1024);
     const qint64 after = peakRssKiB();
     // 48x the bytes of the warm-up, but the peak may only grow by buffers (and the test server's).
-    QVERIFY2(after - before < 24 * 1024, qPrintable(u"peak RSS grew from %1 KiB to %2 KiB"_s.arg(before).arg(after)));
+    QVERIFY2(after - before < 24 * 1024,
+             qPrintable(u"peak RSS grew from %1 KiB to %2 KiB"_s.arg(before).arg(after)));
 #endif
 }
 
@@ -849,8 +855,8 @@ heiko::AttemptResult TestDownloadManager::runAttempt(const QByteArray &path,
 
 namespace {
 
-std::shared_ptr<heiko::TransferState> partState(const QString &name, const QString &part, const QByteArray &etag,
-                                                qint64 total)
+std::shared_ptr<heiko::TransferState> partState(const QString &name, const QString &part,
+                                                const QByteArray &etag, qint64 total)
 {
     auto state = std::make_shared<heiko::TransferState>();
     heiko::TransferState::Files files;
@@ -1018,7 +1024,8 @@ void TestDownloadManager::rangeWithChangedEtagIsNotAppended()
 void TestDownloadManager::setOptionsAppliesWorkerCount()
 {
     for (int i = 0; i < 4; ++i)
-        m_server->setResponse("/o" + QByteArray::number(i), generated(400 * 1024, quint32(40 + i), 200 * 1024));
+        m_server->setResponse("/o" + QByteArray::number(i),
+                              generated(400 * 1024, quint32(40 + i), 200 * 1024));
     auto manager = makeManager(1);
     for (int i = 0; i < 4; ++i)
         manager->add({ m_server->url("/o" + QByteArray::number(i)), m_dir->path(), {}, false });
@@ -1028,7 +1035,8 @@ void TestDownloadManager::setOptionsAppliesWorkerCount()
     manager->setOptions(options);
     QCOMPARE(manager->maxWorkers(), 3);
     QCOMPARE(manager->busyWorkers(), 3);
-    QTRY_COMPARE_WITH_TIMEOUT(m_server->currentRequests(), 3, kWaitMs); // really running, not queued in the pool
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->currentRequests(), 3,
+                              kWaitMs); // really running, not queued in the pool
     QVERIFY(waitIdle(*manager));
 }
 
@@ -1040,7 +1048,8 @@ void TestDownloadManager::manySameNamesGetDistinctFiles()
     m_server->setResponse("/download.php", page);
     auto manager = makeManager(8);
     for (int i = 0; i < count; ++i)
-        manager->add({ m_server->url("/download.php?id=" + QByteArray::number(i)), m_dir->path(), {}, false });
+        manager->add(
+            { m_server->url("/download.php?id=" + QByteArray::number(i)), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->stateCounts().finished, count);
     const QStringList files = filesInDir();
@@ -1076,7 +1085,8 @@ void TestDownloadManager::perHostCapAcrossDownloads()
     TestHttpServer other;
     QVERIFY(other.start());
     for (int i = 0; i < 4; ++i) {
-        m_server->setResponse("/h" + QByteArray::number(i), generated(100 * 1024, quint32(70 + i), 300 * 1024));
+        m_server->setResponse("/h" + QByteArray::number(i),
+                              generated(100 * 1024, quint32(70 + i), 300 * 1024));
         other.setResponse("/o" + QByteArray::number(i), generated(100 * 1024, quint32(80 + i), 300 * 1024));
     }
     m_options.maxConnectionsPerHost = 2;
@@ -1136,7 +1146,8 @@ void TestDownloadManager::downloadSpeedLimitHoldsAndChangesLive()
     // A second's worth at the limit, then the limit is lifted and the rest comes at once.
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived >= 200 * 1024, kWaitMs);
     const qint64 firstPart = clock.elapsed();
-    QVERIFY2(firstPart >= 700, qPrintable(u"200 KiB arrived after %1 ms under a 200 KiB/s limit"_s.arg(firstPart)));
+    QVERIFY2(firstPart >= 700,
+             qPrintable(u"200 KiB arrived after %1 ms under a 200 KiB/s limit"_s.arg(firstPart)));
     QVERIFY(manager->info(id).bytesReceived < size); // the limit held it back
     manager->setRateLimit(id, 0);
     QVERIFY(waitIdle(*manager));
@@ -1233,7 +1244,8 @@ void TestDownloadManager::overloadedHostCoolsDown()
             startC = record.timeMs;
     }
     QVERIFY(coolDownAt > 0);
-    QVERIFY2(startB - coolDownAt >= 900, qPrintable(u"b started %1 ms after the cool-down began"_s.arg(startB - coolDownAt)));
+    QVERIFY2(startB - coolDownAt >= 900,
+             qPrintable(u"b started %1 ms after the cool-down began"_s.arg(startB - coolDownAt)));
     QVERIFY2(startC < startB, "the other host's download should not wait");
 }
 
@@ -1251,7 +1263,8 @@ void TestDownloadManager::notEnoughDiskSpaceFailsAtOnce()
     const heiko::DownloadInfo info = manager->info(id);
     QCOMPARE(info.state, DownloadState::Failed);
     QCOMPARE(info.error.kind(), DownloadError::Kind::Disk);
-    QVERIFY2(info.error.message().contains(u"not enough disk space"_s) && info.error.message().contains(u"free"_s),
+    QVERIFY2(info.error.message().contains(u"not enough disk space"_s)
+                 && info.error.message().contains(u"free"_s),
              qPrintable(info.error.message()));
     QCOMPARE(info.attempt, 1); // not retried: more space will not appear by itself
     QVERIFY(filesInDir().isEmpty());
@@ -1280,7 +1293,8 @@ void TestDownloadManager::partReplacedBySymlinkIsNotWrittenThrough()
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(readFile(victim), "precious"_ba);
     QVERIFY(QFileInfo(part).isSymLink()); // left alone
-    QVERIFY(manager->info(id).filePath != m_dir->filePath(u"p.bin"_s) || !QFileInfo(m_dir->filePath(u"p.bin"_s)).isSymLink());
+    QVERIFY(manager->info(id).filePath != m_dir->filePath(u"p.bin"_s)
+            || !QFileInfo(m_dir->filePath(u"p.bin"_s)).isSymLink());
     QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(53, 0, 1024 * 1024));
 #endif
 }
@@ -1377,8 +1391,8 @@ void TestDownloadManager::headerFloodIsRefused()
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/flood"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
-    // A 1 MB header section is refused as soon as it passes one of the parser's limits (fields, bytes); nothing is
-    // written, and it is not retried: such a server will do it again.
+    // A 1 MB header section is refused as soon as it passes one of the parser's limits (fields, bytes);
+    // nothing is written, and it is not retried: such a server will do it again.
     const heiko::DownloadInfo info = manager->info(id);
     QCOMPARE(info.state, DownloadState::Failed);
     QCOMPARE(info.error.kind(), DownloadError::Kind::Protocol);
@@ -1443,7 +1457,8 @@ void TestDownloadManager::segmentedDownloadUsesSeveralConnections()
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/seg.bin"), m_dir->path(), {}, false });
     QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).segments.size(), 4, kWaitMs); // the window sees the pieces
-    QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).connections, 4, kWaitMs); // and how many connections fetch them
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).connections, 4,
+                              kWaitMs); // and how many connections fetch them
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->info(id).connections, 0);
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
@@ -1452,7 +1467,8 @@ void TestDownloadManager::segmentedDownloadUsesSeveralConnections()
     QCOMPARE(m_server->maxConcurrentRequests(), 4);
     const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
     QCOMPARE(requests.size(), 4);
-    QCOMPARE(requests.first().header("Range"), QByteArray()); // the first asks for the file and learns its size
+    QCOMPARE(requests.first().header("Range"),
+             QByteArray()); // the first asks for the file and learns its size
     QSet<int> connections;
     QList<QByteArray> ranges;
     for (const auto &request : requests) {
@@ -1462,7 +1478,9 @@ void TestDownloadManager::segmentedDownloadUsesSeveralConnections()
     }
     QCOMPARE(connections.size(), 4); // a connection of its own for every piece
     std::sort(ranges.begin(), ranges.end());
-    QCOMPARE(ranges, (QList<QByteArray> { "bytes=1572864-3145727", "bytes=3145728-4718591", "bytes=4718592-6291455" }));
+    QCOMPARE(
+        ranges,
+        (QList<QByteArray> { "bytes=1572864-3145727", "bytes=3145728-4718591", "bytes=4718592-6291455" }));
     QVERIFY(!QFile::exists(m_dir->filePath(u"seg.bin.part"_s)));
 }
 
@@ -1542,7 +1560,8 @@ void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()
     QCOMPARE(readFile(m_dir->filePath(u"limited.bin"_s)), TestHttpServer::patternBytes(104, 0, size));
     int dropped = 0;
     for (const heiko::LogRecord &record : m_log->recordsSince(0))
-        dropped += record.message.contains(u"[segments] a connection"_s) && record.message.contains(u"HTTP 503"_s);
+        dropped += record.message.contains(u"[segments] a connection"_s)
+            && record.message.contains(u"HTTP 503"_s);
     QCOMPARE(dropped, 2);
 }
 
@@ -1558,7 +1577,8 @@ void TestDownloadManager::segmentsSurvivePauseAndRestart()
         QTRY_VERIFY_WITH_TIMEOUT(first->info(id).bytesReceived > 3 * 1024 * 1024, kWaitMs);
         first->pause(id);
         QVERIFY(waitIdle(*first));
-        QCOMPARE(first->info(id).segments.size(), 4); // the window still shows the pieces of a paused download
+        QCOMPARE(first->info(id).segments.size(),
+                 4); // the window still shows the pieces of a paused download
         saved = first->savedState();
     }
     QCOMPARE(saved.size(), 1);
@@ -1586,7 +1606,8 @@ void TestDownloadManager::segmentsSurvivePauseAndRestart()
         const qint64 start = rangeStart(request);
         QVERIFY2(start >= 0, "after a pause nothing is fetched from the beginning");
         for (const heiko::Segment &piece : pieces)
-            QVERIFY2(start < piece.start || start >= piece.position, "bytes already on disk were fetched again");
+            QVERIFY2(start < piece.start || start >= piece.position,
+                     "bytes already on disk were fetched again");
     }
 }
 
@@ -1595,7 +1616,8 @@ void TestDownloadManager::fileChangedDuringSegmentsStartsOver()
     // The first response is of version 1; by the time the pieces are asked for, version 2 is on the server:
     // If-Range gets the whole new file (200), and the download starts over and ends with version 2 only.
     constexpr qint64 size = 4 * 1024 * 1024;
-    m_server->setResponseSequence("/changed.bin", { generated(size, 106, 4 * 1024 * 1024), generated(size, 107) });
+    m_server->setResponseSequence("/changed.bin",
+                                  { generated(size, 106, 4 * 1024 * 1024), generated(size, 107) });
     m_options.connectionsPerFile = 2;
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/changed.bin"), m_dir->path(), {}, false });
@@ -1618,7 +1640,8 @@ void TestDownloadManager::piecesCountAgainstTheHostCap()
     manager->add({ m_server->url("/b.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->stateCounts().finished, 2);
-    QVERIFY2(m_server->maxConcurrentRequests() <= 4, qPrintable(QString::number(m_server->maxConcurrentRequests())));
+    QVERIFY2(m_server->maxConcurrentRequests() <= 4,
+             qPrintable(QString::number(m_server->maxConcurrentRequests())));
     QVERIFY(m_server->maxConcurrentRequests() >= 3); // and the pieces did run side by side
     QCOMPARE(readFile(m_dir->filePath(u"a.bin"_s)), TestHttpServer::patternBytes(108, 0, size));
     QCOMPARE(readFile(m_dir->filePath(u"b.bin"_s)), TestHttpServer::patternBytes(109, 0, size));

@@ -67,7 +67,8 @@ void TestHttpHeaders::contentRange_data()
     QTest::newRow("beyond 4 GiB") << "bytes 4831838208-4832886783/4832886784"_ba << true << qint64(4831838208)
                                   << qint64(4832886783) << qint64(4832886784);
     QTest::newRow("last before first") << "bytes 9-5/100"_ba << false << qint64(0) << qint64(0) << qint64(0);
-    QTest::newRow("last beyond total") << "bytes 0-100/100"_ba << false << qint64(0) << qint64(0) << qint64(0);
+    QTest::newRow("last beyond total")
+        << "bytes 0-100/100"_ba << false << qint64(0) << qint64(0) << qint64(0);
     QTest::newRow("no unit") << "0-99/100"_ba << false << qint64(0) << qint64(0) << qint64(0);
     QTest::newRow("other unit") << "items 0-9/10"_ba << false << qint64(0) << qint64(0) << qint64(0);
     QTest::newRow("nothing known") << "bytes */*"_ba << false << qint64(0) << qint64(0) << qint64(0);

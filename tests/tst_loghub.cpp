@@ -10,9 +10,9 @@
 
 #include <atomic>
 #include <ctime>
-#include <utility>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -55,7 +55,8 @@ void TestLogHub::textFormatFollowsTheOriginalProgram()
     const QList<LogRecord> records = hub.recordsSince(0);
     QCOMPARE(records.size(), 1);
     const QString text = records.first().toText();
-    // [INFO]<TAB>2026-11-26 11:07:23,600<TAB>process:17648<TAB>thread:14680<TAB>module:…<TAB>file.cpp:33<TAB>msg
+    // [INFO]<TAB>2026-11-26
+    // 11:07:23,600<TAB>process:17648<TAB>thread:14680<TAB>module:…<TAB>file.cpp:33<TAB>msg
     const QRegularExpression format(
         uR"(^\[INFO\]\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\tprocess:(\d+)\tthread:(\d+)\tmodule:tst_loghub\ttst_loghub\.cpp:(\d+)\t\[download start\] song\.mp3$)"_s);
     const QRegularExpressionMatch match = format.match(text);
@@ -109,17 +110,18 @@ void TestLogHub::timeIsLocalAcrossDaylightSaving()
     // 2026-03-29 01:00 UTC: 02:00 CET becomes 03:00 CEST. 2026-10-25 01:00 UTC: back to CET.
     const qint64 spring = QDateTime(QDate(2026, 3, 29), QTime(1, 0), Qt::UTC).toMSecsSinceEpoch();
     const qint64 autumn = QDateTime(QDate(2026, 10, 25), QTime(1, 0), Qt::UTC).toMSecsSinceEpoch();
-    const QStringList got = { heiko::LogRecord::formatTime(spring - 1), heiko::LogRecord::formatTime(spring),
-                              heiko::LogRecord::formatTime(spring + 61'001), heiko::LogRecord::formatTime(autumn - 1),
-                              heiko::LogRecord::formatTime(autumn), heiko::LogRecord::formatTime(autumn + 17) };
+    const QStringList got
+        = { heiko::LogRecord::formatTime(spring - 1),      heiko::LogRecord::formatTime(spring),
+            heiko::LogRecord::formatTime(spring + 61'001), heiko::LogRecord::formatTime(autumn - 1),
+            heiko::LogRecord::formatTime(autumn),          heiko::LogRecord::formatTime(autumn + 17) };
     if (hadTz)
         qputenv("TZ", previous);
     else
         qunsetenv("TZ");
     tzset();
-    const QStringList expected = { u"2026-03-29 01:59:59,999"_s, u"2026-03-29 03:00:00,000"_s,
-                                   u"2026-03-29 03:01:01,001"_s, u"2026-10-25 02:59:59,999"_s,
-                                   u"2026-10-25 02:00:00,000"_s, u"2026-10-25 02:00:00,017"_s };
+    const QStringList expected
+        = { u"2026-03-29 01:59:59,999"_s, u"2026-03-29 03:00:00,000"_s, u"2026-03-29 03:01:01,001"_s,
+            u"2026-10-25 02:59:59,999"_s, u"2026-10-25 02:00:00,000"_s, u"2026-10-25 02:00:00,017"_s };
     QCOMPARE(got, expected);
 }
 
@@ -143,7 +145,8 @@ void TestLogHub::timeMatchesQDateTime()
     const bool hadTz = qEnvironmentVariableIsSet("TZ");
     QStringList got;
     QStringList expected;
-    // Two different minutes: the offset is kept for a minute, so a zone change within one shows a minute late.
+    // Two different minutes: the offset is kept for a minute, so a zone change within one shows a minute
+    // late.
     const std::pair<const char *, QDateTime> cases[] = { { "UTC0", utc }, { "CET-1", utc.addSecs(120) } };
     for (const auto &[zone, time] : cases) {
         qputenv("TZ", zone);
@@ -266,7 +269,8 @@ void TestLogHub::secretsAreMasked()
 
 void TestLogHub::maskedUrlHidesOnlyThePassword()
 {
-    const QString masked = heiko::secrets::maskedUrl(QUrl(u"https://bob:hunter2@example.org:8443/a/b.zip?x=1"_s));
+    const QString masked
+        = heiko::secrets::maskedUrl(QUrl(u"https://bob:hunter2@example.org:8443/a/b.zip?x=1"_s));
     QVERIFY(!masked.contains(u"hunter2"_s));
     QVERIFY(masked.contains(u"bob"_s));
     QVERIFY(masked.contains(u"example.org:8443/a/b.zip?x=1"_s));

@@ -3,8 +3,8 @@
 #include "downloadfilterproxy.h"
 #include "downloadmanager.h"
 #include "downloadtablemodel.h"
-#include "loghub.h"
 #include "logfilterproxy.h"
+#include "loghub.h"
 #include "logmodel.h"
 #include "logpanel.h"
 #include "mainwindow.h"
@@ -292,7 +292,8 @@ void TestMainWindow::dropQueuesExactlyTheRightUrls()
                         + u"\",second.bin\n"_s)
                            .toUtf8());
         else
-            file.write((u"# list\n"_s + expected.at(0) + u"\n\nnot a url\n"_s + expected.at(1) + u"\n"_s).toUtf8());
+            file.write(
+                (u"# list\n"_s + expected.at(0) + u"\n\nnot a url\n"_s + expected.at(1) + u"\n"_s).toUtf8());
         file.close();
         mime->setUrls({ QUrl::fromLocalFile(path) });
     }
@@ -608,7 +609,8 @@ void TestMainWindow::actingOnThousandsOfRowsIsOneModelUpdate()
     makeWindow();
     constexpr int count = 3000;
     for (int i = 0; i < count; ++i)
-        m_manager->add({ QUrl(u"http://127.0.0.1:9/many/%1.bin"_s.arg(i)), m_settings->downloadFolder(), {}, true });
+        m_manager->add(
+            { QUrl(u"http://127.0.0.1:9/many/%1.bin"_s.arg(i)), m_settings->downloadFolder(), {}, true });
     m_window->downloadView()->sortByColumn(DownloadTableModel::Name, Qt::DescendingOrder);
     m_window->downloadView()->selectAll();
     QCOMPARE(m_window->selectedIds().size(), count);
@@ -642,7 +644,8 @@ void TestMainWindow::removingUnfinishedDownloadsAsksFirst()
 void TestMainWindow::logViewKeysDoNotActOnDownloads()
 {
     makeWindow();
-    const int id = m_manager->add({ QUrl(u"http://127.0.0.1:9/k.bin"_s), m_settings->downloadFolder(), {}, true });
+    const int id
+        = m_manager->add({ QUrl(u"http://127.0.0.1:9/k.bin"_s), m_settings->downloadFolder(), {}, true });
     selectIds({ id });
     QTableView *log = m_window->logPanel()->view();
     log->setFocus();
@@ -684,7 +687,8 @@ void TestMainWindow::pasteOfSomethingElseSaysClipboard()
         QSKIP("this platform has no clipboard");
     m_window->action(MainWindow::Action::Paste)->trigger();
     QVERIFY(!currentAddDialog());
-    QVERIFY2(m_window->lastMessage().contains(u"clipboard"_s, Qt::CaseInsensitive), qPrintable(m_window->lastMessage()));
+    QVERIFY2(m_window->lastMessage().contains(u"clipboard"_s, Qt::CaseInsensitive),
+             qPrintable(m_window->lastMessage()));
 }
 
 void TestMainWindow::segmentsReachTheTable()

@@ -79,7 +79,8 @@ void TestNginx::initTestCase()
     }
     QVERIFY(writeRandomFile(m_root.filePath(u"music/slow.bin"_s), 3 * 1024 * 1024, 7));
     // A location that trickles, so that a pause lands mid-body.
-    QVERIFY2(m_nginx.start(m_root.path(), u"location /slow/ { alias %1/music/; limit_rate 512k; }"_s.arg(m_root.path())),
+    QVERIFY2(m_nginx.start(m_root.path(),
+                           u"location /slow/ { alias %1/music/; limit_rate 512k; }"_s.arg(m_root.path())),
              qPrintable(m_nginx.errorString()));
 }
 

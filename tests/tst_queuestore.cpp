@@ -139,7 +139,8 @@ void TestQueueStore::damagedFileIsSetAsideAndReported()
     const QueueStore store(dir.filePath(u"queue.json"_s));
     QFile file(store.path());
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("{\"format\": \"heiko-queue\", \"downloads\": [ {\"url\": \"http://x/\" "); // cut off mid-write
+    file.write(
+        "{\"format\": \"heiko-queue\", \"downloads\": [ {\"url\": \"http://x/\" "); // cut off mid-write
     file.close();
     QString notice;
     QVERIFY(store.loadAtStart(&notice).isEmpty());

@@ -30,7 +30,8 @@ QByteArray readData(const QString &name)
 } // namespace
 
 // HTTPS: certificates are always verified, and a redirect never downgrades to plain http.
-// A small TLS server with a test certificate (tests/data/localhost.crt, for 127.0.0.1) answers in this thread.
+// A small TLS server with a test certificate (tests/data/localhost.crt, for 127.0.0.1) answers in this
+// thread.
 class TestTls final : public QObject
 {
     Q_OBJECT
@@ -121,7 +122,8 @@ void TestTls::serve(QSslSocket *socket)
             response = "HTTP/1.1 302 Found\r\nLocation: " + m_plain->url("/file.bin").toEncoded()
                 + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         } else if (path == "/to-https") {
-            response = "HTTP/1.1 301 Moved\r\nLocation: /file.bin\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            response = "HTTP/1.1 301 Moved\r\nLocation: /file.bin\r\nContent-Length: 0\r\nConnection: "
+                       "close\r\n\r\n";
         } else {
             response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         }
@@ -151,7 +153,8 @@ void TestTls::untrustedCertificateFailsWithoutRetry()
     QCOMPARE(info.state, DownloadState::Failed);
     QCOMPARE(info.error.kind(), DownloadError::Kind::Network);
     QVERIFY(!info.error.isTransient());
-    QVERIFY2(info.error.message().contains(u"certificate"_s, Qt::CaseInsensitive), qPrintable(info.error.message()));
+    QVERIFY2(info.error.message().contains(u"certificate"_s, Qt::CaseInsensitive),
+             qPrintable(info.error.message()));
     // Each certificate problem is named: here, a self-signed certificate nobody trusts.
     QVERIFY2(info.error.message().contains(u"self signed"_s, Qt::CaseInsensitive)
                  || info.error.message().contains(u"self-signed"_s, Qt::CaseInsensitive),
@@ -187,7 +190,8 @@ void TestTls::httpsToHttpRedirectIsRefused()
     const heiko::DownloadInfo info = manager.info(id);
     QCOMPARE(info.state, DownloadState::Failed);
     QCOMPARE(info.error.kind(), DownloadError::Kind::Redirect);
-    QVERIFY2(info.error.message().contains(u"from https to unencrypted http"_s), qPrintable(info.error.message()));
+    QVERIFY2(info.error.message().contains(u"from https to unencrypted http"_s),
+             qPrintable(info.error.message()));
     QCOMPARE(m_plain->requestCount("/file.bin"), 0);
     QVERIFY(QDir(m_dir->path()).isEmpty());
 }

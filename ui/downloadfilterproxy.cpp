@@ -29,5 +29,6 @@ bool DownloadFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sou
     if (!model || sourceParent.isValid())
         return true;
     const heiko::DownloadInfo &info = model->infoAt(sourceRow);
-    return info.fileName.contains(m_text, Qt::CaseInsensitive) || info.displayUrl.contains(m_text, Qt::CaseInsensitive);
+    return info.fileName.contains(m_text, Qt::CaseInsensitive)
+        || info.displayUrl.contains(m_text, Qt::CaseInsensitive);
 }

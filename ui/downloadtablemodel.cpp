@@ -135,7 +135,7 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const heiko::DownloadInfo &info = m_rows.at(index.row());
-    const double fraction = info.bytesTotal > 0 ? double(info.bytesReceived) / double(info.bytesTotal)
+    const double fraction = info.bytesTotal > 0        ? double(info.bytesReceived) / double(info.bytesTotal)
         : info.state == heiko::DownloadState::Finished ? 1.0
                                                        : 0.0;
     switch (role) {
@@ -207,8 +207,9 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
         case Done:
             return heiko::units::formatBytes(info.bytesReceived);
         case Speed:
-            return info.state == heiko::DownloadState::Running ? heiko::units::formatSpeed(info.bytesPerSecond)
-                                                               : QString();
+            return info.state == heiko::DownloadState::Running
+                ? heiko::units::formatSpeed(info.bytesPerSecond)
+                : QString();
         case Eta:
             return info.state == heiko::DownloadState::Running ? heiko::units::formatDuration(info.etaSeconds)
                                                                : QString();
@@ -231,7 +232,8 @@ QString DownloadTableModel::stateText(const heiko::DownloadInfo &info)
     switch (info.state) {
     case heiko::DownloadState::Queued:
         if (info.retryAtMs > 0) {
-            const qint64 seconds = qMax<qint64>(0, (info.retryAtMs - QDateTime::currentMSecsSinceEpoch() + 999) / 1000);
+            const qint64 seconds
+                = qMax<qint64>(0, (info.retryAtMs - QDateTime::currentMSecsSinceEpoch() + 999) / 1000);
             return tr("Retrying in %1 s").arg(seconds);
         }
         return tr("Queued");
@@ -259,7 +261,8 @@ QString DownloadTableModel::piecesText(const heiko::DownloadInfo &info)
     const QString progress = tr("%1 of %2 pieces done").arg(done).arg(pieces);
     if (info.state != heiko::DownloadState::Running || info.connections <= 0)
         return progress;
-    const QString open = info.connections == 1 ? tr("1 connection") : tr("%1 connections").arg(info.connections);
+    const QString open
+        = info.connections == 1 ? tr("1 connection") : tr("%1 connections").arg(info.connections);
     return tr("%1 · %2").arg(open, progress);
 }
 

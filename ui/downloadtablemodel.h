@@ -53,8 +53,8 @@ public:
     void setWorkerColors(WorkerColors colors) { m_workerColors = std::move(colors); }
 
     // Many downloads changing at once (an action on 10,000 selected rows): inside begin/endBulkUpdate the
-    // model only notes what changed, and endBulkUpdate() applies it with one removal per range of rows and one
-    // dataChanged, instead of one model signal (and one view update) per download.
+    // model only notes what changed, and endBulkUpdate() applies it with one removal per range of rows and
+    // one dataChanged, instead of one model signal (and one view update) per download.
     void beginBulkUpdate() { ++m_bulkDepth; }
     void endBulkUpdate();
 

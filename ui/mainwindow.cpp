@@ -41,9 +41,9 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <utility>
-#include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
 
@@ -56,7 +56,8 @@ QIcon actionIcon(const QString &themeName, const QString &fallback)
 
 } // namespace
 
-MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, AppSettings &settings, QWidget *parent)
+MainWindow::MainWindow(heiko::DownloadManager &manager, heiko::LogHub &log, AppSettings &settings,
+                       QWidget *parent)
     : QMainWindow(parent)
     , m_manager(manager)
     , m_log(log)
@@ -131,11 +132,12 @@ MainWindow::~MainWindow()
 
 void MainWindow::buildActions()
 {
-    const auto make = [this](Action which, const QString &text, const QIcon &icon, const QKeySequence &shortcut,
-                             const QString &tip) {
+    const auto make = [this](Action which, const QString &text, const QIcon &icon,
+                             const QKeySequence &shortcut, const QString &tip) {
         auto *action = new QAction(icon, text, this);
         action->setShortcut(shortcut);
-        action->setToolTip(shortcut.isEmpty() ? tip : tip + u" (" + shortcut.toString(QKeySequence::NativeText) + u')');
+        action->setToolTip(
+            shortcut.isEmpty() ? tip : tip + u" (" + shortcut.toString(QKeySequence::NativeText) + u')');
         action->setStatusTip(tip);
         m_actions.insert(which, action);
         return action;
@@ -159,16 +161,16 @@ void MainWindow::buildActions()
          tr("Shift+Del"), tr("Remove the selected downloads and delete their files"));
     make(Action::OpenFile, tr("&Open File"), actionIcon(u"document-open"_s, u"open-file"_s), tr("Ctrl+O"),
          tr("Open the selected finished file"));
-    make(Action::OpenFolder, tr("Open &Folder"), actionIcon(u"folder-open"_s, u"open-folder"_s), tr("Ctrl+Shift+O"),
-         tr("Show the folder that holds the selected download"));
+    make(Action::OpenFolder, tr("Open &Folder"), actionIcon(u"folder-open"_s, u"open-folder"_s),
+         tr("Ctrl+Shift+O"), tr("Show the folder that holds the selected download"));
     make(Action::CopyUrl, tr("&Copy URL"), actionIcon(u"edit-copy"_s, u"copy"_s), tr("Ctrl+Shift+C"),
          tr("Copy the selected downloads' URLs (without passwords)"));
-    make(Action::LimitSpeed, tr("&Limit Speed…"), actionIcon(u"preferences-system"_s, u"settings"_s), QKeySequence(),
-         tr("A speed limit for the selected downloads, applied at once"));
-    make(Action::PauseAll, tr("Pause &All"), actionIcon(u"media-playback-pause"_s, u"pause"_s), tr("Ctrl+Shift+P"),
-         tr("Pause every download"));
-    make(Action::ResumeAll, tr("Resume A&ll"), actionIcon(u"media-playback-start"_s, u"start"_s), tr("Ctrl+Shift+S"),
-         tr("Resume every paused download"));
+    make(Action::LimitSpeed, tr("&Limit Speed…"), actionIcon(u"preferences-system"_s, u"settings"_s),
+         QKeySequence(), tr("A speed limit for the selected downloads, applied at once"));
+    make(Action::PauseAll, tr("Pause &All"), actionIcon(u"media-playback-pause"_s, u"pause"_s),
+         tr("Ctrl+Shift+P"), tr("Pause every download"));
+    make(Action::ResumeAll, tr("Resume A&ll"), actionIcon(u"media-playback-start"_s, u"start"_s),
+         tr("Ctrl+Shift+S"), tr("Resume every paused download"));
     make(Action::Settings, tr("&Settings…"), actionIcon(u"preferences-system"_s, u"settings"_s),
          QKeySequence::Preferences, tr("Workers, folder, timeouts, retries and more"));
     make(Action::Quit, tr("&Quit"), actionIcon(u"application-exit"_s, u"cancel"_s), QKeySequence::Quit,
@@ -186,13 +188,16 @@ void MainWindow::buildActions()
     connect(m_actions.value(Action::Retry), &QAction::triggered, this,
             [this] { forSelected(&heiko::DownloadManager::resume); });
     connect(m_actions.value(Action::Remove), &QAction::triggered, this, [this] { removeSelected(false); });
-    connect(m_actions.value(Action::RemoveWithFiles), &QAction::triggered, this, [this] { removeSelected(true); });
+    connect(m_actions.value(Action::RemoveWithFiles), &QAction::triggered, this,
+            [this] { removeSelected(true); });
     connect(m_actions.value(Action::OpenFile), &QAction::triggered, this, &MainWindow::openSelectedFile);
     connect(m_actions.value(Action::LimitSpeed), &QAction::triggered, this, &MainWindow::limitSelected);
     connect(m_actions.value(Action::OpenFolder), &QAction::triggered, this, &MainWindow::openSelectedFolder);
     connect(m_actions.value(Action::CopyUrl), &QAction::triggered, this, &MainWindow::copySelectedUrls);
-    connect(m_actions.value(Action::PauseAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::pauseAll);
-    connect(m_actions.value(Action::ResumeAll), &QAction::triggered, &m_manager, &heiko::DownloadManager::resumeAll);
+    connect(m_actions.value(Action::PauseAll), &QAction::triggered, &m_manager,
+            &heiko::DownloadManager::pauseAll);
+    connect(m_actions.value(Action::ResumeAll), &QAction::triggered, &m_manager,
+            &heiko::DownloadManager::resumeAll);
     connect(m_actions.value(Action::Settings), &QAction::triggered, this, [this] {
         // The dialog shows what runs now (values from the command line included), so that OK keeps them.
         auto *dialog = new SettingsDialog(m_settings, m_manager.options(), this);
@@ -278,8 +283,9 @@ void MainWindow::buildTable()
     m_contextMenu->addSeparator();
     m_contextMenu->addAction(m_actions.value(Action::Remove));
     m_contextMenu->addAction(m_actions.value(Action::RemoveWithFiles));
-    connect(m_table, &QWidget::customContextMenuRequested, this,
-            [this](const QPoint &position) { m_contextMenu->popup(m_table->viewport()->mapToGlobal(position)); });
+    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &position) {
+        m_contextMenu->popup(m_table->viewport()->mapToGlobal(position));
+    });
     connect(m_table, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
         const auto state = heiko::DownloadState(index.data(DownloadTableModel::StateRole).toInt());
         if (state == heiko::DownloadState::Finished)
@@ -292,7 +298,8 @@ void MainWindow::buildTable()
 void MainWindow::buildLogDock()
 {
     m_logPanel = new LogPanel(m_log, this);
-    m_model->setWorkerColors([model = m_logPanel->model()](quint64 thread) { return model->threadColor(thread); });
+    m_model->setWorkerColors(
+        [model = m_logPanel->model()](quint64 thread) { return model->threadColor(thread); });
     auto *dock = new QDockWidget(tr("Log"), this);
     dock->setObjectName(u"logDock"_s);
     dock->setWidget(m_logPanel);
@@ -491,11 +498,12 @@ void MainWindow::removeSelected(bool deleteFiles)
                      tr("Delete Files")))
             return;
     } else if (unfinished > 0
-               && !confirm(tr("Remove unfinished downloads"),
-                           tr("Some of these downloads are not finished. Removing them deletes the %1 they have "
-                              "downloaded so far; finished files stay on disk. Pause them instead to keep it.")
-                               .arg(heiko::units::formatBytes(unfinished)),
-                           tr("Remove"))) {
+               && !confirm(
+                   tr("Remove unfinished downloads"),
+                   tr("Some of these downloads are not finished. Removing them deletes the %1 they have "
+                      "downloaded so far; finished files stay on disk. Pause them instead to keep it.")
+                       .arg(heiko::units::formatBytes(unfinished)),
+                   tr("Remove"))) {
         return;
     }
     {
@@ -533,7 +541,8 @@ void MainWindow::openFile(int id)
 {
     const heiko::DownloadInfo info = m_manager.info(id);
     if (info.filePath.isEmpty() || !QFileInfo::exists(info.filePath)) {
-        showMessage(tr("%1 is not there any more: it was moved or deleted").arg(QDir::toNativeSeparators(info.filePath)));
+        showMessage(tr("%1 is not there any more: it was moved or deleted")
+                        .arg(QDir::toNativeSeparators(info.filePath)));
         return;
     }
     if (!QDesktopServices::openUrl(QUrl::fromLocalFile(info.filePath)))
@@ -562,10 +571,10 @@ void MainWindow::limitSelected()
     if (ids.isEmpty())
         return;
     bool ok = false;
-    const int kib = QInputDialog::getInt(this, tr("Limit speed"),
-                                         tr("Speed limit for %n download(s) in KiB/s (0 = no limit):", nullptr,
-                                            int(ids.size())),
-                                         int(m_manager.rateLimit(ids.first()) / 1024), 0, 10'000'000, 100, &ok);
+    const int kib = QInputDialog::getInt(
+        this, tr("Limit speed"),
+        tr("Speed limit for %n download(s) in KiB/s (0 = no limit):", nullptr, int(ids.size())),
+        int(m_manager.rateLimit(ids.first()) / 1024), 0, 10'000'000, 100, &ok);
     if (!ok)
         return;
     for (const int id : ids)
@@ -731,7 +740,8 @@ void MainWindow::handleIdle()
     // Idle after Pause All is the user's doing, not news.
     if (!m_settings.notifications() || finished + failed == 0)
         return;
-    m_tray->notify(tr("Downloads finished"), tr("%1 finished, %2 failed").arg(finished).arg(failed), failed > 0);
+    m_tray->notify(tr("Downloads finished"), tr("%1 finished, %2 failed").arg(finished).arg(failed),
+                   failed > 0);
 }
 
 int MainWindow::queueUrls(const QStringList &urls, const QString &directory)
@@ -815,7 +825,8 @@ void MainWindow::handleMimeData(const QMimeData *mime, MimeUrlReader::Origin ori
         watcher->deleteLater();
         showReadResult(watcher->result());
     });
-    watcher->setFuture(QtConcurrent::run([snapshot, origin] { return MimeUrlReader::read(snapshot, origin); }));
+    watcher->setFuture(
+        QtConcurrent::run([snapshot, origin] { return MimeUrlReader::read(snapshot, origin); }));
 }
 
 void MainWindow::showReadResult(const MimeUrlReader::Result &read)
@@ -864,12 +875,13 @@ bool MainWindow::confirmQuit()
     if (m_manager.isIdle())
         return true;
     const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
-    return confirm(tr("Quit Heiko"),
-                   tr("%1 download(s) are running or stopping and %2 are queued. Quit anyway? Unfinished downloads "
-                      "keep what they downloaded and continue when Heiko starts again.")
-                       .arg(m_manager.busyWorkers())
-                       .arg(counts.queued),
-                   tr("Quit"));
+    return confirm(
+        tr("Quit Heiko"),
+        tr("%1 download(s) are running or stopping and %2 are queued. Quit anyway? Unfinished downloads "
+           "keep what they downloaded and continue when Heiko starts again.")
+            .arg(m_manager.busyWorkers())
+            .arg(counts.queued),
+        tr("Quit"));
 }
 
 void MainWindow::quitNow()
@@ -890,7 +902,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
         if (!m_toldAboutTray) {
             m_toldAboutTray = true;
             m_tray->notify(tr("Heiko is still running"),
-                           tr("Downloads go on in the background; use the tray icon to come back or quit."), false);
+                           tr("Downloads go on in the background; use the tray icon to come back or quit."),
+                           false);
         }
         return;
     }

@@ -63,10 +63,10 @@ void forEachWrittenRun(const QList<heiko::Segment> &segments, qint64 total, int 
 
 ProgressDelegate::ProgressDelegate(QObject *parent)
     : QStyledItemDelegate(parent)
-{
-}
+{ }
 
-void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                             const QModelIndex &index) const
 {
     // The selection background first, so that a selected row still reads as selected.
     QStyleOptionViewItem background = option;

@@ -20,7 +20,8 @@ class ProgressDelegate final : public QStyledItemDelegate
 public:
     explicit ProgressDelegate(QObject *parent = nullptr);
 
-    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override;
 
 private:
     // False when the index has no pieces to draw (the plain bar is drawn then).

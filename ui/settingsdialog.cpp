@@ -63,8 +63,7 @@ QString quoted(const QString &path)
 
 SettingsDialog::SettingsDialog(AppSettings &settings, QWidget *parent)
     : SettingsDialog(settings, settings.engineOptions(), parent)
-{
-}
+{ }
 
 SettingsDialog::SettingsDialog(AppSettings &settings, const heiko::EngineOptions &running, QWidget *parent)
     : QDialog(parent)
@@ -161,8 +160,9 @@ void SettingsDialog::buildForm()
     m_overallLimit->setToolTip(tr("All downloads together at most this fast (also in the toolbar)."));
     engineForm->addRow(tr("&Overall speed limit:"), m_overallLimit);
     m_downloadLimit = makeLimit(u"downloadLimit"_s);
-    m_downloadLimit->setToolTip(tr("Each new download at most this fast; change one download's limit from its "
-                                   "context menu."));
+    m_downloadLimit->setToolTip(
+        tr("Each new download at most this fast; change one download's limit from its "
+           "context menu."));
     engineForm->addRow(tr("&Limit per download:"), m_downloadLimit);
 
     m_collisionPolicy = new QComboBox(engineBox);
@@ -256,8 +256,8 @@ void SettingsDialog::accept()
     }
     clearFolderError();
 
-    // The fields this dialog shows, on top of other options: engine fields it does not show keep their values,
-    // the stored ones in the settings and the running ones (a --retry-wait, say) in the engine.
+    // The fields this dialog shows, on top of other options: engine fields it does not show keep their
+    // values, the stored ones in the settings and the running ones (a --retry-wait, say) in the engine.
     const auto withShownFields = [this](EngineOptions options) {
         options.maxWorkers = m_maxWorkers->value();
         options.connectionsPerFile = m_connections->value();

@@ -26,8 +26,9 @@ class SettingsDialog final : public QDialog
 
 public:
     // `running`: the options the engine runs with now (values given on the command line included). The dialog
-    // shows those rather than the stored ones, so that OK does not quietly undo them; OK saves only the fields
-    // the dialog shows, and applies them on top of `running`. Without it, the stored options are shown.
+    // shows those rather than the stored ones, so that OK does not quietly undo them; OK saves only the
+    // fields the dialog shows, and applies them on top of `running`. Without it, the stored options are
+    // shown.
     explicit SettingsDialog(AppSettings &settings, QWidget *parent = nullptr);
     SettingsDialog(AppSettings &settings, const heiko::EngineOptions &running, QWidget *parent = nullptr);
     ~SettingsDialog() override;

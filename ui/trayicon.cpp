@@ -36,6 +36,7 @@ void TrayIcon::notify(const QString &title, const QString &message, bool isError
 {
     Q_EMIT notified(title, message, isError);
     if (m_icon && QSystemTrayIcon::supportsMessages())
-        m_icon->showMessage(title, message, isError ? QSystemTrayIcon::Critical : QSystemTrayIcon::Information,
+        m_icon->showMessage(title, message,
+                            isError ? QSystemTrayIcon::Critical : QSystemTrayIcon::Information,
                             isError ? 10'000 : 5'000);
 }

@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!sanitized.isEmpty()) {
         checkChosenName(sanitized);
         // " (n)" may add up to 7 bytes: the name was chosen with that room left under 255.
-        checkPlainName(heiko::naming::numberedFileName(sanitized, int(size % 10000)), heiko::naming::kMaxNameBytes + 7);
+        checkPlainName(heiko::naming::numberedFileName(sanitized, int(size % 10000)),
+                       heiko::naming::kMaxNameBytes + 7);
     }
     const QString folder = heiko::naming::safeSubfolder(QString::fromUtf8(bytes));
     if (folder.startsWith(QLatin1Char('/')) || folder.split(QLatin1Char('/')).contains(QStringLiteral("..")))

@@ -8,8 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const heiko::UrlList list = heiko::UrlList::parse(
-        QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
+    const heiko::UrlList list
+        = heiko::UrlList::parse(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(size)));
     for (const heiko::UrlList::Entry &entry : list.entries()) {
         const QString scheme = entry.url.scheme();
         if (!entry.url.isValid() || entry.url.host().isEmpty()

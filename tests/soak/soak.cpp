@@ -107,7 +107,8 @@ int main(int argc, char *argv[])
     for (int i = 0; i < count; ++i) {
         const qint64 bigFrom = connections > 1 ? 2 * 1024 * 1024 : 512 * 1024;
         const qint64 bigTo = connections > 1 ? 8 * 1024 * 1024 : 2 * 1024 * 1024;
-        const qint64 size = random.bounded(4) == 0 ? random.bounded(bigFrom, bigTo) : random.bounded(1, 64 * 1024);
+        const qint64 size
+            = random.bounded(4) == 0 ? random.bounded(bigFrom, bigTo) : random.bounded(1, 64 * 1024);
         const quint32 fileSeed = seed + quint32(i);
         QList<Response> sequence;
         QStringList kinds;
@@ -163,23 +164,26 @@ int main(int argc, char *argv[])
         const auto [size, fileSeed] = files.at(id - 1);
         if (info.state != heiko::DownloadState::Finished) {
             ++failed;
-            std::printf("not finished: #%d %s: %s\n", id, qPrintable(info.fileName), qPrintable(info.error.message()));
+            std::printf("not finished: #%d %s: %s\n", id, qPrintable(info.fileName),
+                        qPrintable(info.error.message()));
             continue;
         }
         QFile file(info.filePath);
-        if (file.open(QIODevice::ReadOnly) && file.readAll() == TestHttpServer::patternBytes(fileSeed, 0, size))
+        if (file.open(QIODevice::ReadOnly)
+            && file.readAll() == TestHttpServer::patternBytes(fileSeed, 0, size))
             ++intact;
         else
             ++corrupt;
     }
     const int leftovers = int(QDir(dir.path()).entryList({ u"*.part"_s }, QDir::Files).size());
-    std::printf("downloads %d, workers %d, connections per file %d, seed %u, %lld s\n", count, workers, connections,
-                seed, seconds);
+    std::printf("downloads %d, workers %d, connections per file %d, seed %u, %lld s\n", count, workers,
+                connections, seed, seconds);
     std::printf("faults injected:");
     for (auto it = faultCounts.cbegin(); it != faultCounts.cend(); ++it)
         std::printf(" %s %d;", qPrintable(it.key()), it.value());
-    std::printf("\nintact %d, corrupt %d, not finished %d, .part files left %d\n", intact, corrupt, failed, leftovers);
-    std::printf("RSS KiB: before %lld, at 25%% %lld, peak %lld, after %lld (VmHWM %lld)\n", rssBefore, rssAtQuarter,
-                peakRss, rssAfter, rssKiB("VmHWM:"));
+    std::printf("\nintact %d, corrupt %d, not finished %d, .part files left %d\n", intact, corrupt, failed,
+                leftovers);
+    std::printf("RSS KiB: before %lld, at 25%% %lld, peak %lld, after %lld (VmHWM %lld)\n", rssBefore,
+                rssAtQuarter, peakRss, rssAfter, rssKiB("VmHWM:"));
     return (intact == count && leftovers == 0) ? 0 : 1;
 }

@@ -1,9 +1,5 @@
 #include "testhttpserver.h"
 
-#include <condition_variable>
-#include <functional>
-#include <mutex>
-
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMutexLocker>
@@ -12,7 +8,10 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 
 using namespace Qt::StringLiterals;
@@ -739,8 +738,8 @@ TestHttpServer::TestHttpServer(QObject *parent)
 namespace {
 
 // Runs `work` in the server's thread and waits for it. The wait is a std::mutex and condition variable, not
-// Qt::BlockingQueuedConnection: ThreadSanitizer sees pthread synchronisation but not the futex inside Debian's
-// Qt, and the engine's TSan run must not drown in reports about this scaffolding.
+// Qt::BlockingQueuedConnection: ThreadSanitizer sees pthread synchronisation but not the futex inside
+// Debian's Qt, and the engine's TSan run must not drown in reports about this scaffolding.
 void runInThread(QObject *context, const std::function<void()> &work)
 {
     std::mutex mutex;

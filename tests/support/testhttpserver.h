@@ -50,10 +50,10 @@ public:
         qint64 cutAfter = -1;
         qint64 stallAfter = -1; // after this many body bytes, send nothing more but keep it open
         int headerDelayMs = 0; // wait this long before sending the status line
-    bool closeWithoutResponse = false; // close the connection (a reset) instead of answering at all
-    // After a complete keep-alive response, close the connection without having said so (a server's idle
-    // timeout): the client finds out only when it tries to use the connection again.
-    bool closeAfterResponse = false;
+        bool closeWithoutResponse = false; // close the connection (a reset) instead of answering at all
+        // After a complete keep-alive response, close the connection without having said so (a server's idle
+        // timeout): the client finds out only when it tries to use the connection again.
+        bool closeAfterResponse = false;
 
         QByteArray location; // sets Location; use with a 3xx status
     };

@@ -3,8 +3,10 @@
 #include "asciichars.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
+#include <string_view>
 
 using namespace Qt::StringLiterals;
 
@@ -21,12 +23,23 @@ bool isOws(char c)
     return c == ' ' || c == '\t';
 }
 
-// RFC 9110 §5.6.2 tchar.
+// RFC 9110 §5.6.2 tchar, as a table: every byte of every header name goes through it.
+constexpr std::array<bool, 256> kTchar = [] {
+    std::array<bool, 256> table {};
+    for (int c = 'a'; c <= 'z'; ++c)
+        table[size_t(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        table[size_t(c)] = true;
+    for (int c = '0'; c <= '9'; ++c)
+        table[size_t(c)] = true;
+    for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+        table[size_t(static_cast<unsigned char>(c))] = true;
+    return table;
+}();
+
 bool isTchar(char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || ascii::isDigit(c))
-        return true;
-    return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+    return kTchar[static_cast<unsigned char>(c)];
 }
 
 QByteArrayView trimmedOws(QByteArrayView text)
@@ -343,8 +356,11 @@ bool HttpResponseParser::parseField(QByteArrayView line, bool keep)
         fail(u"the server sent more than %1 %2 fields"_s.arg(kMaxHeaderFields).arg(section));
         return false;
     }
-    if (keep)
+    if (keep) {
+        if (m_headers.isEmpty())
+            m_headers.reserve(16); // a typical head, without growing the list three times on the way
         m_headers.append({ name.toByteArray(), trimmedOws(line.sliced(colon + 1)).toByteArray() });
+    }
     return true;
 }
 

@@ -54,6 +54,7 @@ HttpReply::HttpReply(HttpClient &client, const HttpRequest &request, QObject *pa
 HttpReply::~HttpReply()
 {
     releaseSocket(false);
+    releaseBody(); // a block taken over and never read goes back to the thread
 }
 
 void HttpReply::start()
@@ -163,7 +164,6 @@ void HttpReply::handleReadyRead()
         Q_EMIT readyRead(); // the consumer pulls the bytes from the socket in read()
         return;
     }
-    QByteArray &chunk = threadReadChunk();
     bool progressed = false;
     bool headNow = false;
     // Read while there is room: beyond readBufferSize the socket is left alone until read() makes room. Once
@@ -174,13 +174,22 @@ void HttpReply::handleReadyRead()
     while (bufferedBytes() < m_readBufferSize
            && !(m_parser->headComplete() && m_parser->framing() == HttpResponseParser::Framing::ContentLength
                 && m_headSignalled)) {
+        // Taken here, not before the loop: a reply that reads nothing now must not make the thread allocate a
+        // new block when the last one was taken over.
+        QByteArray &chunk = threadReadChunk();
         const qint64 room = qMin<qint64>(chunk.size(), m_readBufferSize - bufferedBytes());
         const qint64 got = m_socket->read(chunk.data(), room);
         if (got <= 0)
             break;
         m_receivedAnything = true;
-        if (m_bodyOffset > 0 && m_bodyOffset == m_body.size())
+        if (m_bodyOffset > 0 && m_bodyOffset == m_body.size()) {
             releaseBody();
+        } else if (m_bodyOffset > 0) {
+            // A consumer that reads part of what waits (one held back by a speed limit): drop what it read
+            // before appending, or the buffer would keep every byte of a chunked or close-delimited body.
+            m_body.remove(0, m_bodyOffset);
+            m_bodyOffset = 0;
+        }
         const qint64 before = bufferedBytes();
         const QByteArrayView bytes(chunk.constData(), got);
         qsizetype used = 0;

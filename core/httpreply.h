@@ -63,6 +63,8 @@ public:
     Error error() const { return m_error; }
     QString errorString() const { return m_errorString; }
     QStringList sslErrors() const { return m_sslErrors; }
+    // The memory the reply holds for body bytes, read or not (for tests and diagnostics).
+    qint64 heldBytes() const { return m_body.capacity(); }
     // The connection was an idle one from an earlier exchange (for tests and the retry of a stale one).
     bool reusedConnection() const { return m_reused; }
 

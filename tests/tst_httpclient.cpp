@@ -86,6 +86,7 @@ private Q_SLOTS:
     void expiredIdleConnectionsAreClosed();
     void clientWithIdleConnectionsIsDestroyedCleanly();
     void bodiesThatCameWithTheirHeadsStayApart();
+    void partialReaderKeepsTheBufferBounded();
 };
 
 void TestHttpClient::idleConnectionIsReused()
@@ -242,6 +243,41 @@ void TestHttpClient::bodiesThatCameWithTheirHeadsStayApart()
     const Fetched after = fetch(client, server.url("/a"));
     QVERIFY(after.finished);
     QCOMPARE(after.body, TestHttpServer::patternBytes(3, 0, 1000));
+}
+
+void TestHttpClient::partialReaderKeepsTheBufferBounded()
+{
+    // A consumer that reads only part of what waits each time (as one held back by a speed limit does) of a
+    // chunked body: the reply must drop what was read, not keep the whole body, and lose or repeat nothing.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    Response r;
+    r.bodySize = 4 * 1024 * 1024;
+    r.seed = 5;
+    r.chunked = true;
+    server.setResponse("/chunked", r);
+    heiko::HttpClient client;
+    std::unique_ptr<heiko::HttpReply> reply(client.get({ server.url("/chunked"), {}, "tst_httpclient" }));
+    reply->setReadBufferSize(64 * 1024);
+    QByteArray body;
+    qint64 mostHeld = 0;
+    connect(reply.get(), &heiko::HttpReply::readyRead, this, [&] {
+        char piece[1000];
+        const qint64 n = reply->read(piece, sizeof piece);
+        if (n > 0)
+            body.append(piece, n);
+        mostHeld = qMax(mostHeld, reply->heldBytes());
+    });
+    QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
+    reply->start();
+    QVERIFY(finished.wait(kWaitMs * 3));
+    QCOMPARE(reply->error(), heiko::HttpReply::Error::None);
+    char rest[4096];
+    for (qint64 n; (n = reply->read(rest, sizeof rest)) > 0;)
+        body.append(rest, n);
+    QCOMPARE(body.size(), r.bodySize);
+    QVERIFY(body == TestHttpServer::patternBytes(5, 0, r.bodySize));
+    QVERIFY2(mostHeld <= 512 * 1024, qPrintable(u"the reply held %1 bytes"_s.arg(mostHeld)));
 }
 
 QTEST_GUILESS_MAIN(TestHttpClient)

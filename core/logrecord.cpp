@@ -13,10 +13,11 @@ namespace heiko {
 
 namespace {
 
-constexpr qsizetype kTimeLength = 23; // yyyy-MM-dd HH:mm:ss,zzz
+// yyyy-MM-dd HH:mm:ss,zzz is 23; a year beyond 9999 or before 0 takes more (as QDateTime writes it).
+constexpr qsizetype kMaxTimeLength = 48;
 
-// formatTime() as kTimeLength ASCII characters.
-void writeTime(qint64 timeMs, char *out)
+// formatTime() as ASCII into `out` (kMaxTimeLength bytes); returns the length.
+qsizetype writeTime(qint64 timeMs, char *out)
 {
     // Every local time conversion asks the C library, which looks at /etc/localtime each time: one stat()
     // per log line, and thousands of lines a second in a list of small files. The offset from UTC changes at
@@ -35,17 +36,19 @@ void writeTime(qint64 timeMs, char *out)
     constexpr qint64 kDayMs = 24 * 60 * 60 * 1000;
     const qint64 days = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
     thread_local qint64 cachedDay = std::numeric_limits<qint64>::min();
-    thread_local char cachedDate[12]; // "yyyy-MM-dd " and the terminator snprintf writes
+    thread_local char cachedDate[kMaxTimeLength - 12]; // "yyyy-MM-dd " and the terminator snprintf writes
+    thread_local qsizetype cachedDateLength = 0;
     if (days != cachedDay) {
         const QDate date = QDate(1970, 1, 1).addDays(days);
-        std::snprintf(cachedDate, sizeof cachedDate, "%04u-%02u-%02u ", unsigned(date.year()) % 10000u,
-                      unsigned(date.month()) % 100u, unsigned(date.day()) % 100u);
+        const int written = std::snprintf(cachedDate, sizeof cachedDate, "%04d-%02d-%02d ", date.year(),
+                                          date.month(), date.day());
+        cachedDateLength = qBound(0, written, int(sizeof cachedDate) - 1);
         cachedDay = days;
     }
-    std::memcpy(out, cachedDate, 11);
+    std::memcpy(out, cachedDate, size_t(cachedDateLength));
     const int ms = int(local - days * kDayMs);
     const int parts[] = { ms / 3600000, ms / 60000 % 60, ms / 1000 % 60 };
-    char *time = out + 11; // HH:mm:ss,zzz
+    char *time = out + cachedDateLength; // HH:mm:ss,zzz
     for (int i = 0; i < 3; ++i) {
         time[i * 3] = char('0' + parts[i] / 10);
         time[i * 3 + 1] = char('0' + parts[i] % 10);
@@ -54,6 +57,16 @@ void writeTime(qint64 timeMs, char *out)
     time[9] = char('0' + ms % 1000 / 100);
     time[10] = char('0' + ms % 100 / 10);
     time[11] = char('0' + ms % 10);
+    return cachedDateLength + 12;
+}
+
+bool isAscii(const char *text)
+{
+    for (; text && *text; ++text) {
+        if (static_cast<unsigned char>(*text) >= 0x80)
+            return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -81,8 +94,12 @@ QByteArray LogRecord::toLine() const
 {
     // Built as bytes: all of it but the message is ASCII (a source file's name, a category), and this runs
     // twice for every download, so no QString of the line is made only to be converted.
-    char time[kTimeLength];
-    writeTime(timeMs, time);
+    // A category or file name that is not ASCII (never so in Heiko's own) goes the QString way, which turns
+    // bytes that are not UTF-8 into U+FFFD exactly as toText() shows them.
+    if (!isAscii(category) || !isAscii(file))
+        return (toText() + u'\n').toUtf8();
+    char time[kMaxTimeLength];
+    const qsizetype timeLength = writeTime(timeMs, time);
     char number[24];
     const auto appendNumber = [&](QByteArray &to, auto value) {
         const auto [end, error] = std::to_chars(number, number + sizeof number, value);
@@ -99,7 +116,7 @@ QByteArray LogRecord::toLine() const
     QByteArray out;
     out.reserve(96 + fileLength + moduleLength + text.size());
     out.append('[').append(levelName(level).toLatin1()).append("]\t");
-    out.append(time, kTimeLength).append("\tprocess:");
+    out.append(time, timeLength).append("\tprocess:");
     appendNumber(out, processId);
     out.append("\tthread:");
     appendNumber(out, threadId);
@@ -131,9 +148,8 @@ QString LogRecord::levelName(LogLevel level)
 
 QString LogRecord::formatTime(qint64 timeMs)
 {
-    char time[kTimeLength];
-    writeTime(timeMs, time);
-    return QString::fromLatin1(time, kTimeLength);
+    char time[kMaxTimeLength];
+    return QString::fromLatin1(time, writeTime(timeMs, time));
 }
 
 } // namespace heiko

@@ -91,6 +91,12 @@ void TestLogHub::lineIsTheTextAsUtf8_data()
     bare.file = "noextension";
     bare.message = QString();
     QTest::newRow("no extension, empty message, before the epoch") << bare;
+    LogRecord odd = routed;
+    odd.category = "qt.\xff\xfe";
+    QTest::newRow("a category that is not UTF-8") << odd;
+    LogRecord far = own;
+    far.timeMs = QDateTime(QDate(12345, 6, 7), QTime(8, 9, 10, 11), Qt::UTC).toMSecsSinceEpoch();
+    QTest::newRow("a year with five digits") << far;
 }
 
 void TestLogHub::lineIsTheTextAsUtf8()
@@ -134,6 +140,7 @@ void TestLogHub::timeMatchesQDateTime_data()
     QTest::newRow("leap day") << QDateTime(QDate(2028, 2, 29), QTime(12, 34, 56, 789), Qt::UTC);
     QTest::newRow("year end") << QDateTime(QDate(2026, 12, 31), QTime(23, 59, 59, 999), Qt::UTC);
     QTest::newRow("far ahead") << QDateTime(QDate(2399, 12, 31), QTime(1, 2, 3, 4), Qt::UTC);
+    QTest::newRow("five-digit year") << QDateTime(QDate(12345, 6, 7), QTime(8, 9, 10, 11), Qt::UTC);
 }
 
 void TestLogHub::timeMatchesQDateTime()

@@ -88,6 +88,7 @@ sanitize)
     fi
     cd "$asan_dir"
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+    export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/sanitizers/lsan.supp:print_suppressions=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     exec ctest --output-on-failure --timeout 900 -j "${HEIKO_TEST_JOBS:-2}" "${filter[@]}"
     ;;

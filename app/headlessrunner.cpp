@@ -136,7 +136,10 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
     if (!notice.isEmpty())
         m_log.warning(HEIKO_HERE, u"[queue] "_s + notice);
     for (const heiko::DownloadRequest &request : requests) {
-        const QString url = request.url.toString(QUrl::RemovePassword | QUrl::FullyEncoded);
+        // Made only when there is something to compare it with: a list of thousands is otherwise added
+        // without one string per URL.
+        const QString url
+            = saved.isEmpty() ? QString() : request.url.toString(QUrl::RemovePassword | QUrl::FullyEncoded);
         const auto match = std::find_if(saved.begin(), saved.end(), [&](const heiko::SavedDownload &d) {
             return d.isUnfinished() && d.url.toString(QUrl::FullyEncoded) == url
                 && QDir(d.directory) == QDir(request.directory) && d.requestedName == request.fileName;

@@ -601,10 +601,11 @@ bool DownloadAttempt::acceptBody(int status)
     // Files and synced length together: after a restart from zero the .part was just truncated, and a save
     // that paired the new record with the old synced length would trust bytes that are gone.
     state.setFiles(m_files, (restartFromZero || m_offset == 0) ? 0 : state.durableBytes());
-    m_job.log->debug(HEIKO_HERE,
-                     u"[response] HTTP %1, %2, saving as %3"_s.arg(
-                         QString::number(status), units::formatBytes(m_expectedTotal), m_files.fileName),
-                     m_job.downloadId);
+    if (m_job.log->wants(LogLevel::Debug))
+        m_job.log->debug(HEIKO_HERE,
+                         u"[response] HTTP %1, %2, saving as %3"_s.arg(
+                             QString::number(status), units::formatBytes(m_expectedTotal), m_files.fileName),
+                         m_job.downloadId);
     return true;
 }
 

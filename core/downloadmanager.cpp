@@ -141,7 +141,8 @@ int DownloadManager::add(const DownloadRequest &request, const SavedDownload *re
         Q_EMIT downloadFailed(id);
         return id;
     }
-    m_log.debug(HEIKO_HERE, u"[queued] "_s + secrets::maskedUrl(request.url), id);
+    if (m_log.wants(LogLevel::Debug))
+        m_log.debug(HEIKO_HERE, u"[queued] "_s + secrets::maskedUrl(request.url), id);
     if (resumeFrom)
         seed(*e, *resumeFrom);
     if (request.startPaused) {

@@ -57,6 +57,9 @@ public:
     // Records below this level are dropped (not stored, not written). Default: Info.
     void setMinimumLevel(LogLevel level);
     LogLevel minimumLevel() const;
+    // Whether a record of this level would be kept: lets a caller skip making a message nobody will see
+    // (for a debug line on every download, its text cost more than the rest of the call).
+    bool wants(LogLevel level) const { return int(level) >= m_minimumLevel.load(std::memory_order_relaxed); }
 
     // Also append every record's text form to this file (created if needed). False, with the reason in
     // *error, if it cannot be opened.

@@ -320,9 +320,12 @@ void TestLogHub::minimumLevelDropsRecords()
 {
     LogHub hub;
     QCOMPARE(hub.minimumLevel(), LogLevel::Info);
+    QVERIFY(!hub.wants(LogLevel::Debug)); // callers skip making a debug line's text
+    QVERIFY(hub.wants(LogLevel::Info));
     hub.debug(HEIKO_HERE, u"hidden"_s);
     hub.info(HEIKO_HERE, u"shown"_s);
     hub.setMinimumLevel(LogLevel::Debug);
+    QVERIFY(hub.wants(LogLevel::Debug));
     hub.debug(HEIKO_HERE, u"now shown"_s);
     const QList<LogRecord> records = hub.recordsSince(0);
     QCOMPARE(records.size(), 2);

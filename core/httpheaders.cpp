@@ -6,6 +6,7 @@
 #include <QVarLengthArray>
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <limits>
 
@@ -96,10 +97,11 @@ namespace {
 // 1..12 for "Jan".."Dec" (case-sensitive, as RFC 9110 writes them), 0 otherwise.
 int monthNumber(QByteArrayView name)
 {
-    static constexpr const char *names[]
-        = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    static constexpr char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (name.size() != 3)
+        return 0;
     for (int i = 0; i < 12; ++i) {
-        if (name == QByteArrayView(names[i]))
+        if (std::memcmp(name.data(), names + 3 * i, 3) == 0)
             return i + 1;
     }
     return 0;

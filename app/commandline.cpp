@@ -165,7 +165,6 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     o.directory = parser.value(dir);
     o.logFile = parser.value(logFile);
     o.json = parser.isSet(json);
-    o.maxWorkersGiven = parser.isSet(workers);
     for (const QCommandLineOption *option :
          { &input, &dir, &workers, &connections, &timeout, &retries, &retryWait, &limitRate, &overallLimit,
            &perHost, &maxConnections, &logFile, &json }) {
@@ -216,4 +215,22 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
     if (o.headless && o.urls.isEmpty() && o.inputFile.isEmpty())
         return usageError(u"heiko: nothing to download: give URLs or --input-file FILE"_s);
     return result;
+}
+
+heiko::EngineOptions CommandLine::Options::engineOver(heiko::EngineOptions saved) const
+{
+    const auto take = [&](QStringView name, auto heiko::EngineOptions::*member) {
+        if (given.contains(name))
+            saved.*member = engine.*member;
+    };
+    take(u"max-workers", &heiko::EngineOptions::maxWorkers);
+    take(u"connections", &heiko::EngineOptions::connectionsPerFile);
+    take(u"timeout", &heiko::EngineOptions::timeout);
+    take(u"retries", &heiko::EngineOptions::retries);
+    take(u"retry-wait", &heiko::EngineOptions::retryBaseDelay);
+    take(u"limit-rate", &heiko::EngineOptions::downloadRateLimit);
+    take(u"max-overall-limit", &heiko::EngineOptions::overallRateLimit);
+    take(u"max-per-host", &heiko::EngineOptions::maxConnectionsPerHost);
+    take(u"max-connections", &heiko::EngineOptions::maxConnections);
+    return saved;
 }

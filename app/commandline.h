@@ -20,10 +20,13 @@ public:
         QString inputFile; // -i; "-" is stdin
         QString directory; // -d; empty: the user's download folder
         heiko::EngineOptions engine;
-        bool maxWorkersGiven = false; // -j was on the command line (the window otherwise uses its settings)
         QStringList given; // long names of the options on the command line ("timeout", "retries", ...)
         QString logFile;
         bool json = false;
+
+        // `saved` with the engine options the command line gives put over it: the window runs with its
+        // saved settings except where this session's command line says otherwise.
+        heiko::EngineOptions engineOver(heiko::EngineOptions saved) const;
     };
 
     struct Result

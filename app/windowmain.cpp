@@ -79,26 +79,7 @@ int runWindow(int argc, char *argv[])
     QSettings settingsStore;
     AppSettings settings(settingsStore);
     // Options on the command line apply to this session; the saved settings stay as they are.
-    heiko::EngineOptions engine = settings.engineOptions();
-    const QStringList &given = parsed.options.given;
-    if (given.contains(u"max-workers"_s))
-        engine.maxWorkers = parsed.options.engine.maxWorkers;
-    if (given.contains(u"connections"_s))
-        engine.connectionsPerFile = parsed.options.engine.connectionsPerFile;
-    if (given.contains(u"timeout"_s))
-        engine.timeout = parsed.options.engine.timeout;
-    if (given.contains(u"retries"_s))
-        engine.retries = parsed.options.engine.retries;
-    if (given.contains(u"retry-wait"_s))
-        engine.retryBaseDelay = parsed.options.engine.retryBaseDelay;
-    if (given.contains(u"limit-rate"_s))
-        engine.downloadRateLimit = parsed.options.engine.downloadRateLimit;
-    if (given.contains(u"max-overall-limit"_s))
-        engine.overallRateLimit = parsed.options.engine.overallRateLimit;
-    if (given.contains(u"max-per-host"_s))
-        engine.maxConnectionsPerHost = parsed.options.engine.maxConnectionsPerHost;
-    if (given.contains(u"max-connections"_s))
-        engine.maxConnections = parsed.options.engine.maxConnections;
+    const heiko::EngineOptions engine = parsed.options.engineOver(settings.engineOptions());
     if (!parsed.options.logFile.isEmpty()) {
         QString error;
         if (!log.setLogFile(parsed.options.logFile, &error)) {

@@ -1,3 +1,4 @@
+#include "commandline.h"
 #include "queuestore.h"
 #include "testhttpserver.h"
 
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void missingWindowModuleIsAClearError();
     void usageErrorsExitWith2_data();
     void usageErrorsExitWith2();
+    void commandLineValuesGoOverTheSavedOnes();
     void downloadsEveryUrlAndExits0();
     void failedDownloadExits1AndOthersFinish();
     void badListLinesAreReportedAndSkipped();
@@ -210,6 +212,28 @@ void TestCli::usageErrorsExitWith2()
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains(message), qPrintable(run.err));
     QVERIFY(QDir(m_dir->path()).isEmpty());
+}
+
+void TestCli::commandLineValuesGoOverTheSavedOnes()
+{
+    // The window runs with its saved settings, except the engine options this command line gives.
+    const CommandLine::Result parsed
+        = CommandLine::parse({ u"heiko"_s, u"--max-per-host"_s, u"3"_s, u"--timeout"_s, u"7"_s, u"-j"_s,
+                               u"5"_s, u"http://x/a"_s });
+    QCOMPARE(parsed.action, CommandLine::Action::Run);
+    heiko::EngineOptions saved;
+    saved.maxWorkers = 2;
+    saved.maxConnectionsPerHost = 8;
+    saved.timeout = std::chrono::seconds(180);
+    saved.retries = 9;
+    saved.downloadRateLimit = 12345;
+    const heiko::EngineOptions running = parsed.options.engineOver(saved);
+    QCOMPARE(running.maxWorkers, 5);
+    QCOMPARE(running.maxConnectionsPerHost, 3);
+    QCOMPARE(running.timeout, std::chrono::milliseconds(7000));
+    QCOMPARE(running.retries, 9); // not given: the saved value
+    QCOMPARE(running.downloadRateLimit, qint64(12345));
+    QCOMPARE(running.connectionsPerFile, saved.connectionsPerFile);
 }
 
 void TestCli::downloadsEveryUrlAndExits0()

@@ -120,10 +120,10 @@ bool QueueStore::load(QList<SavedDownload> *downloads, QString *error) const
     const QJsonObject root = document.object();
     if (parseError.error != QJsonParseError::NoError || root.value(u"format"_s).toString() != kFormat) {
         *error = u"the saved downloads in %1 are damaged (%2); Heiko starts with an empty list and keeps "
-                 u"that file "
-                 u"as it is"_s.arg(m_path,
-                                   parseError.error != QJsonParseError::NoError ? parseError.errorString()
-                                                                                : u"not a Heiko queue"_s);
+                 u"that file as it is"_s.arg(m_path,
+                                             parseError.error != QJsonParseError::NoError
+                                                 ? parseError.errorString()
+                                                 : u"not a Heiko queue"_s);
         return false;
     }
     if (root.value(u"version"_s).toInt() > kVersion) {

@@ -14,6 +14,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QStorageInfo>
 #include <QTimerEvent>
 
@@ -222,7 +223,7 @@ AttemptResult DownloadAttempt::run()
     // would otherwise get the same file twice, or lose it.
     const bool segmentsComplete = m_segmented && !m_error && m_file.isOpen()
         && segments::remainingBytes(m_segments) == 0 && m_onDisk == m_expectedTotal;
-    const bool bodyComplete = alreadyComplete || m_rangeAlreadyComplete || segmentsComplete
+    const bool bodyComplete = m_published || alreadyComplete || m_rangeAlreadyComplete || segmentsComplete
         || (!m_segmented && !m_error && m_reply && m_reply->isFinished()
             && m_reply->error() == HttpReply::Error::None && !m_redirectTarget
             && (m_file.isOpen() || !m_files.partPath.isEmpty())
@@ -590,12 +591,12 @@ bool DownloadAttempt::acceptBody(int status)
         QString name = naming::sanitizeFileName(m_job.requestedName);
         if (name.isEmpty())
             name = naming::chooseFileName(m_reply->rawHeader("Content-Disposition"_ba), m_url);
-        if (!reserveFiles(name))
+        if (!publishWholeBody(name) && !reserveFiles(name))
             return false;
     } else if (!openPartForResume(restartFromZero || m_offset == 0)) {
         return false;
     }
-    m_onDisk = m_offset;
+    m_onDisk = m_published ? m_expectedTotal : m_offset;
     state.setBytesOnDisk(m_onDisk);
     state.setBytesTotal(m_expectedTotal);
     // Files and synced length together: after a restart from zero the .part was just truncated, and a save
@@ -632,6 +633,49 @@ bool DownloadAttempt::enoughDiskSpace()
         u"another folder"_s.arg(naming::chooseFileName(m_reply->rawHeader("Content-Disposition"_ba), m_url),
                                 QDir::toNativeSeparators(m_job.directory), units::formatBytes(needed),
                                 units::formatBytes(storage.bytesAvailable()))));
+    return false;
+}
+
+bool DownloadAttempt::publishWholeBody(const QString &name)
+{
+    // A small file often arrives whole in the read that brought the head. It is then written and named at
+    // once, never as a .part: there is nothing a crash could lose and nothing to resume. Only for a fresh
+    // 200 under the Rename policy, and where the system has unnamed files (platform::writeUnnamedFile());
+    // everything else, and any failure here, goes the .part way, which also reports errors.
+    if (m_job.options.collisionPolicy != CollisionPolicy::Rename || m_reply->statusCode() != 200
+        || m_expectedTotal <= 0 || m_reply->bufferedBody().size() != m_expectedTotal || isRateLimited())
+        return false;
+    const QByteArrayView body = m_reply->bufferedBody();
+    platform::FileStamp stamp;
+    const int file = platform::writeUnnamedFile(m_job.directory, body.data(), body.size(), &stamp);
+    if (file < 0)
+        return false;
+    const auto closeFile = qScopeGuard([file] { platform::closeUnnamedFile(file); });
+    const QDir dir(m_job.directory);
+    const QString key = dir.absoluteFilePath(name);
+    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
+    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
+        const QString candidate = naming::numberedFileName(name, n);
+        const QString finalPath = dir.filePath(candidate);
+        // A download still writing NAME.part has claimed NAME (reserveFiles() checks the other way round).
+        if (platform::pathExists(finalPath + u".part"_s))
+            continue;
+        switch (platform::linkUnnamedFile(file, finalPath)) {
+        case platform::RenameResult::Renamed:
+            m_files.fileName = candidate;
+            m_files.finalPath = finalPath;
+            m_files.finalSize = stamp.size;
+            m_files.finalModifiedMs = stamp.modifiedMs;
+            if (m_job.nameHints)
+                m_job.nameHints->taken(key, n);
+            m_published = true;
+            return true;
+        case platform::RenameResult::TargetExists:
+            continue;
+        case platform::RenameResult::Failed:
+            return false;
+        }
+    }
     return false;
 }
 
@@ -817,7 +861,7 @@ void DownloadAttempt::handleReadyRead()
         // What came with the head goes to the file from the reply's own buffer, without a copy here first.
         const QByteArrayView held = m_reply->bufferedBody();
         if (!held.isEmpty()) {
-            if (!writeBody(held.data(), held.size()))
+            if (!m_published && !writeBody(held.data(), held.size()))
                 return;
             m_reply->skipBuffered(held.size());
         }
@@ -1258,6 +1302,8 @@ void DownloadAttempt::publishSegments(bool force)
 
 DownloadError DownloadAttempt::completeFile()
 {
+    if (m_published)
+        return {}; // named when it arrived
     platform::FileStamp stamp;
     if (m_file.isOpen()) {
         // No disk sync here: a finished file goes to the disk with the system's own writeback, as with every

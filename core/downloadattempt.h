@@ -63,6 +63,7 @@ private:
     bool acceptBody(int status);
     bool enoughDiskSpace();
     bool reserveFiles(const QString &name);
+    bool publishWholeBody(const QString &name);
     bool openPartForResume(bool truncate);
     DownloadError networkError() const;
     DownloadError completeFile();
@@ -110,6 +111,7 @@ private:
     bool m_timedOut = false;
     bool m_accepted = false; // the current response's body goes into the file
     bool m_skipped = false; // CollisionPolicy::Skip found the file already there
+    bool m_published = false; // the body came whole with the head and is already the finished file
     bool m_rangeAlreadyComplete = false; // a 416 confirmed that the .part already holds the whole file
 
     TransferState::Files m_files;

@@ -13,11 +13,13 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -31,7 +33,8 @@ struct DownloadManager::Entry
     std::shared_ptr<RateLimiter> limit = std::make_shared<RateLimiter>();
     DownloadState state = DownloadState::Queued;
     std::shared_ptr<TransferState> transfer = std::make_shared<TransferState>();
-    QFutureWatcher<AttemptResult> *watcher = nullptr; // set while an attempt is in flight
+    QFuture<AttemptResult> attempt; // the attempt in flight, or the last one
+    bool inFlight = false; // until this thread has handled the end of the attempt
 
     // What to do when the attempt in flight has stopped (after pause, cancel or remove).
     bool stopping = false;
@@ -106,8 +109,8 @@ DownloadManager::~DownloadManager()
     m_retryTimer.stop();
     m_progressTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->watcher)
-            e->watcher->cancel();
+        if (Entry *e = entry(id); e && e->inFlight)
+            e->attempt.cancel();
     }
     m_pool.waitForDone();
 }
@@ -246,8 +249,8 @@ void DownloadManager::stopAndWait()
 {
     m_retryTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->watcher)
-            e->watcher->cancel();
+        if (Entry *e = entry(id); e && e->inFlight)
+            e->attempt.cancel();
     }
     m_pool.waitForDone();
 }
@@ -432,13 +435,19 @@ void DownloadManager::start(Entry &e)
     const int id = e.id;
     e.startSignalled = false;
     e.transfer->setWorkerThread(0); // the worker sets it when it begins: that is when the download started
-    // A QFutureWatcher rather than a continuation with this object as context (then()/onCanceled()), although
-    // the watcher costs more events: when the manager is destroyed with a continuation's call still queued,
-    // Qt 6.4 drops the call and runs the chain's cancel handler with a context that is gone (an assertion in
-    // debug builds).
-    e.watcher = new QFutureWatcher<AttemptResult>(this);
-    connect(e.watcher, &QFutureWatcherBase::finished, this, [this, id] { handleAttemptFinished(id); });
-    e.watcher->setFuture(QtConcurrent::run(&m_pool, &runDownloadAttempt, job));
+    e.inFlight = true;
+    e.attempt = QtConcurrent::run(&m_pool, &runDownloadAttempt, job);
+    // Continuations without a context, run by whichever thread finishes the future (the worker, or this one
+    // when it has already finished), rather than a QFutureWatcher: a watcher posts six events to this thread
+    // per attempt (started, progress range, progress twice, finished, its own deletion), each a wake-up of
+    // it, and those wake-ups cost more CPU than some peers spend on a whole small file. attemptEnded() queues
+    // one call for all the attempts that end before this thread gets to them. Not then() with this object as
+    // context: when the manager is destroyed with such a call queued, Qt 6.4 runs the chain's cancel handler
+    // with a context that is gone. onCanceled() because then() does not run for an attempt cancelled before a
+    // worker took it up (QtConcurrent skips it); the two never both run.
+    e.attempt.then([this, id](const QFuture<AttemptResult> &) { attemptEnded(id); }).onCanceled([this, id] {
+        attemptEnded(id);
+    });
     m_running.append(id);
     if (!m_progressTimer.isActive())
         m_progressTimer.start();
@@ -459,15 +468,43 @@ void DownloadManager::signalStarted(Entry &e)
     Q_EMIT downloadStarted(e.id);
 }
 
+void DownloadManager::attemptEnded(int id)
+{
+    // Any thread; this object is alive: the destructor waits for the workers, and the continuations run in
+    // them. Only the first id since the last takeEndedAttempts() queues a call.
+    bool first = false;
+    {
+        const QMutexLocker lock(&m_endedMutex);
+        first = m_endedAttempts.isEmpty();
+        m_endedAttempts.append(id);
+    }
+    if (first)
+        QMetaObject::invokeMethod(this, &DownloadManager::takeEndedAttempts, Qt::QueuedConnection);
+}
+
+void DownloadManager::takeEndedAttempts()
+{
+    QList<int> ended;
+    {
+        const QMutexLocker lock(&m_endedMutex);
+        ended.swap(m_endedAttempts);
+    }
+    const QPointer<DownloadManager> alive(this); // a receiver of a signal below may delete us
+    for (const int id : std::as_const(ended)) {
+        if (!alive)
+            return;
+        handleAttemptFinished(id);
+    }
+}
+
 void DownloadManager::handleAttemptFinished(int id)
 {
     Entry *e = entry(id);
-    if (!e || !e->watcher)
+    if (!e || !e->inFlight)
         return;
     signalStarted(*e);
-    const QFuture<AttemptResult> future = e->watcher->future();
-    e->watcher->deleteLater();
-    e->watcher = nullptr;
+    const QFuture<AttemptResult> future = std::exchange(e->attempt, {});
+    e->inFlight = false;
     e->speed.reset();
     m_running.removeOne(id);
     m_connectionBudget->release(e->host, 1); // the one start() took; the worker gave back its pieces' own
@@ -612,7 +649,7 @@ void DownloadManager::handleProgressTick()
 void DownloadManager::stop(Entry &e)
 {
     e.stopping = true;
-    e.watcher->cancel();
+    e.attempt.cancel();
 }
 
 void DownloadManager::pause(int id)
@@ -650,7 +687,7 @@ void DownloadManager::resume(int id)
     e->error = {};
     e->retryAtMs = 0;
     m_log.info(HEIKO_HERE, u"[resumed] "_s + info(id).fileName, id);
-    if (e->watcher) {
+    if (e->inFlight) {
         // Still stopping: queue it as soon as the worker lets go.
         e->state = DownloadState::Queued;
         e->requeueWhenStopped = true;
@@ -668,7 +705,7 @@ void DownloadManager::cancel(int id)
         || e->state == DownloadState::Cancelled)
         return;
     dequeue(*e);
-    const bool running = e->watcher != nullptr;
+    const bool running = e->inFlight;
     e->state = DownloadState::Cancelled;
     e->requeueWhenStopped = false;
     if (running) {
@@ -689,7 +726,7 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
         return;
     dequeue(*e);
     m_order.removeOne(id);
-    if (e->watcher) {
+    if (e->inFlight) {
         e->removeWhenStopped = true;
         e->deleteFilesWhenStopped = deleteFilesToo;
         stop(*e);

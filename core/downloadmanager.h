@@ -7,9 +7,10 @@
 #include "filenamehints.h"
 #include "speedmeter.h"
 
-#include <QFutureWatcher>
+#include <QFuture>
 #include <QHash>
 #include <QList>
+#include <QMutex>
 #include <QObject>
 #include <QThreadPool>
 #include <QTimer>
@@ -29,8 +30,9 @@ class TransferState;
 // The manager keeps the order (by id, i.e. the order downloads were added) and submits work to its own
 // QThreadPool only when a worker is free, so the pool never holds a task that should not run now: changing
 // the worker count takes effect at once, and pause, cancel and reordering never fight a queue Qt owns.
-// Each running attempt is a QFuture observed here with a QFutureWatcher; pausing or cancelling cancels
-// that future, and the worker stops at its next event.
+// Each running attempt is a QFuture held here; pausing or cancelling cancels that future, and the worker
+// stops at its next event. A continuation on the future tells this thread that the attempt ended (see
+// attemptEnded()).
 //
 // Lives in one thread (the GUI or main thread) and is used only there. Bytes travel from the workers
 // through shared atomics that a 10 Hz timer reads; the window and the CLI get one progressUpdated() per
@@ -116,6 +118,8 @@ private:
     void start(Entry &entry);
     void stop(Entry &entry);
     void signalStarted(Entry &entry);
+    void attemptEnded(int id); // any thread
+    void takeEndedAttempts();
     void handleAttemptFinished(int id);
     void handleProgressTick();
     void deleteFiles(const Entry &entry, bool includeFinished);
@@ -141,6 +145,9 @@ private:
     QTimer m_retryTimer;
     int m_nextId = 1;
     bool m_wasBusy = false;
+    // Attempts whose future has finished and this thread has not handled yet, filled in the workers' threads.
+    QMutex m_endedMutex;
+    QList<int> m_endedAttempts;
 };
 
 } // namespace heiko

@@ -190,6 +190,64 @@ FileStamp fileStamp(const QString &path)
 #endif
 }
 
+int writeUnnamedFile(const QString &directory, const char *data, qint64 size, FileStamp *stamp)
+{
+#if defined(Q_OS_LINUX) && defined(O_TMPFILE)
+    const int descriptor
+        = ::open(QFile::encodeName(directory).constData(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (descriptor < 0)
+        return -1; // no such folder (the .part way makes it), or a file system without unnamed files
+    qint64 written = 0;
+    while (written < size) {
+        const ssize_t result = ::write(descriptor, data + written, size_t(size - written));
+        if (result < 0 && errno == EINTR)
+            continue;
+        if (result <= 0)
+            break;
+        written += result;
+    }
+    struct stat info;
+    if (written != size || ::fstat(descriptor, &info) != 0) {
+        ::close(descriptor); // a full disk: the .part way says so, with the file's name
+        return -1;
+    }
+    *stamp = stampOf(info);
+    return descriptor;
+#else
+    Q_UNUSED(directory);
+    Q_UNUSED(data);
+    Q_UNUSED(size);
+    Q_UNUSED(stamp);
+    return -1;
+#endif
+}
+
+RenameResult linkUnnamedFile(int descriptor, const QString &path)
+{
+#if defined(Q_OS_LINUX) && defined(O_TMPFILE)
+    // Through /proc, as open(2) documents it: linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH.
+    const QByteArray self = "/proc/self/fd/" + QByteArray::number(descriptor);
+    if (::linkat(AT_FDCWD, self.constData(), AT_FDCWD, QFile::encodeName(path).constData(), AT_SYMLINK_FOLLOW)
+        == 0)
+        return RenameResult::Renamed;
+    return errno == EEXIST ? RenameResult::TargetExists : RenameResult::Failed;
+#else
+    Q_UNUSED(descriptor);
+    Q_UNUSED(path);
+    return RenameResult::Failed;
+#endif
+}
+
+void closeUnnamedFile(int descriptor)
+{
+#if defined(Q_OS_UNIX)
+    if (descriptor >= 0)
+        ::close(descriptor);
+#else
+    Q_UNUSED(descriptor);
+#endif
+}
+
 RenameResult renameNoReplace(const QString &from, const QString &to, QString *error)
 {
 #if defined(Q_OS_WIN)

@@ -57,6 +57,17 @@ FileStamp fileStamp(const QString &path);
 enum class RenameResult { Renamed, TargetExists, Failed };
 RenameResult renameNoReplace(const QString &from, const QString &to, QString *error);
 
+// A file that appears under its name only whole: the bytes are written to an unnamed file in `directory`
+// (Linux O_TMPFILE), which linkUnnamedFile() then gives a name, failing if the name is taken. For a body
+// that is in memory whole, this replaces creating NAME.part and renaming it: with many workers saving into
+// one folder, each of those two steps waits for the folder's lock, and the unnamed file takes it once.
+// Returns the open descriptor with the file's stamp, or -1 where there is no such file (other systems, file
+// systems without O_TMPFILE) or it could not be written; the caller then goes the .part way.
+int writeUnnamedFile(const QString &directory, const char *data, qint64 size, FileStamp *stamp);
+// RenameResult::Failed also where the link cannot be made (no /proc): the caller goes the .part way.
+RenameResult linkUnnamedFile(int descriptor, const QString &path);
+void closeUnnamedFile(int descriptor);
+
 // glibc: keeps the allocator from holding on to freed network buffers. Qt passes body data between its
 // HTTP thread and ours in short-lived 64-128 KiB blocks; with glibc's adaptive thresholds a burst of them
 // (while a write waits for the disk) left tens of MB in the arenas. Fixed thresholds keep peak RSS flat at

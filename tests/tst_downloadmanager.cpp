@@ -48,6 +48,12 @@ Response status(int code)
     return r;
 }
 
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
+}
+
 QByteArray readFile(const QString &path)
 {
     QFile file(path);
@@ -155,6 +161,8 @@ private Q_SLOTS:
     void piecesShareASpeedLimit();
     void droppedPiecesGiveTheirConnectionsBack();
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
+    void wholeSmallBodyFollowsTheNamingRules();
+    void pausedBeforeAWorkerTookItUp();
 
 private:
     heiko::AttemptResult runAttempt(const QByteArray &path,
@@ -647,14 +655,8 @@ void TestDownloadManager::contentDispositionNamesTheFile()
 
 void TestDownloadManager::existingFileIsNeverOverwritten()
 {
-    QFile existing(m_dir->filePath(u"song.mp3"_s));
-    QVERIFY(existing.open(QIODevice::WriteOnly));
-    existing.write("precious");
-    existing.close();
-    QFile existingPart(m_dir->filePath(u"song (1).mp3.part"_s));
-    QVERIFY(existingPart.open(QIODevice::WriteOnly));
-    existingPart.write("someone else's part");
-    existingPart.close();
+    QVERIFY(writeFile(m_dir->filePath(u"song.mp3"_s), "precious"_ba));
+    QVERIFY(writeFile(m_dir->filePath(u"song (1).mp3.part"_s), "someone else's part"_ba));
     m_server->setResponse("/song.mp3", generated(3000, 14));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/song.mp3"), m_dir->path(), {}, false });
@@ -867,12 +869,6 @@ std::shared_ptr<heiko::TransferState> partState(const QString &name, const QStri
     state->setFiles(files);
     state->setBytesTotal(total);
     return state;
-}
-
-bool writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
 }
 
 } // namespace
@@ -1802,4 +1798,57 @@ void TestDownloadManager::restartFromZeroNeverPairsOldSyncedBytesWithNewPieces()
 }
 
 QTEST_GUILESS_MAIN(TestDownloadManager)
+void TestDownloadManager::wholeSmallBodyFollowsTheNamingRules()
+{
+    // A body that arrives in the read that brought its head is written and named at once, without a .part
+    // (where the system has unnamed files). It keeps every naming rule of the .part way: a file that is
+    // there is never replaced, a name another download's .part has claimed is left to it, two downloads of
+    // one name get two files, and each is recorded as ours, so that "delete files" deletes it.
+    QVERIFY(writeFile(m_dir->filePath(u"tiny.bin"_s), "precious"_ba));
+    QVERIFY(writeFile(m_dir->filePath(u"tiny (1).bin.part"_s), "someone else's part"_ba));
+    Response small = generated(3000, 61);
+    small.headWithBody = true;
+    m_server->setResponse("/tiny.bin", small);
+    auto manager = makeManager(2);
+    const int first = manager->add({ m_server->url("/tiny.bin"), m_dir->path(), {}, false });
+    const int second = manager->add({ m_server->url("/tiny.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(filesInDir(),
+             (QStringList { u"tiny (1).bin.part"_s, u"tiny (2).bin"_s, u"tiny (3).bin"_s, u"tiny.bin"_s }));
+    QCOMPARE(readFile(m_dir->filePath(u"tiny.bin"_s)), "precious"_ba);
+    QCOMPARE(readFile(m_dir->filePath(u"tiny (1).bin.part"_s)), "someone else's part"_ba);
+    const QByteArray expected = TestHttpServer::patternBytes(61, 0, 3000);
+    for (const int id : { first, second }) {
+        QCOMPARE(manager->info(id).state, DownloadState::Finished);
+        QCOMPARE(readFile(manager->info(id).filePath), expected);
+    }
+    manager->remove(first, true);
+    manager->remove(second, true);
+    QCOMPARE(filesInDir(), (QStringList { u"tiny (1).bin.part"_s, u"tiny.bin"_s }));
+}
+
+void TestDownloadManager::pausedBeforeAWorkerTookItUp()
+{
+    // Paused in the turn it was added, a download's attempt is cancelled before a pool thread runs it, and
+    // then QtConcurrent never runs it at all. The manager must still learn that it ended: the download is
+    // paused (or finished, if the worker was quicker), no worker counts as busy, and it can be resumed.
+    Response small = generated(1000, 62);
+    small.headWithBody = true;
+    m_server->setResponse("/early.bin", small);
+    auto manager = makeManager(1);
+    for (int i = 0; i < 25; ++i) {
+        const int id = manager->add({ m_server->url("/early.bin"), m_dir->path(), {}, false });
+        manager->pause(id);
+        QVERIFY2(waitIdle(*manager, 10'000), "the end of a cancelled attempt was never handled");
+        QCOMPARE(manager->busyWorkers(), 0);
+        const DownloadState state = manager->info(id).state;
+        QVERIFY2(state == DownloadState::Paused || state == DownloadState::Finished,
+                 qPrintable(QString::number(int(state))));
+        manager->resume(id);
+        QVERIFY(waitIdle(*manager));
+        QCOMPARE(manager->info(id).state, DownloadState::Finished);
+        QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(62, 0, 1000));
+    }
+}
+
 #include "tst_downloadmanager.moc"

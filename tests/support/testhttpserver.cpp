@@ -179,6 +179,7 @@ struct Exchange
     bool headSent = false;
     int headerDelayMs = 0;
     bool closeWithoutResponse = false;
+    bool headWithBody = false;
 
     QByteArray body; // the static body, already cut to the range
     bool generated = false;
@@ -554,6 +555,7 @@ Exchange TestHttpServer::Worker::buildExchange(const Response &route, const QByt
     x.cutAfter = route.cutAfter;
     x.stallAfter = route.stallAfter;
     x.bytesPerSecond = route.bytesPerSecond;
+    x.headWithBody = route.headWithBody;
     x.headerDelayMs = route.headerDelayMs;
     x.closeWithoutResponse = route.closeWithoutResponse;
 
@@ -624,7 +626,14 @@ void TestHttpServer::Worker::sendHead(Connection *c)
         closeLater(c, true);
         return;
     }
-    c->socket->write(x.head);
+    if (x.headWithBody && !x.chunked && !x.headOnly && x.cutAfter < 0 && x.stallAfter < 0
+        && x.bytesPerSecond == 0 && x.length <= kSliceBytes) {
+        c->socket->write(x.head
+                         + (x.generated ? TestHttpServer::patternBytes(x.seed, x.offset, x.length) : x.body));
+        x.sent = x.length;
+    } else {
+        c->socket->write(x.head);
+    }
     x.headSent = true;
     x.paceClock.start();
     x.sentAtPaceStart = 0;

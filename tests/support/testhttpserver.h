@@ -56,6 +56,9 @@ public:
         bool closeAfterResponse = false;
 
         QByteArray location; // sets Location; use with a 3xx status
+        // Send the head and a body of up to 64 KiB in one write, as nginx does with a small file: the client
+        // gets them in one read. Otherwise the head goes out on its own first.
+        bool headWithBody = false;
     };
 
     struct RecordedRequest

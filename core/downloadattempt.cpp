@@ -731,6 +731,7 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             }
             m_files.fileName = candidate;
             m_files.partPath = partPath;
+            m_baseName = name;
             if (m_job.nameHints)
                 m_job.nameHints->taken(key, n);
             return true;
@@ -1354,8 +1355,11 @@ DownloadError DownloadAttempt::completeFile()
         finished(finalPath);
         return {};
     }
+    // Numbered from the name before numbering: "a (1).zip" taken meanwhile goes on to "a (2).zip", not to
+    // "a (1) (1).zip". (A .part resumed from an earlier attempt numbers from its own name.)
+    const QString base = m_baseName.isEmpty() ? m_files.fileName : m_baseName;
     for (int n = 0; n <= kMaxNumberedNames; ++n) {
-        const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(m_files.fileName, n);
+        const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(base, n);
         const QString finalPath = dir.filePath(candidate);
         QString reason;
         // Never replaces: a name taken while we downloaded moves on to the next number.

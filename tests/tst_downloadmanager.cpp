@@ -163,6 +163,7 @@ private Q_SLOTS:
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
     void wholeSmallBodyFollowsTheNamingRules();
     void pausedBeforeAWorkerTookItUp();
+    void nameTakenWhileDownloadingGetsTheNextNumber();
 
 private:
     heiko::AttemptResult runAttempt(const QByteArray &path,
@@ -1849,6 +1850,24 @@ void TestDownloadManager::pausedBeforeAWorkerTookItUp()
         QCOMPARE(manager->info(id).state, DownloadState::Finished);
         QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(62, 0, 1000));
     }
+}
+
+void TestDownloadManager::nameTakenWhileDownloadingGetsTheNextNumber()
+{
+    // "a.zip" was there, so the download became "a (1).zip"; while it ran, something else saved an
+    // "a (1).zip". The finished file takes the next number of the same name, not "a (1) (1).zip".
+    QVERIFY(writeFile(m_dir->filePath(u"a.zip"_s), "first"_ba));
+    m_server->setResponse("/a.zip", generated(512 * 1024, 63, 1024 * 1024));
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/a.zip"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_dir->filePath(u"a (1).zip.part"_s)), kWaitMs);
+    QVERIFY(writeFile(m_dir->filePath(u"a (1).zip"_s), "second"_ba));
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).fileName, u"a (2).zip"_s);
+    QCOMPARE(filesInDir(), (QStringList { u"a (1).zip"_s, u"a (2).zip"_s, u"a.zip"_s }));
+    QCOMPARE(readFile(m_dir->filePath(u"a (1).zip"_s)), "second"_ba);
+    QCOMPARE(readFile(m_dir->filePath(u"a (2).zip"_s)), TestHttpServer::patternBytes(63, 0, 512 * 1024));
 }
 
 #include "tst_downloadmanager.moc"

@@ -4,13 +4,15 @@
 // The same design as Heiko's engine — a manager thread hands every file to a QThreadPool worker with
 // QtConcurrent::run and hears of its end through a continuation in its own thread, and only then hands out
 // the next — but each worker does nothing beyond what any downloader must: one blocking GET on its own
-// keep-alive connection, the body into NAME.part, a rename to NAME. No event loop, timers, log, progress,
-// retries, naming rules or checks. What Heiko costs above this is the price of its per-download work, not of
+// keep-alive connection, the body into NAME.part, a rename to NAME (or, as Heiko does with a body that came
+// whole with its head, an unnamed file linked in as NAME). No event loop, timers, log, progress, retries,
+// naming rules or checks. What Heiko costs above this is the price of its per-download work, not of
 // its threads; what this costs above curl is the price of the design.
 //
 //   heiko_poolfloor LIST PORT DIR WORKERS      LIST: http://127.0.0.1:PORT/path lines (bench/run-bench.sh's)
 //
-// Linux only (POSIX sockets, renameat2); plain HTTP/1.1 with Content-Length, as nginx serves the bench files.
+// Linux only (POSIX sockets, renameat2, O_TMPFILE); plain HTTP/1.1 with Content-Length, as nginx serves the
+// bench files.
 #include <QCoreApplication>
 #include <QFile>
 #include <QFuture>
@@ -87,11 +89,20 @@ bool download(const Setup &setup, const QByteArray &path)
         return false;
     size_t left = size_t(std::strtoull(buffer.data() + field + 16, nullptr, 10));
     const QByteArray name = setup.directory + path.mid(path.lastIndexOf('/'));
+    const size_t bodyStart = size_t(headEnd) + 4;
+    if (have - bodyStart == left) {
+        const int unnamed = ::open(setup.directory.constData(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        const QByteArray self = "/proc/self/fd/" + QByteArray::number(unnamed);
+        const bool ok = unnamed >= 0 && writeAll(unnamed, buffer.data() + bodyStart, left)
+            && ::linkat(AT_FDCWD, self.constData(), AT_FDCWD, name.constData(), AT_SYMLINK_FOLLOW) == 0;
+        if (unnamed >= 0)
+            ::close(unnamed);
+        return ok;
+    }
     const QByteArray partName = name + ".part";
     const int part = ::open(partName.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (part < 0)
         return false;
-    const size_t bodyStart = size_t(headEnd) + 4;
     const size_t first = qMin(have - bodyStart, left);
     bool ok = writeAll(part, buffer.data() + bodyStart, first);
     left -= first;

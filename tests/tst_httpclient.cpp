@@ -83,6 +83,7 @@ private Q_SLOTS:
     void idleConnectionIsReused();
     void idleConnectionClosedByTheServerIsNotReused();
     void connectionWithUnaskedBytesIsNotReused();
+    void reusedConnectionDroppedBeforeAnswerIsRetriedOnANewOne();
     void expiredIdleConnectionsAreClosed();
     void clientWithIdleConnectionsIsDestroyedCleanly();
     void bodiesThatCameWithTheirHeadsStayApart();
@@ -121,6 +122,28 @@ void TestHttpClient::idleConnectionClosedByTheServerIsNotReused()
     QCOMPARE(second.error, heiko::HttpReply::Error::None);
     QCOMPARE(second.body, TestHttpServer::patternBytes(2, 0, 1000));
     QVERIFY(!second.reused);
+    QCOMPARE(server.connectionCount(), 2);
+}
+
+void TestHttpClient::reusedConnectionDroppedBeforeAnswerIsRetriedOnANewOne()
+{
+    // The server closes an idle connection just as the next request goes out on it (after the look before
+    // reuse found it open): the request got no answer at all, so it is sent once more on a new connection
+    // instead of failing the download.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    Response dropped;
+    dropped.closeWithoutResponse = true;
+    server.setResponseSequence("/a", { small(3), dropped, small(3) });
+    heiko::HttpClient client;
+    const Fetched first = fetch(client, server.url("/a"));
+    QVERIFY(first.finished);
+    QCOMPARE(first.error, heiko::HttpReply::Error::None);
+    const Fetched second = fetch(client, server.url("/a"));
+    QVERIFY(second.finished);
+    QCOMPARE(second.error, heiko::HttpReply::Error::None);
+    QCOMPARE(second.body, TestHttpServer::patternBytes(3, 0, 1000));
+    QCOMPARE(server.requestCount("/a"), 3);
     QCOMPARE(server.connectionCount(), 2);
 }
 

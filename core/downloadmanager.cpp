@@ -19,7 +19,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
-#include <utility>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -33,8 +33,9 @@ struct DownloadManager::Entry
     std::shared_ptr<RateLimiter> limit = std::make_shared<RateLimiter>();
     DownloadState state = DownloadState::Queued;
     std::shared_ptr<TransferState> transfer = std::make_shared<TransferState>();
-    QFuture<AttemptResult> attempt; // the attempt in flight, or the last one
-    bool inFlight = false; // until this thread has handled the end of the attempt
+    // The attempt in flight, until this thread has handled its end. Optional, not a default QFuture: in Qt
+    // 6.4 that allocates ~450 bytes, for each of thousands of queued and finished entries.
+    std::optional<QFuture<AttemptResult>> attempt;
 
     // What to do when the attempt in flight has stopped (after pause, cancel or remove).
     bool stopping = false;
@@ -109,8 +110,8 @@ DownloadManager::~DownloadManager()
     m_retryTimer.stop();
     m_progressTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->inFlight)
-            e->attempt.cancel();
+        if (Entry *e = entry(id); e && e->attempt)
+            e->attempt->cancel();
     }
     m_pool.waitForDone();
 }
@@ -228,17 +229,25 @@ QList<SavedDownload> DownloadManager::savedState() const
         d.url.setPassword(QString());
         d.directory = e->request.directory;
         d.requestedName = e->request.fileName;
-        d.state = e->state == DownloadState::Running ? DownloadState::Queued : e->state;
         d.files = e->transfer->files(&d.durableBytes);
+        // A file a worker finished while we shut down (stopAndWait()), whose end this thread never handled:
+        // saved as finished, or the next start would download it again under a new name.
+        const bool finishedUnhandled = e->attempt && !d.files.finalPath.isEmpty();
+        d.state = finishedUnhandled              ? DownloadState::Finished
+            : e->state == DownloadState::Running ? DownloadState::Queued
+                                                 : e->state;
         d.bytesTotal = e->transfer->bytesTotal();
         d.attempts = e->attempts;
-        if (e->error.isError())
+        if (e->error.isError() && !finishedUnhandled)
             d.errorMessage = e->error.message();
         if (e->state == DownloadState::Finished) {
             d.files.finalPath = e->finalPath;
             d.files.skippedExisting = e->skippedExisting;
             d.finalSize = e->finalSize;
             d.finalModifiedMs = e->finalModifiedMs;
+        } else if (finishedUnhandled && !d.files.skippedExisting) {
+            d.finalSize = d.files.finalSize;
+            d.finalModifiedMs = d.files.finalModifiedMs;
         }
         saved.append(d);
     }
@@ -249,8 +258,8 @@ void DownloadManager::stopAndWait()
 {
     m_retryTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->inFlight)
-            e->attempt.cancel();
+        if (Entry *e = entry(id); e && e->attempt)
+            e->attempt->cancel();
     }
     m_pool.waitForDone();
 }
@@ -435,17 +444,18 @@ void DownloadManager::start(Entry &e)
     const int id = e.id;
     e.startSignalled = false;
     e.transfer->setWorkerThread(0); // the worker sets it when it begins: that is when the download started
-    e.inFlight = true;
-    e.attempt = QtConcurrent::run(&m_pool, &runDownloadAttempt, job);
+    e.attempt.emplace(QtConcurrent::run(&m_pool, &runDownloadAttempt, job));
     // Continuations without a context, run by whichever thread finishes the future (the worker, or this one
     // when it has already finished), rather than a QFutureWatcher: a watcher posts six events to this thread
     // per attempt (started, progress range, progress twice, finished, its own deletion), each a wake-up of
-    // it, and those wake-ups cost more CPU than some peers spend on a whole small file. attemptEnded() queues
-    // one call for all the attempts that end before this thread gets to them. Not then() with this object as
-    // context: when the manager is destroyed with such a call queued, Qt 6.4 runs the chain's cancel handler
-    // with a context that is gone. onCanceled() because then() does not run for an attempt cancelled before a
-    // worker took it up (QtConcurrent skips it); the two never both run.
-    e.attempt.then([this, id](const QFuture<AttemptResult> &) { attemptEnded(id); }).onCanceled([this, id] {
+    // it. attemptEnded() queues one call for all the attempts that end before this thread gets to them. Not
+    // then() with this object as context: when the manager is destroyed with such a call queued, Qt 6.4 runs
+    // the chain's cancel handler with a context that is gone.
+    // Exactly one of the two runs: then() for an attempt that ran to its end (with a result or an exception:
+    // it takes the QFuture, so an exception does not skip it; taking the result would), onCanceled() for
+    // every cancelled one (pause, cancel, remove, and one cancelled before a worker took it up, which
+    // QtConcurrent then never runs).
+    e.attempt->then([this, id](const QFuture<AttemptResult> &) { attemptEnded(id); }).onCanceled([this, id] {
         attemptEnded(id);
     });
     m_running.append(id);
@@ -500,11 +510,11 @@ void DownloadManager::takeEndedAttempts()
 void DownloadManager::handleAttemptFinished(int id)
 {
     Entry *e = entry(id);
-    if (!e || !e->inFlight)
+    if (!e || !e->attempt)
         return;
     signalStarted(*e);
-    const QFuture<AttemptResult> future = std::exchange(e->attempt, {});
-    e->inFlight = false;
+    const QFuture<AttemptResult> future = *e->attempt;
+    e->attempt.reset();
     e->speed.reset();
     m_running.removeOne(id);
     m_connectionBudget->release(e->host, 1); // the one start() took; the worker gave back its pieces' own
@@ -649,7 +659,7 @@ void DownloadManager::handleProgressTick()
 void DownloadManager::stop(Entry &e)
 {
     e.stopping = true;
-    e.attempt.cancel();
+    e.attempt->cancel();
 }
 
 void DownloadManager::pause(int id)
@@ -687,7 +697,7 @@ void DownloadManager::resume(int id)
     e->error = {};
     e->retryAtMs = 0;
     m_log.info(HEIKO_HERE, u"[resumed] "_s + info(id).fileName, id);
-    if (e->inFlight) {
+    if (e->attempt) {
         // Still stopping: queue it as soon as the worker lets go.
         e->state = DownloadState::Queued;
         e->requeueWhenStopped = true;
@@ -705,7 +715,7 @@ void DownloadManager::cancel(int id)
         || e->state == DownloadState::Cancelled)
         return;
     dequeue(*e);
-    const bool running = e->inFlight;
+    const bool running = e->attempt.has_value();
     e->state = DownloadState::Cancelled;
     e->requeueWhenStopped = false;
     if (running) {
@@ -726,7 +736,7 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
         return;
     dequeue(*e);
     m_order.removeOne(id);
-    if (e->inFlight) {
+    if (e->attempt) {
         e->removeWhenStopped = true;
         e->deleteFilesWhenStopped = deleteFilesToo;
         stop(*e);

@@ -669,6 +669,11 @@ bool DownloadAttempt::publishWholeBody(const QString &name)
             if (m_job.nameHints)
                 m_job.nameHints->taken(key, n);
             m_published = true;
+            if (m_job.log->wants(LogLevel::Debug))
+                m_job.log->debug(
+                    HEIKO_HERE,
+                    u"[saved whole] %1 came with its head; written and named at once"_s.arg(candidate),
+                    m_job.downloadId);
             return true;
         case platform::RenameResult::TargetExists:
             continue;
@@ -731,7 +736,7 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             }
             m_files.fileName = candidate;
             m_files.partPath = partPath;
-            m_baseName = name;
+            m_files.baseName = name;
             if (m_job.nameHints)
                 m_job.nameHints->taken(key, n);
             return true;
@@ -971,7 +976,7 @@ bool DownloadAttempt::shouldSegment() const
 {
     if (!m_segments.isEmpty())
         return true; // a segmented .part: its pieces must be fetched as pieces, even over one connection
-    return m_job.connections > 1 && m_files.rangesSupported && m_expectedTotal > 0
+    return !m_published && m_job.connections > 1 && m_files.rangesSupported && m_expectedTotal > 0
         && m_expectedTotal - m_offset >= 2 * segments::kMinimumSize;
 }
 
@@ -1356,16 +1361,23 @@ DownloadError DownloadAttempt::completeFile()
         return {};
     }
     // Numbered from the name before numbering: "a (1).zip" taken meanwhile goes on to "a (2).zip", not to
-    // "a (1) (1).zip". (A .part resumed from an earlier attempt numbers from its own name.)
-    const QString base = m_baseName.isEmpty() ? m_files.fileName : m_baseName;
-    for (int n = 0; n <= kMaxNumberedNames; ++n) {
+    // "a (1) (1).zip" (a .part restored from a saved queue numbers from its own name), from the last number
+    // taken for that name on, past names another download's .part has claimed, as reserveFiles() does.
+    const QString base = m_files.baseName.isEmpty() ? m_files.fileName : m_files.baseName;
+    const QString key = dir.absoluteFilePath(base);
+    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
+    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
         const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(base, n);
         const QString finalPath = dir.filePath(candidate);
+        if (n > 0 && (candidate == m_files.fileName || platform::pathExists(finalPath + u".part"_s)))
+            continue;
         QString reason;
         // Never replaces: a name taken while we downloaded moves on to the next number.
         switch (platform::renameNoReplace(m_files.partPath, finalPath, &reason)) {
         case platform::RenameResult::Renamed:
             m_files.fileName = candidate;
+            if (n > 0 && m_job.nameHints)
+                m_job.nameHints->taken(key, n);
             finished(finalPath); // the .part is not ours any more: a later download may use that name
             return {};
         case platform::RenameResult::TargetExists:

@@ -112,7 +112,6 @@ private:
     bool m_accepted = false; // the current response's body goes into the file
     bool m_skipped = false; // CollisionPolicy::Skip found the file already there
     bool m_published = false; // the body came whole with the head and is already the finished file
-    QString m_baseName; // the name before numbering ("a.zip" for "a (1).zip"), once this attempt chose one
     bool m_rangeAlreadyComplete = false; // a 416 confirmed that the .part already holds the whole file
 
     TransferState::Files m_files;

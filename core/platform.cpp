@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <atomic>
 #include <iterator>
 
 #if defined(Q_OS_WIN)
@@ -190,9 +191,19 @@ FileStamp fileStamp(const QString &path)
 #endif
 }
 
+#if defined(Q_OS_LINUX) && defined(O_TMPFILE)
+namespace {
+// Cleared when a link fails for another reason than a taken name (no /proc, a sandbox that refuses it):
+// from then on every body goes the .part way at once, instead of being written twice.
+std::atomic<bool> g_unnamedFilesLink { true };
+} // namespace
+#endif
+
 int writeUnnamedFile(const QString &directory, const char *data, qint64 size, FileStamp *stamp)
 {
 #if defined(Q_OS_LINUX) && defined(O_TMPFILE)
+    if (!g_unnamedFilesLink.load(std::memory_order_relaxed))
+        return -1;
     const int descriptor
         = ::open(QFile::encodeName(directory).constData(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
     if (descriptor < 0)
@@ -227,10 +238,13 @@ RenameResult linkUnnamedFile(int descriptor, const QString &path)
 #if defined(Q_OS_LINUX) && defined(O_TMPFILE)
     // Through /proc, as open(2) documents it: linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH.
     const QByteArray self = "/proc/self/fd/" + QByteArray::number(descriptor);
-    if (::linkat(AT_FDCWD, self.constData(), AT_FDCWD, QFile::encodeName(path).constData(), AT_SYMLINK_FOLLOW)
-        == 0)
+    const QByteArray target = QFile::encodeName(path);
+    if (::linkat(AT_FDCWD, self.constData(), AT_FDCWD, target.constData(), AT_SYMLINK_FOLLOW) == 0)
         return RenameResult::Renamed;
-    return errno == EEXIST ? RenameResult::TargetExists : RenameResult::Failed;
+    if (errno == EEXIST)
+        return RenameResult::TargetExists;
+    g_unnamedFilesLink.store(false, std::memory_order_relaxed);
+    return RenameResult::Failed;
 #else
     Q_UNUSED(descriptor);
     Q_UNUSED(path);

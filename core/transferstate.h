@@ -22,6 +22,9 @@ public:
     struct Files
     {
         QString fileName; // the name decided for this download ("song.mp3")
+        // The name before numbering ("a.zip" for "a (1).zip"), for numbering again if the name is taken by
+        // the end. Kept for the retries in this process only, not in the saved queue.
+        QString baseName;
         QString partPath; // where its bytes go until complete ("/dl/song.mp3.part")
         QString finalPath; // where it ends up ("/dl/song.mp3"); set when finished
         QByteArray etag; // strong validator of the bytes in partPath, or empty

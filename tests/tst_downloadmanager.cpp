@@ -162,7 +162,7 @@ private Q_SLOTS:
     void droppedPiecesGiveTheirConnectionsBack();
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
     void wholeSmallBodyFollowsTheNamingRules();
-    void pausedBeforeAWorkerTookItUp();
+    void pausedAtOnceStillEnds();
     void nameTakenWhileDownloadingGetsTheNextNumber();
     void shutdownSavesFilesFinishedMeanwhileAsFinished();
     void destroyedWhileAttemptsEnd();
@@ -1807,6 +1807,18 @@ void TestDownloadManager::wholeSmallBodyFollowsTheNamingRules()
     // (where the system has unnamed files). It keeps every naming rule of the .part way: a file that is
     // there is never replaced, a name another download's .part has claimed is left to it, two downloads of
     // one name get two files, and each is recorded as ours, so that "delete files" deletes it.
+    {
+        heiko::platform::FileStamp stamp;
+        const int probe = heiko::platform::writeUnnamedFile(m_dir->path(), "x", 1, &stamp);
+        const bool linked = probe >= 0
+            && heiko::platform::linkUnnamedFile(probe, m_dir->filePath(u"probe"_s))
+                == heiko::platform::RenameResult::Renamed;
+        heiko::platform::closeUnnamedFile(probe);
+        if (!linked)
+            QSKIP("no unnamed files here (not Linux, no O_TMPFILE on this file system, or no /proc)");
+        QVERIFY(QFile::remove(m_dir->filePath(u"probe"_s)));
+    }
+    m_log->setMinimumLevel(heiko::LogLevel::Debug);
     QVERIFY(writeFile(m_dir->filePath(u"tiny.bin"_s), "precious"_ba));
     QVERIFY(writeFile(m_dir->filePath(u"tiny (1).bin.part"_s), "someone else's part"_ba));
     Response small = generated(3000, 61);
@@ -1825,16 +1837,21 @@ void TestDownloadManager::wholeSmallBodyFollowsTheNamingRules()
         QCOMPARE(manager->info(id).state, DownloadState::Finished);
         QCOMPARE(readFile(manager->info(id).filePath), expected);
     }
+    int savedWhole = 0; // both went this way, not the .part way
+    for (const heiko::LogRecord &record : m_log->recordsSince(0))
+        savedWhole += record.message.startsWith(u"[saved whole]"_s) ? 1 : 0;
+    QCOMPARE(savedWhole, 2);
     manager->remove(first, true);
     manager->remove(second, true);
     QCOMPARE(filesInDir(), (QStringList { u"tiny (1).bin.part"_s, u"tiny.bin"_s }));
 }
 
-void TestDownloadManager::pausedBeforeAWorkerTookItUp()
+void TestDownloadManager::pausedAtOnceStillEnds()
 {
-    // Paused in the turn it was added, a download's attempt is cancelled before a pool thread runs it, and
-    // then QtConcurrent never runs it at all. The manager must still learn that it ended: the download is
-    // paused (or finished, if the worker was quicker), no worker counts as busy, and it can be resumed.
+    // Paused in the turn it was added, a download's attempt is cancelled either before a pool thread runs
+    // it (QtConcurrent then never runs it at all) or while it runs; then() does not run for a cancelled
+    // future either way. The manager must still learn that it ended (onCanceled()): the download is paused
+    // (or finished, if the worker was quicker), no worker counts as busy, and it can be resumed.
     Response small = generated(1000, 62);
     small.headWithBody = true;
     m_server->setResponse("/early.bin", small);
@@ -1856,20 +1873,25 @@ void TestDownloadManager::pausedBeforeAWorkerTookItUp()
 
 void TestDownloadManager::nameTakenWhileDownloadingGetsTheNextNumber()
 {
-    // "a.zip" was there, so the download became "a (1).zip"; while it ran, something else saved an
-    // "a (1).zip". The finished file takes the next number of the same name, not "a (1) (1).zip".
+    // "a.zip" was there, so the download became "a (1).zip". Its connection broke and the retry continued;
+    // meanwhile something else saved an "a (1).zip" and another download claimed "a (2).zip" with its .part.
+    // The finished file takes the next free number of the same name: "a (3).zip", not "a (1) (1).zip".
     QVERIFY(writeFile(m_dir->filePath(u"a.zip"_s), "first"_ba));
-    m_server->setResponse("/a.zip", generated(512 * 1024, 63, 1024 * 1024));
+    Response cut = generated(512 * 1024, 63);
+    cut.cutAfter = 64 * 1024;
+    m_server->setResponseSequence("/a.zip", { cut, generated(512 * 1024, 63, 1024 * 1024) });
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/a.zip"), m_dir->path(), {}, false });
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_dir->filePath(u"a (1).zip.part"_s)), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount("/a.zip"), 2, kWaitMs); // the retry runs
+    QVERIFY(QFileInfo::exists(m_dir->filePath(u"a (1).zip.part"_s)));
     QVERIFY(writeFile(m_dir->filePath(u"a (1).zip"_s), "second"_ba));
+    QVERIFY(writeFile(m_dir->filePath(u"a (2).zip.part"_s), "claimed"_ba));
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
-    QCOMPARE(manager->info(id).fileName, u"a (2).zip"_s);
-    QCOMPARE(filesInDir(), (QStringList { u"a (1).zip"_s, u"a (2).zip"_s, u"a.zip"_s }));
+    QCOMPARE(manager->info(id).fileName, u"a (3).zip"_s);
+    QCOMPARE(filesInDir(), (QStringList { u"a (1).zip"_s, u"a (2).zip.part"_s, u"a (3).zip"_s, u"a.zip"_s }));
     QCOMPARE(readFile(m_dir->filePath(u"a (1).zip"_s)), "second"_ba);
-    QCOMPARE(readFile(m_dir->filePath(u"a (2).zip"_s)), TestHttpServer::patternBytes(63, 0, 512 * 1024));
+    QCOMPARE(readFile(m_dir->filePath(u"a (3).zip"_s)), TestHttpServer::patternBytes(63, 0, 512 * 1024));
 }
 
 void TestDownloadManager::shutdownSavesFilesFinishedMeanwhileAsFinished()

@@ -115,7 +115,9 @@ int main(int argc, char *argv[])
         const int faults = random.bounded(4); // 0-3 faults, then it behaves
         for (int f = 0; f < faults; ++f)
             sequence.append(fault(random, size, fileSeed, &kinds));
-        sequence.append(good(size, fileSeed));
+        Response behaves = good(size, fileSeed);
+        behaves.headWithBody = random.bounded(2) == 0; // half of the small ones come whole with their head
+        sequence.append(behaves);
         for (const QString &kind : std::as_const(kinds))
             ++faultCounts[kind];
         server.setResponseSequence("/f/" + QByteArray::number(i) + ".bin", sequence);

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -636,6 +637,28 @@ bool DownloadAttempt::enoughDiskSpace()
     return false;
 }
 
+DownloadAttempt::NameChoice DownloadAttempt::tryNames(
+    const QString &name, const QString &first,
+    const std::function<NameChoice(const QString &candidate, const QString &path)> &tryName) const
+{
+    // `first` (the name itself, or the one already chosen), then the numbered names from the last number
+    // taken for this name on: a thousand "download.php?id=N" must not each probe every name taken before.
+    const QDir dir(m_job.directory);
+    const QString key = dir.absoluteFilePath(name);
+    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
+    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
+        const QString candidate = n == 0 ? first : naming::numberedFileName(name, n);
+        if (n > 0 && candidate == first)
+            continue;
+        const NameChoice choice = tryName(candidate, dir.filePath(candidate));
+        if (choice == NameChoice::Taken && m_job.nameHints)
+            m_job.nameHints->taken(key, n);
+        if (choice != NameChoice::Next)
+            return choice;
+    }
+    return NameChoice::Next;
+}
+
 bool DownloadAttempt::publishWholeBody(const QString &name)
 {
     // A small file often arrives whole in the read that brought the head. It is then written and named at
@@ -651,37 +674,31 @@ bool DownloadAttempt::publishWholeBody(const QString &name)
     if (file < 0)
         return false;
     const auto closeFile = qScopeGuard([file] { platform::closeUnnamedFile(file); });
-    const QDir dir(m_job.directory);
-    const QString key = dir.absoluteFilePath(name);
-    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
-    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
-        const QString candidate = naming::numberedFileName(name, n);
-        const QString finalPath = dir.filePath(candidate);
+    const NameChoice choice = tryNames(name, name, [&](const QString &candidate, const QString &path) {
         // A download still writing NAME.part has claimed NAME (reserveFiles() checks the other way round).
-        if (platform::pathExists(finalPath + u".part"_s))
-            continue;
-        switch (platform::linkUnnamedFile(file, finalPath)) {
+        if (platform::pathExists(path + u".part"_s))
+            return NameChoice::Next;
+        switch (platform::linkUnnamedFile(file, path)) {
         case platform::RenameResult::Renamed:
             m_files.fileName = candidate;
-            m_files.finalPath = finalPath;
+            m_files.finalPath = path;
             m_files.finalSize = stamp.size;
             m_files.finalModifiedMs = stamp.modifiedMs;
-            if (m_job.nameHints)
-                m_job.nameHints->taken(key, n);
-            m_published = true;
-            if (m_job.log->wants(LogLevel::Debug))
-                m_job.log->debug(
-                    HEIKO_HERE,
-                    u"[saved whole] %1 came with its head; written and named at once"_s.arg(candidate),
-                    m_job.downloadId);
-            return true;
+            return NameChoice::Taken;
         case platform::RenameResult::TargetExists:
-            continue;
+            return NameChoice::Next;
         case platform::RenameResult::Failed:
-            return false;
+            break;
         }
-    }
-    return false;
+        return NameChoice::Stop;
+    });
+    m_published = choice == NameChoice::Taken;
+    if (m_published && m_job.log->wants(LogLevel::Debug))
+        m_job.log->debug(
+            HEIKO_HERE,
+            u"[saved whole] %1 came with its head; written and named at once"_s.arg(m_files.fileName),
+            m_job.downloadId);
+    return m_published;
 }
 
 bool DownloadAttempt::reserveFiles(const QString &name)
@@ -690,7 +707,6 @@ bool DownloadAttempt::reserveFiles(const QString &name)
     // So: no look before the exclusive create (it is the check), one lstat after it, and the folder is made
     // only when the create says it is missing.
     const QDir dir(m_job.directory);
-    const QString key = dir.absoluteFilePath(name);
     const CollisionPolicy policy = m_job.options.collisionPolicy;
     if (policy == CollisionPolicy::Skip) {
         const QString existing = dir.filePath(naming::numberedFileName(name, 0));
@@ -705,9 +721,6 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             return false;
         }
     }
-    // The plain name first, so that a name that became free again is used again; then on from the last number
-    // taken for this name: a thousand "download.php?id=N" must not each probe every name taken before them.
-    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
     bool madeFolder = false;
     const auto create = [&] {
         if (m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly))
@@ -717,9 +730,8 @@ bool DownloadAttempt::reserveFiles(const QString &name)
         madeFolder = true; // the folder is missing: make it once, then try again
         return QDir().mkpath(m_job.directory) && m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly);
     };
-    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
-        const QString candidate = naming::numberedFileName(name, n);
-        const QString finalPath = dir.filePath(candidate);
+    // The plain name first, so that a name that became free again is used again.
+    const NameChoice choice = tryNames(name, name, [&](const QString &candidate, const QString &finalPath) {
         const QString partPath = finalPath + u".part"_s;
         m_file.setFileName(partPath);
         // NewOnly is an exclusive create (O_EXCL): two workers (or two listings of one URL) never share a
@@ -732,31 +744,31 @@ bool DownloadAttempt::reserveFiles(const QString &name)
                 && (policy != CollisionPolicy::Overwrite || !QFileInfo(finalPath).isFile());
             if (finalTaken) {
                 m_file.remove();
-                continue;
+                return NameChoice::Next;
             }
             m_files.fileName = candidate;
             m_files.partPath = partPath;
             m_files.baseName = name;
-            if (m_job.nameHints)
-                m_job.nameHints->taken(key, n);
-            return true;
+            return NameChoice::Taken;
         }
         // Another download's .part (or something planted there). That download may have finished between our
         // create and this look: its .part is then already its final file.
         if (platform::pathExists(partPath) || platform::pathExists(finalPath))
-            continue;
+            return NameChoice::Next;
         stopReply(DownloadError(
             DownloadError::Kind::Disk,
             QFileInfo(m_job.directory).isDir()
                 ? u"cannot create %1: %2; check that the folder is writable"_s.arg(partPath,
                                                                                    m_file.errorString())
                 : u"cannot create the folder %1; choose another target folder"_s.arg(m_job.directory)));
-        return false;
-    }
-    stopReply(DownloadError(DownloadError::Kind::Disk,
-                            u"no free name for %1 in %2 (tried %3 numbered names); clean up the folder"_s.arg(
-                                name, m_job.directory, QString::number(kMaxNumberedNames))));
-    return false;
+        return NameChoice::Stop;
+    });
+    if (choice == NameChoice::Next)
+        stopReply(
+            DownloadError(DownloadError::Kind::Disk,
+                          u"no free name for %1 in %2 (tried %3 numbered names); clean up the folder"_s.arg(
+                              name, m_job.directory, QString::number(kMaxNumberedNames))));
+    return choice == NameChoice::Taken;
 }
 
 bool DownloadAttempt::openPartForResume(bool truncate)
@@ -1361,33 +1373,35 @@ DownloadError DownloadAttempt::completeFile()
         return {};
     }
     // Numbered from the name before numbering: "a (1).zip" taken meanwhile goes on to "a (2).zip", not to
-    // "a (1) (1).zip" (a .part restored from a saved queue numbers from its own name), from the last number
-    // taken for that name on, past names another download's .part has claimed, as reserveFiles() does.
+    // "a (1) (1).zip" (a .part restored from a saved queue numbers from its own name), past names another
+    // download's .part has claimed.
+    DownloadError failure;
     const QString base = m_files.baseName.isEmpty() ? m_files.fileName : m_files.baseName;
-    const QString key = dir.absoluteFilePath(base);
-    const int hint = m_job.nameHints ? qMax(1, m_job.nameHints->firstCandidate(key)) : 1;
-    for (int n = 0; n <= kMaxNumberedNames; n = (n == 0 ? hint : n + 1)) {
-        const QString candidate = n == 0 ? m_files.fileName : naming::numberedFileName(base, n);
-        const QString finalPath = dir.filePath(candidate);
-        if (n > 0 && (candidate == m_files.fileName || platform::pathExists(finalPath + u".part"_s)))
-            continue;
-        QString reason;
-        // Never replaces: a name taken while we downloaded moves on to the next number.
-        switch (platform::renameNoReplace(m_files.partPath, finalPath, &reason)) {
-        case platform::RenameResult::Renamed:
-            m_files.fileName = candidate;
-            if (n > 0 && m_job.nameHints)
-                m_job.nameHints->taken(key, n);
-            finished(finalPath); // the .part is not ours any more: a later download may use that name
-            return {};
-        case platform::RenameResult::TargetExists:
-            continue;
-        case platform::RenameResult::Failed:
-            return DownloadError(DownloadError::Kind::Disk,
-                                 u"cannot rename %1 to %2: %3; check that the folder is writable"_s.arg(
-                                     m_files.partPath, finalPath, reason));
-        }
-    }
+    const NameChoice choice
+        = tryNames(base, m_files.fileName, [&](const QString &candidate, const QString &finalPath) {
+              if (candidate != m_files.fileName && platform::pathExists(finalPath + u".part"_s))
+                  return NameChoice::Next;
+              QString reason;
+              // Never replaces: a name taken while we downloaded moves on to the next number.
+              switch (platform::renameNoReplace(m_files.partPath, finalPath, &reason)) {
+              case platform::RenameResult::Renamed:
+                  m_files.fileName = candidate;
+                  finished(finalPath); // the .part is not ours any more: a later download may use that name
+                  return NameChoice::Taken;
+              case platform::RenameResult::TargetExists:
+                  return NameChoice::Next;
+              case platform::RenameResult::Failed:
+                  break;
+              }
+              failure = DownloadError(DownloadError::Kind::Disk,
+                                      u"cannot rename %1 to %2: %3; check that the folder is writable"_s.arg(
+                                          m_files.partPath, finalPath, reason));
+              return NameChoice::Stop;
+          });
+    if (choice == NameChoice::Taken)
+        return {};
+    if (choice == NameChoice::Stop)
+        return failure;
     return DownloadError(
         DownloadError::Kind::Disk,
         u"no free name for %1 in %2; clean up the folder"_s.arg(m_files.fileName, m_job.directory));

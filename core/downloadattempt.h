@@ -15,6 +15,7 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -62,6 +63,12 @@ private:
     bool acceptRedirect(int status);
     bool acceptBody(int status);
     bool enoughDiskSpace();
+    enum class NameChoice { Taken, Next, Stop };
+    // Offers `first`, then the numbered forms of `name`, to `tryName` (with its path in the target folder)
+    // until it takes one or stops; Next when every name was refused. Remembers the number taken.
+    NameChoice
+    tryNames(const QString &name, const QString &first,
+             const std::function<NameChoice(const QString &candidate, const QString &path)> &tryName) const;
     bool reserveFiles(const QString &name);
     bool publishWholeBody(const QString &name);
     bool openPartForResume(bool truncate);

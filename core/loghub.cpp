@@ -116,17 +116,19 @@ void LogHub::append(LogRecord record)
     // log at the same moment then wait only for each other's writes, not for each other's formatting.
     t_insideHub = true; // a Qt message raised while formatting goes to the previous handler, not back here
     const QByteArray line = m_writesText.load() ? record.toLine() : QByteArray();
+    const LogLevel level = record.level;
     {
-        const std::lock_guard locker(m_mutex);
-        record.sequence = ++m_lastSequence;
+        std::unique_lock locker(m_mutex);
+        const qint64 sequence = record.sequence = ++m_lastSequence;
+        bool queued = false;
         if (!line.isEmpty()) {
-            if (m_logFile.isOpen()) {
-                m_logFile.write(line);
-                m_logFile.flush(); // a crash must not take the last lines with it
+            if (m_fileOpen) {
+                m_pendingFile += line; // shares `line` when nothing else waits
+                queued = true;
             }
-            if (m_echo && record.level >= m_echoLevel) {
-                std::fwrite(line.constData(), 1, size_t(line.size()), m_echo);
-                std::fflush(m_echo);
+            if (m_echo && level >= m_echoLevel) {
+                m_pendingEcho += line;
+                queued = true;
             }
         }
         if (m_ring.size() < m_capacity) {
@@ -135,10 +137,51 @@ void LogHub::append(LogRecord record)
             m_ring[m_head] = std::move(record);
             m_head = (m_head + 1) % m_capacity;
         }
-        t_insideHub = false;
+        if (queued) {
+            m_queuedUpTo = sequence;
+            if (!m_writing) {
+                m_writing = true;
+                writePending(locker);
+            } else if (level >= LogLevel::Warning) {
+                // A warning or an error may be the last thing the process says (qFatal() aborts right after
+                // it): it is on its way out when the call returns, as every line was before lines waited.
+                m_written.wait(locker, [&] { return m_writtenUpTo >= sequence; });
+            }
+        }
     }
+    t_insideHub = false;
     if (!m_notifyPending.exchange(true))
         Q_EMIT recordsAdded();
+}
+
+void LogHub::writePending(std::unique_lock<std::mutex> &locker)
+{
+    // Text goes out of the lock, in the order the records were numbered, by one thread at a time: the first
+    // to find nobody writing writes what waits until nothing does; the others add their lines and go on.
+    // While a worker wrote its line under the lock, 16 workers on two cores kept running into each other
+    // there (a futex wait, a sleep and a wake-up each time); now a line that comes while another is written
+    // goes out with the next write. Only this thread touches the file and the stream until m_writing is
+    // false again: setLogFile() and setEchoStream() wait for that.
+    std::FILE *echo = m_echo;
+    while (!m_pendingFile.isEmpty() || !m_pendingEcho.isEmpty()) {
+        const QByteArray file = std::exchange(m_pendingFile, {});
+        const QByteArray echoed = std::exchange(m_pendingEcho, {});
+        const qint64 upTo = m_queuedUpTo;
+        locker.unlock();
+        if (!file.isEmpty()) {
+            m_logFile.write(file);
+            m_logFile.flush(); // a crash must not take the last lines with it
+        }
+        if (!echoed.isEmpty()) {
+            std::fwrite(echoed.constData(), 1, size_t(echoed.size()), echo);
+            std::fflush(echo);
+        }
+        locker.lock();
+        m_writtenUpTo = upTo;
+        m_written.notify_all();
+    }
+    m_writing = false;
+    m_written.notify_all();
 }
 
 QList<LogRecord> LogHub::recordsSince(qint64 sequence) const
@@ -182,7 +225,9 @@ LogLevel LogHub::minimumLevel() const
 
 bool LogHub::setLogFile(const QString &path, QString *error)
 {
-    const std::lock_guard locker(m_mutex);
+    std::unique_lock locker(m_mutex);
+    m_written.wait(locker, [this] { return !m_writing; }); // the writer uses the file outside the lock
+    m_fileOpen = false;
     if (m_logFile.isOpen())
         m_logFile.close();
     m_logFile.setFileName(path);
@@ -192,16 +237,18 @@ bool LogHub::setLogFile(const QString &path, QString *error)
             *error = u"cannot write the log file %1: %2"_s.arg(path, m_logFile.errorString());
         return false;
     }
+    m_fileOpen = true;
     m_writesText = true;
     return true;
 }
 
 void LogHub::setEchoStream(std::FILE *stream, LogLevel level)
 {
-    const std::lock_guard locker(m_mutex);
+    std::unique_lock locker(m_mutex);
+    m_written.wait(locker, [this] { return !m_writing; }); // the writer uses the stream outside the lock
     m_echo = stream;
     m_echoLevel = level;
-    m_writesText = m_echo != nullptr || m_logFile.isOpen();
+    m_writesText = m_echo != nullptr || m_fileOpen;
 }
 
 void LogHub::installQtMessageHandler()

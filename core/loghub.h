@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 
@@ -82,6 +83,8 @@ Q_SIGNALS:
 private:
     static void qtMessageHandler(QtMsgType type, const QMessageLogContext &context, const QString &message);
     void append(LogRecord record);
+    // Writes the text that waits, outside the lock; called with it held by the thread that set m_writing.
+    void writePending(std::unique_lock<std::mutex> &locker);
     const char *internCategory(const char *category);
 
     const qsizetype m_capacity;
@@ -89,9 +92,16 @@ private:
     QList<LogRecord> m_ring; // m_ring[(m_head + i) % capacity] is the i-th oldest
     qsizetype m_head = 0;
     qint64 m_lastSequence = 0;
-    QFile m_logFile;
+    QFile m_logFile; // used outside the lock by the writing thread only (see writePending())
+    bool m_fileOpen = false;
     std::FILE *m_echo = nullptr;
     LogLevel m_echoLevel = LogLevel::Debug;
+    QByteArray m_pendingFile; // text waiting to be written, oldest first
+    QByteArray m_pendingEcho;
+    bool m_writing = false; // a thread is writing what waits
+    qint64 m_queuedUpTo = 0; // the sequence number of the newest record whose text waits or is being written
+    qint64 m_writtenUpTo = 0; // ... and of the newest whose text is written
+    std::condition_variable m_written; // m_writtenUpTo moved, or m_writing became false
     QSet<QByteArray> m_categories; // interned category names: records keep pointers into them
     std::atomic<int> m_minimumLevel { int(LogLevel::Info) };
     std::atomic<bool> m_writesText { false }; // a log file or an echo stream wants each record's text

@@ -3,12 +3,14 @@
 
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
 #include <atomic>
+#include <cstdio>
 #include <ctime>
 #include <memory>
 #include <thread>
@@ -45,6 +47,8 @@ private Q_SLOTS:
     void minimumLevelDropsRecords();
     void logFileGetsEveryLine();
     void logFileErrorIsReported();
+    void concurrentWritersWriteWholeLinesInOrder();
+    void warningIsWrittenWhenTheCallReturns();
 };
 
 void TestLogHub::textFormatFollowsTheOriginalProgram()
@@ -361,6 +365,94 @@ void TestLogHub::logFileErrorIsReported()
     QString error;
     QVERIFY(!hub.setLogFile(u"/nonexistent-folder-for-heiko/x.log"_s, &error));
     QVERIFY2(error.contains(u"/nonexistent-folder-for-heiko/x.log"_s), qPrintable(error));
+}
+
+void TestLogHub::concurrentWritersWriteWholeLinesInOrder()
+{
+    // Threads that log at once hand their lines to whichever of them is writing: the file and the console
+    // must still get every line whole, once, in the order of the records' numbers.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"heiko.log"_s);
+    std::FILE *echo = std::tmpfile();
+    QVERIFY(echo);
+    const auto closeEcho = qScopeGuard([echo] { std::fclose(echo); });
+    constexpr int threads = 8;
+    constexpr int perThread = 2000;
+    QByteArray fileWanted;
+    QByteArray echoWanted;
+    {
+        LogHub hub(threads * perThread);
+        QString error;
+        QVERIFY2(hub.setLogFile(path, &error), qPrintable(error));
+        hub.setEchoStream(echo, LogLevel::Warning);
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&hub, t] {
+                for (int i = 0; i < perThread; ++i) {
+                    // Every seventh a warning, which also goes to the console; one in a hundred is long.
+                    const QString text = QString::number(i) + QString(i % 100 == 0 ? 5000 : 0, u'x');
+                    hub.write(i % 7 == 0 ? LogLevel::Warning : LogLevel::Info, HEIKO_HERE, t, text);
+                }
+            });
+        }
+        for (std::thread &worker : workers)
+            worker.join();
+        const QList<LogRecord> records = hub.recordsSince(0);
+        QCOMPARE(records.size(), threads * perThread);
+        for (const LogRecord &record : records) {
+            fileWanted += record.toLine();
+            if (record.level >= LogLevel::Warning)
+                echoWanted += record.toLine();
+        }
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QByteArray written = file.readAll();
+    QCOMPARE(written.size(), fileWanted.size());
+    QVERIFY(written == fileWanted); // QCOMPARE would print megabytes
+    std::rewind(echo);
+    QByteArray echoed(echoWanted.size() + 1, '\0');
+    echoed.resize(qsizetype(std::fread(echoed.data(), 1, size_t(echoed.size()), echo)));
+    QCOMPARE(echoed.size(), echoWanted.size());
+    QVERIFY(echoed == echoWanted);
+}
+
+void TestLogHub::warningIsWrittenWhenTheCallReturns()
+{
+    // An info line may still be on its way out when info() returns (another thread writes it with its
+    // own); a warning or an error may be the last thing a process says before it dies, so it is written
+    // when the call returns, even while another thread is the one writing.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"heiko.log"_s);
+    LogHub hub(100);
+    QString error;
+    QVERIFY2(hub.setLogFile(path, &error), qPrintable(error));
+    std::atomic<bool> stop { false };
+    std::vector<std::thread> chatter;
+    for (int t = 0; t < 3; ++t) {
+        chatter.emplace_back([&hub, &stop] {
+            while (!stop.load())
+                hub.info(HEIKO_HERE, u"chatter"_s);
+        });
+    }
+    const auto stopChatter = qScopeGuard([&] {
+        stop = true;
+        for (std::thread &thread : chatter)
+            thread.join();
+    });
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QByteArray unread; // read from the file, after the last warning found
+    for (int i = 0; i < 300; ++i) {
+        const QByteArray marker = "\twarning " + QByteArray::number(i) + '\n';
+        hub.warning(HEIKO_HERE, QString::fromLatin1(marker.trimmed()));
+        unread += file.readAll(); // what is in the file now, and no later
+        const qsizetype at = unread.indexOf(marker);
+        QVERIFY2(at >= 0, marker.constData());
+        unread.remove(0, at + marker.size());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestLogHub)

@@ -850,6 +850,16 @@ DownloadManager::StateCounts DownloadManager::stateCounts() const
     return counts;
 }
 
+qint64 DownloadManager::bytesReceived() const
+{
+    qint64 bytes = 0;
+    for (const auto &e : m_entries) {
+        if (!e->removeWhenStopped)
+            bytes += e->transfer->bytesOnDisk();
+    }
+    return bytes;
+}
+
 qint64 DownloadManager::hostCoolDownUntil(const Entry &e) const
 {
     if (m_hostCoolDownUntil.isEmpty())

@@ -6,6 +6,7 @@ namespace heiko {
 
 namespace {
 constexpr double kBurstSeconds = 0.1;
+constexpr double kSliceSeconds = 0.01;
 } // namespace
 
 RateLimiter::RateLimiter(qint64 bytesPerSecond)
@@ -43,13 +44,16 @@ qint64 RateLimiter::acquire(qint64 wanted, qint64 *waitMs)
     if (m_rate <= 0)
         return wanted;
     refillLocked(std::chrono::steady_clock::now());
-    const qint64 granted = qMin(wanted, qint64(m_tokens));
-    if (granted <= 0) {
-        // Wait until a small slice is there, not a single byte: fewer wake-ups, same average.
-        const double slice = qMax(1.0, qMin(double(wanted), double(m_rate) * 0.01));
+    // Nothing below a slice (a hundredth of a second's worth, or all that is wanted if less): the caller
+    // waits for one instead. Granting whatever had accrued let a reader spin: each read and write took long
+    // enough for a few more bytes to accrue, so it never waited, and moved a few bytes per system call with a
+    // core busy for the whole download.
+    const double slice = qMax(1.0, qMin(double(wanted), double(m_rate) * kSliceSeconds));
+    if (m_tokens < slice) {
         *waitMs = qMax<qint64>(1, qint64(std::ceil((slice - m_tokens) * 1000.0 / double(m_rate))));
         return 0;
     }
+    const qint64 granted = qMin(wanted, qint64(m_tokens));
     m_tokens -= double(granted);
     return granted;
 }

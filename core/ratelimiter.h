@@ -18,8 +18,8 @@ public:
     void setRate(qint64 bytesPerSecond); // 0: unlimited
     qint64 rate() const;
 
-    // Grants up to `wanted` bytes now. When nothing can be granted, returns 0 and sets *waitMs to how long
-    // until some can.
+    // Grants up to `wanted` bytes now, and never less than a hundredth of a second's worth unless that is
+    // more than `wanted`. Otherwise returns 0 and sets *waitMs to how long until that much can be granted.
     qint64 acquire(qint64 wanted, qint64 *waitMs);
     // Gives back bytes granted but not used (the other limit granted fewer).
     void refund(qint64 bytes);

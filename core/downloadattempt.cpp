@@ -887,11 +887,12 @@ void DownloadAttempt::handleReadyRead()
     for (;;) {
         qint64 wanted = m_buffer.size();
         if (limited) {
+            // Nothing waits, or the limit holds the rest back (the throttle timer reads it). Either way on to
+            // the sync below: under a limit the server always has more waiting, and returning here skipped
+            // it for the whole download (a crash then lost all of it).
             wanted = limitedRead(*m_reply, wanted);
-            if (wanted == 0)
+            if (wanted <= 0)
                 break;
-            if (wanted < 0)
-                return;
         }
         const qint64 got = m_reply->read(m_buffer.data(), wanted);
         if (got <= 0)
@@ -1193,9 +1194,10 @@ void DownloadAttempt::readSegment(int connection)
             if (wanted == 0)
                 break;
             if (wanted < 0) {
+                // Held back: still on to the sync and the pieces' progress below, or under a limit neither
+                // would ever happen (the server always has more waiting).
                 c.throttled = true;
-                m_readingConnection = -1;
-                return;
+                break;
             }
         }
         const qint64 got = c.reply->read(m_buffer.data(), wanted);

@@ -161,6 +161,8 @@ private Q_SLOTS:
     void pieceRefusedBeforeAnswerIsTakenOverAtOnce();
     void closeUnderSpeedLimitIsNoticedAtOnce();
     void piecesShareASpeedLimit();
+    void speedLimitedDownloadIsSyncedAsItGoes_data();
+    void speedLimitedDownloadIsSyncedAsItGoes();
     void droppedPiecesGiveTheirConnectionsBack();
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
     void wholeSmallBodyFollowsTheNamingRules();
@@ -1714,28 +1716,81 @@ void TestDownloadManager::closeUnderSpeedLimitIsNoticedAtOnce()
 
 void TestDownloadManager::piecesShareASpeedLimit()
 {
-    // Under a limit each wake-up brings a few milliseconds' worth of bytes; every piece must get its share.
-    constexpr qint64 size = 16 * 1024 * 1024;
+    // Under a limit each wake-up brings a few milliseconds' worth of bytes (here about 2.5 KiB): every piece
+    // must get its share, not the first one all of it, and the window must see the pieces move.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    constexpr qint64 piece = size / 4;
     m_server->setResponse("/shared.bin", generated(size, 113));
     m_options.connectionsPerFile = 4;
-    m_options.overallRateLimit = 2 * 1024 * 1024;
+    m_options.overallRateLimit = 256 * 1024; // the first piece alone would take 4 s
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/shared.bin"), m_dir->path(), {}, false });
-    // The four pieces start at 0, 4, 8 and 12 MiB; each must have moved while the limit holds (a starved one
-    // would sit at its start until a free connection stole its second half).
     QSet<qint64> moved;
+    bool firstPieceDone = false;
     const auto allMoved = [&] {
-        for (const heiko::Segment &piece : manager->info(id).segments) {
-            if (piece.start % (4 * 1024 * 1024) == 0 && piece.position > piece.start)
-                moved.insert(piece.start);
+        for (const heiko::Segment &segment : manager->info(id).segments) {
+            if (segment.start % piece == 0 && segment.position > segment.start)
+                moved.insert(segment.start);
+            if (segment.start == 0 && segment.position >= piece)
+                firstPieceDone = true;
         }
         return moved.size() == 4;
     };
     QTRY_VERIFY_WITH_TIMEOUT(allMoved(), kWaitMs);
+    QVERIFY2(!firstPieceDone, "the other pieces moved only once the first had all of its bytes");
+    // The pieces shown keep up with the bytes received (they are published a few times a second, also while
+    // the limit holds every connection back): over the next 256 KiB, never more than half a second behind.
+    qint64 worstLag = 0;
+    const qint64 from = manager->info(id).bytesReceived;
+    const auto watched = [&] {
+        const heiko::DownloadInfo info = manager->info(id);
+        qint64 shown = 0;
+        for (const heiko::Segment &segment : info.segments)
+            shown += segment.position - segment.start;
+        worstLag = qMax(worstLag, info.bytesReceived - shown);
+        return info.bytesReceived - from >= 256 * 1024;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(watched(), kWaitMs);
+    QVERIFY2(worstLag <= 128 * 1024, qPrintable(u"the pieces shown were %1 bytes behind"_s.arg(worstLag)));
     QVERIFY(manager->info(id).state == DownloadState::Running); // seen while the limit held
     manager->setOverallRateLimit(0); // the rest at full speed
     QVERIFY(waitIdle(*manager));
     QCOMPARE(readFile(m_dir->filePath(u"shared.bin"_s)), TestHttpServer::patternBytes(113, 0, size));
+}
+
+void TestDownloadManager::speedLimitedDownloadIsSyncedAsItGoes_data()
+{
+    QTest::addColumn<int>("connections");
+    QTest::newRow("one connection") << 1;
+    QTest::newRow("four pieces") << 4;
+}
+
+void TestDownloadManager::speedLimitedDownloadIsSyncedAsItGoes()
+{
+    // Under a speed limit the server always has more waiting than may be read: the .part must still go to
+    // the disk every few seconds and the saved state follow it, so that a crash costs seconds, not the whole
+    // download so far (a resume cuts the .part back to what was synced).
+    QFETCH(int, connections);
+    constexpr qint64 size = 8 * 1024 * 1024;
+    m_server->setResponse("/limited.bin", generated(size, 118));
+    m_options.connectionsPerFile = connections;
+    m_options.downloadRateLimit = 512 * 1024; // 16 s for the whole file; the first sync is due after 2 s
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/limited.bin"), m_dir->path(), {}, false });
+    const auto synced = [&] {
+        const QList<heiko::SavedDownload> saved = manager->savedState();
+        return !saved.isEmpty() && saved.first().durableBytes > 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(synced(), kWaitMs);
+    const heiko::SavedDownload saved = manager->savedState().first();
+    QCOMPARE(manager->info(id).state, DownloadState::Running); // while the limit holds
+    QVERIFY(saved.durableBytes < size);
+    QVERIFY(saved.durableBytes <= manager->info(id).bytesReceived);
+    if (connections > 1) // the synced length counts what the recorded pieces say is written
+        QCOMPARE(saved.durableBytes, size - heiko::segments::remainingBytes(saved.files.segments));
+    manager->setRateLimit(id, 0);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(readFile(m_dir->filePath(u"limited.bin"_s)), TestHttpServer::patternBytes(118, 0, size));
 }
 
 void TestDownloadManager::droppedPiecesGiveTheirConnectionsBack()

@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include <cstring>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -229,6 +230,10 @@ void HttpReply::handleReadyRead()
         if (headNow && m_parser->framing() == HttpResponseParser::Framing::ContentLength)
             m_headSignalled = true; // (set above) from here on the body is read directly
     }
+    // Stopped for want of room: what is left in the socket, or its end, is read when the consumer makes room
+    // (skipBuffered()). The socket may hold nothing more but its close, which an unbuffered socket reports
+    // only to a read, and it will not notify again until one.
+    m_stoppedOnFullBuffer = bufferedBytes() >= m_readBufferSize;
     QPointer<HttpReply> alive(this);
     if (headNow)
         Q_EMIT metaDataChanged();
@@ -289,7 +294,7 @@ void HttpReply::skipBuffered(qint64 bytes)
     // Room again: take what waits in the socket (queued, not from inside the consumer's read loop). Not once
     // the response is complete: nothing more of it is in the socket.
     if (!m_finished && m_socket && m_parser->state() != HttpResponseParser::State::Complete
-        && m_socket->bytesAvailable() > 0)
+        && (m_socket->bytesAvailable() > 0 || std::exchange(m_stoppedOnFullBuffer, false)))
         QMetaObject::invokeMethod(this, &HttpReply::handleReadyRead, Qt::QueuedConnection);
 }
 

@@ -102,6 +102,7 @@ private:
     bool m_retriedStale = false;
     bool m_receivedAnything = false;
     bool m_headSignalled = false;
+    bool m_stoppedOnFullBuffer = false; // the last read of the socket stopped at the read buffer's size
     bool m_noReuse = false; // the server sent more than the response: never reuse this connection
     bool m_finished = false;
     Error m_error = Error::None;

@@ -88,6 +88,8 @@ private Q_SLOTS:
     void clientWithIdleConnectionsIsDestroyedCleanly();
     void bodiesThatCameWithTheirHeadsStayApart();
     void partialReaderKeepsTheBufferBounded();
+    void closeSeenWhenTheLastReadFilledTheBuffer_data();
+    void closeSeenWhenTheLastReadFilledTheBuffer();
 };
 
 void TestHttpClient::idleConnectionIsReused()
@@ -301,6 +303,57 @@ void TestHttpClient::partialReaderKeepsTheBufferBounded()
     QCOMPARE(body.size(), r.bodySize);
     QVERIFY(body == TestHttpServer::patternBytes(5, 0, r.bodySize));
     QVERIFY2(mostHeld <= 512 * 1024, qPrintable(u"the reply held %1 bytes"_s.arg(mostHeld)));
+}
+
+void TestHttpClient::closeSeenWhenTheLastReadFilledTheBuffer_data()
+{
+    QTest::addColumn<int>("rest");
+    QTest::newRow("rest smaller than what was read") << 999;
+    QTest::newRow("rest exactly what was read") << 1000;
+}
+
+void TestHttpClient::closeSeenWhenTheLastReadFilledTheBuffer()
+{
+    // A slow consumer (as one held back by a speed limit) of a body that ends with the connection: the server
+    // has sent everything and closed while the reply's buffer was full. The consumer takes 1,000 bytes; the
+    // reply refills from the socket. When that read takes exactly what is left, the socket holds only its
+    // close, which an unbuffered socket reports only to another read; the reply must make it, or it waits
+    // for a notification that never comes (and the download for its stall timeout).
+    QFETCH(int, rest);
+    constexpr qint64 bufferSize = 64 * 1024;
+    TestHttpServer server;
+    QVERIFY(server.start());
+    Response r;
+    r.bodySize = bufferSize + rest;
+    r.seed = 9;
+    r.sendContentLength = false;
+    r.acceptRanges = false;
+    server.setResponse("/close", r);
+    heiko::HttpClient client;
+    std::unique_ptr<heiko::HttpReply> reply(client.get({ server.url("/close"), {}, "tst_httpclient" }));
+    reply->setReadBufferSize(bufferSize);
+    QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
+    reply->start();
+    QTRY_COMPARE_WITH_TIMEOUT(reply->bytesAvailable(), bufferSize, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), 0, kWaitMs); // all sent, and closed
+    QByteArray body;
+    char piece[1000];
+    body.append(piece, reply->read(piece, sizeof piece));
+    // Refilled from the socket (full again when the rest was exactly what was read).
+    QTRY_COMPARE_WITH_TIMEOUT(reply->bytesAvailable(), qMin(bufferSize, r.bodySize - 1000), kWaitMs);
+    // From here on 1,000 bytes at every turn of the event loop, as a download held back by a limit reads.
+    const auto readSome = [&] {
+        body.append(piece, reply->read(piece, sizeof piece));
+        return !finished.isEmpty();
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        readSome(), qPrintable(u"not finished after %1 of %2 bytes"_s.arg(body.size()).arg(r.bodySize)),
+        kWaitMs);
+    QCOMPARE(reply->error(), heiko::HttpReply::Error::None);
+    for (qint64 n; (n = reply->read(piece, sizeof piece)) > 0;)
+        body.append(piece, n);
+    QCOMPARE(body.size(), r.bodySize);
+    QVERIFY(body == TestHttpServer::patternBytes(9, 0, r.bodySize));
 }
 
 QTEST_GUILESS_MAIN(TestHttpClient)

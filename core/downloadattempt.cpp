@@ -12,6 +12,7 @@
 #include "secretmasking.h"
 #include "units.h"
 
+#include <QAbstractEventDispatcher>
 #include <QDir>
 #include <QFileInfo>
 #include <QScopeGuard>
@@ -93,11 +94,11 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
     , m_url(job.url)
     , m_buffer(threadReadBuffer())
 {
-    // One tick serves the cancel check (a tenth of a second) and the stall watchdog (a quarter of the
-    // timeout): a timer registered with the thread's dispatcher costs, for every one of thousands of small
-    // downloads, more than looking at an elapsed time needlessly often.
-    const qint64 watchdogMs = qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000));
-    m_tickMs = int(qMin<qint64>(100, watchdogMs));
+    // One tick serves the stall watchdog (a quarter of the timeout, at most a second) and, as a fallback,
+    // the cancel check: a pause or a cancel wakes this thread's dispatcher, and the loop in run() looks at
+    // once. A timer registered with the dispatcher costs, for every one of thousands of small downloads, more
+    // than looking at an elapsed time; and a stalled download should not wake its worker ten times a second.
+    m_tickMs = int(qBound(qint64(50), qint64(m_job.options.timeout.count() / 4), qint64(1000)));
 }
 
 DownloadAttempt::~DownloadAttempt()
@@ -121,10 +122,12 @@ AttemptResult DownloadAttempt::run()
     state.setWorkerThread(platform::currentThreadId());
     state.setConnections(1);
 
-    // Cancellation is noticed by a slow timer (the tick, see timerEvent()) rather than a QFutureWatcher here:
-    // a watcher receives an event for every progress report and result of this attempt, a cost paid by every
-    // one of thousands of small downloads, while a pause can wait a tenth of a second.
+    // Cancellation is noticed when the manager wakes this thread's dispatcher after cancelling (and by the
+    // tick, see timerEvent()) rather than by a QFutureWatcher here: a watcher receives an event for every
+    // progress report and result of this attempt, a cost paid by every one of thousands of small downloads.
     m_tick.start(m_tickMs, this);
+    state.setWorkerDispatcher(QAbstractEventDispatcher::instance());
+    const auto forgetDispatcher = qScopeGuard([&state] { state.setWorkerDispatcher(nullptr); });
 
     m_files = state.files();
     if (!m_files.partPath.isEmpty()) {
@@ -200,8 +203,13 @@ AttemptResult DownloadAttempt::run()
         // (a write, and a poll and a read at the next download), while each processEvents() here returns
         // after the events it handled, so that a flag is enough.
         m_inLoop = true;
-        while (!m_quitRequested)
+        while (!m_quitRequested) {
             m_loop.processEvents(QEventLoop::WaitForMoreEvents);
+            if (!m_quitRequested && m_promise.isCanceled()) { // woken by a pause or a cancel
+                m_cancelled = true;
+                quitLoop();
+            }
+        }
         m_inLoop = false;
         if (m_reply && m_accepted && !m_cancelled && !m_segmented)
             handleReadyRead(); // what arrived together with the end of the body
@@ -852,8 +860,8 @@ qint64 DownloadAttempt::limitedRead(HttpReply &reply, qint64 wanted)
     if (wanted > 0)
         return wanted;
     m_throttled = true;
-    if (!m_throttle.isActive())
-        m_throttle.start(int(qMin<qint64>(waitMs, 1000)), this);
+    if (!m_throttle.isActive()) // precise: a coarse timer woke the thread twice for one short wait
+        m_throttle.start(int(qMin<qint64>(waitMs, 1000)), Qt::PreciseTimer, this);
     return -1;
 }
 
@@ -900,8 +908,10 @@ void DownloadAttempt::handleReadyRead()
         if (!writeBody(m_buffer.constData(), got))
             return;
     }
-    if (limited && m_reply && m_reply->isFinished() && m_reply->bytesAvailable() == 0)
-        quitLoop(); // the held-back rest of a finished transfer is all read
+    // The held-back rest of a finished transfer is all read: also when the limit was lifted meanwhile (this
+    // read was then unlimited, and no event would come to end the attempt).
+    if (m_inLoop && m_reply && m_reply->isFinished() && m_reply->bytesAvailable() == 0)
+        quitLoop();
     // Every few seconds the bytes so far go to the disk itself: a crash or power loss then costs at most
     // that much of the download.
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {

@@ -110,8 +110,10 @@ DownloadManager::~DownloadManager()
     m_retryTimer.stop();
     m_progressTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->attempt)
+        if (Entry *e = entry(id); e && e->attempt) {
             e->attempt->cancel();
+            e->transfer->wakeWorker();
+        }
     }
     m_pool.waitForDone();
 }
@@ -459,6 +461,9 @@ void DownloadManager::start(Entry &e)
         attemptEnded(id);
     });
     m_running.append(id);
+    m_quietTicks = 0;
+    if (m_progressTimer.interval() != kProgressIntervalMs)
+        m_progressTimer.setInterval(kProgressIntervalMs); // restarts it
     if (!m_progressTimer.isActive())
         m_progressTimer.start();
     Q_EMIT downloadChanged(id);
@@ -650,6 +655,14 @@ void DownloadManager::handleProgressTick()
     }
     if (!changed.isEmpty())
         Q_EMIT progressUpdated(changed);
+    // Nothing has moved for a second (every running download stalled, or waiting for a slow server): tick
+    // once a second until something does, rather than wake this thread ten times a second for nothing.
+    if (changed.isEmpty()) {
+        if (++m_quietTicks == kQuietTicks)
+            m_progressTimer.setInterval(kQuietProgressIntervalMs);
+    } else if (std::exchange(m_quietTicks, 0) >= kQuietTicks) {
+        m_progressTimer.setInterval(kProgressIntervalMs);
+    }
     // A segmented download gives connections back when one of them is dropped: a download that waits for
     // its server's cap may start now, not only when a whole download ends.
     if (!m_queue.isEmpty() && m_running.size() < m_options.maxWorkers)
@@ -660,6 +673,7 @@ void DownloadManager::stop(Entry &e)
 {
     e.stopping = true;
     e.attempt->cancel();
+    e.transfer->wakeWorker(); // or the attempt notices at its next tick
 }
 
 void DownloadManager::pause(int id)

@@ -44,6 +44,8 @@ class DownloadManager final : public QObject
 
 public:
     static constexpr int kProgressIntervalMs = 100;
+    static constexpr int kQuietTicks = 10; // ticks without any progress before ticking more slowly
+    static constexpr int kQuietProgressIntervalMs = 1000;
 
     explicit DownloadManager(LogHub &log, const EngineOptions &options = {}, QObject *parent = nullptr);
     // Stops every running download (their .part files stay) and waits for the workers.
@@ -143,6 +145,7 @@ private:
     QList<int> m_running; // ids with an attempt in flight
     FileNameHints m_nameHints;
     QTimer m_progressTimer;
+    int m_quietTicks = 0; // progress ticks in a row that found nothing changed
     QTimer m_retryTimer;
     int m_nextId = 1;
     bool m_wasBusy = false;

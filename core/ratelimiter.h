@@ -18,8 +18,9 @@ public:
     void setRate(qint64 bytesPerSecond); // 0: unlimited
     qint64 rate() const;
 
-    // Grants up to `wanted` bytes now, and never less than a hundredth of a second's worth unless that is
-    // more than `wanted`. Otherwise returns 0 and sets *waitMs to how long until that much can be granted.
+    // Grants up to `wanted` bytes now, and never less than a slice (a hundredth of a second's worth, and at
+    // least 16 KiB or the whole burst) unless that is more than `wanted`. Otherwise returns 0 and sets
+    // *waitMs to how long until a slice can be granted.
     qint64 acquire(qint64 wanted, qint64 *waitMs);
     // Gives back bytes granted but not used (the other limit granted fewer).
     void refund(qint64 bytes);

@@ -1,5 +1,7 @@
 #include "transferstate.h"
 
+#include <QAbstractEventDispatcher>
+
 #include <mutex>
 
 namespace heiko {
@@ -46,6 +48,21 @@ void TransferState::setSegments(const QList<Segment> &segments)
 {
     const std::lock_guard locker(m_mutex);
     m_segments = segments;
+}
+
+void TransferState::setWorkerDispatcher(QAbstractEventDispatcher *dispatcher)
+{
+    const std::lock_guard locker(m_mutex);
+    m_workerDispatcher = dispatcher;
+}
+
+void TransferState::wakeWorker()
+{
+    // Under the lock: the worker clears it before its attempt ends, and a pool thread's dispatcher goes with
+    // the thread.
+    const std::lock_guard locker(m_mutex);
+    if (m_workerDispatcher)
+        m_workerDispatcher->wakeUp();
 }
 
 } // namespace heiko

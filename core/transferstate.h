@@ -10,6 +10,10 @@
 #include <atomic>
 #include <mutex>
 
+QT_BEGIN_NAMESPACE
+class QAbstractEventDispatcher;
+QT_END_NAMESPACE
+
 namespace heiko {
 
 // What a worker knows about a download that outlives one attempt: shared between the worker thread that
@@ -72,6 +76,11 @@ public:
     QList<Segment> segments() const;
     void setSegments(const QList<Segment> &segments);
 
+    // The running attempt's event dispatcher (set by the worker while it runs one): a pause or a cancel wakes
+    // it, so that the attempt notices at once rather than at its next tick, up to a second away.
+    void setWorkerDispatcher(QAbstractEventDispatcher *dispatcher);
+    void wakeWorker();
+
 private:
     std::atomic<qint64> m_bytesOnDisk { 0 };
     std::atomic<qint64> m_bytesTotal { -1 };
@@ -83,6 +92,7 @@ private:
     mutable std::mutex m_mutex;
     Files m_files;
     QList<Segment> m_segments;
+    QAbstractEventDispatcher *m_workerDispatcher = nullptr;
 };
 
 } // namespace heiko

@@ -161,12 +161,16 @@ private Q_SLOTS:
     void pieceRefusedBeforeAnswerIsTakenOverAtOnce();
     void closeUnderSpeedLimitIsNoticedAtOnce();
     void piecesShareASpeedLimit();
+    void limitLiftedAfterTheBodyCameWhole_data();
+    void limitLiftedAfterTheBodyCameWhole();
+    void tinyRateStillMoves();
     void speedLimitedDownloadIsSyncedAsItGoes_data();
     void speedLimitedDownloadIsSyncedAsItGoes();
     void droppedPiecesGiveTheirConnectionsBack();
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
     void wholeSmallBodyFollowsTheNamingRules();
     void pausedAtOnceStillEnds();
+    void pauseOfAStalledDownloadIsNoticedAtOnce();
     void nameTakenWhileDownloadingGetsTheNextNumber();
     void shutdownSavesFilesFinishedMeanwhileAsFinished();
     void destroyedWhileAttemptsEnd();
@@ -1758,6 +1762,51 @@ void TestDownloadManager::piecesShareASpeedLimit()
     QCOMPARE(readFile(m_dir->filePath(u"shared.bin"_s)), TestHttpServer::patternBytes(113, 0, size));
 }
 
+void TestDownloadManager::limitLiftedAfterTheBodyCameWhole_data()
+{
+    QTest::addColumn<bool>("chunked");
+    QTest::newRow("with its head") << false;
+    QTest::newRow("chunked") << true;
+}
+
+void TestDownloadManager::limitLiftedAfterTheBodyCameWhole()
+{
+    // The whole body is in the reply (the response is complete) while the limit lets it out slowly; lifting
+    // the limit then must finish the download at once, not leave it running at 100% for ever.
+    QFETCH(bool, chunked);
+    constexpr qint64 size = 60 * 1024;
+    Response r = generated(size, 120);
+    r.headWithBody = !chunked;
+    r.chunked = chunked;
+    m_server->setResponse("/whole.bin", r);
+    m_options.downloadRateLimit = 4 * 1024; // 15 s for all of it
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/whole.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount("/whole.bin"), 1, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->currentRequests(), 0, kWaitMs); // all of it sent
+    // Two seconds' worth read: the reply has long had the rest (it reads up to 128 KiB ahead).
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived >= 8 * 1024, kWaitMs);
+    QCOMPARE(manager->info(id).state, DownloadState::Running);
+    manager->setRateLimit(id, 0);
+    QVERIFY2(waitIdle(*manager, 10'000),
+             qPrintable(u"still running with %1 bytes"_s.arg(manager->info(id).bytesReceived)));
+    QCOMPARE(readFile(m_dir->filePath(u"whole.bin"_s)), TestHttpServer::patternBytes(120, 0, size));
+}
+
+void TestDownloadManager::tinyRateStillMoves()
+{
+    // --limit-rate 5 (bytes a second) is accepted: 10 bytes take about 2 s, not for ever (the limiter's
+    // bucket held a tenth of a second's worth, half a byte, and never let one through).
+    m_server->setResponse("/tiny.bin", generated(10, 121));
+    m_options.downloadRateLimit = 5;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/tiny.bin"), m_dir->path(), {}, false });
+    QVERIFY2(waitIdle(*manager, kWaitMs),
+             qPrintable(u"still running with %1 bytes"_s.arg(manager->info(id).bytesReceived)));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(readFile(m_dir->filePath(u"tiny.bin"_s)), TestHttpServer::patternBytes(121, 0, 10));
+}
+
 void TestDownloadManager::speedLimitedDownloadIsSyncedAsItGoes_data()
 {
     QTest::addColumn<int>("connections");
@@ -1927,6 +1976,37 @@ void TestDownloadManager::pausedAtOnceStillEnds()
         QCOMPARE(manager->info(id).state, DownloadState::Finished);
         QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(62, 0, 1000));
     }
+}
+
+void TestDownloadManager::pauseOfAStalledDownloadIsNoticedAtOnce()
+{
+    // A stalled download's worker wakes once a second (its stall watchdog), not ten times; a pause must not
+    // wait for that tick: the manager wakes the worker. Four stalled downloads paused one after another, each
+    // at its own point between two ticks: without the wake-up each would take up to a second.
+    Response stalling = generated(1024 * 1024, 63);
+    stalling.stallAfter = 64 * 1024;
+    m_options.timeout = std::chrono::seconds(60); // ticks a second apart
+    auto manager = makeManager(4);
+    QList<int> ids;
+    for (int i = 0; i < 4; ++i) {
+        const QByteArray path = "/stalled" + QByteArray::number(i) + ".bin";
+        m_server->setResponse(path, stalling);
+        ids.append(manager->add({ m_server->url(path), m_dir->path(), {}, false }));
+    }
+    for (const int id : std::as_const(ids))
+        QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).bytesReceived, 64 * 1024, kWaitMs);
+    QCOMPARE(manager->busyWorkers(), 4);
+    qint64 slowest = 0;
+    for (int i = 0; i < ids.size(); ++i) {
+        QElapsedTimer elapsed;
+        elapsed.start();
+        manager->pause(ids.at(i));
+        // Paused at once in the list; the worker is free when its attempt has ended.
+        QTRY_COMPARE_WITH_TIMEOUT(manager->busyWorkers(), 3 - i, kWaitMs);
+        slowest = qMax(slowest, elapsed.elapsed());
+        QCOMPARE(manager->info(ids.at(i)).state, DownloadState::Paused);
+    }
+    QVERIFY2(slowest < 400, qPrintable(u"a worker took %1 ms to notice its pause"_s.arg(slowest)));
 }
 
 void TestDownloadManager::nameTakenWhileDownloadingGetsTheNextNumber()

@@ -11,6 +11,7 @@ class TestRateLimiter final : public QObject
 
 private Q_SLOTS:
     void unlimitedGrantsEverything();
+    void readerThatNeverWaitsGetsSlicesNotCrumbs_data();
     void readerThatNeverWaitsGetsSlicesNotCrumbs();
     void smallRequestIsGrantedWhole();
     void emptyBucketSaysHowLongToWait();
@@ -25,14 +26,23 @@ void TestRateLimiter::unlimitedGrantsEverything()
     QCOMPARE(waitMs, 0);
 }
 
+void TestRateLimiter::readerThatNeverWaitsGetsSlicesNotCrumbs_data()
+{
+    QTest::addColumn<qint64>("rate");
+    QTest::addColumn<qint64>("slice"); // a hundredth of a second's worth, at least 16 KiB or the whole burst
+    QTest::newRow("8 MiB/s: a hundredth of a second") << qint64(8 << 20) << qint64((8 << 20) / 100);
+    QTest::newRow("512 KiB/s: 16 KiB") << qint64(512 << 10) << qint64(16 << 10);
+    QTest::newRow("10 KiB/s: the burst, a tenth of a second") << qint64(10 << 10) << qint64(1 << 10);
+}
+
 void TestRateLimiter::readerThatNeverWaitsGetsSlicesNotCrumbs()
 {
     // A reader that comes straight back after every grant (a read and a write take a few microseconds, in
-    // which a few bytes accrue) must be granted a hundredth of a second's worth at a time and told to wait in
-    // between, not a few bytes per call: that spun a core for the whole of a speed-limited download. The
-    // limit still holds over the span.
-    constexpr qint64 rate = 512 * 1024;
-    constexpr qint64 slice = rate / 100;
+    // which a few bytes accrue) must be granted a slice at a time and told to wait in between, not a few
+    // bytes per call: that spun a core for the whole of a speed-limited download. Nor is a slow limit read
+    // in crumbs a hundred times a second. The limit still holds over the span.
+    QFETCH(qint64, rate);
+    QFETCH(qint64, slice);
     RateLimiter limiter(rate);
     QElapsedTimer elapsed;
     elapsed.start();
@@ -55,8 +65,8 @@ void TestRateLimiter::readerThatNeverWaitsGetsSlicesNotCrumbs()
     const double seconds = double(elapsed.nsecsElapsed()) / 1e9;
     QVERIFY2(smallest >= slice, qPrintable(QString::number(smallest)));
     QVERIFY(waits > 0);
-    // At most the first burst (a tenth of a second's worth) and one slice per hundredth of a second.
-    QVERIFY2(grants <= 2 + int(seconds * 100), qPrintable(QString::number(grants)));
+    // At most the first burst (a tenth of a second's worth) and one slice per slice's worth of time.
+    QVERIFY2(grants <= 2 + int(seconds * double(rate) / double(slice)), qPrintable(QString::number(grants)));
     QVERIFY2(total <= rate / 10 + qint64(seconds * double(rate)) + slice, qPrintable(QString::number(total)));
 }
 
@@ -76,11 +86,11 @@ void TestRateLimiter::smallRequestIsGrantedWhole()
 
 void TestRateLimiter::emptyBucketSaysHowLongToWait()
 {
-    RateLimiter limiter(100 * 1000); // a slice is 1,000 bytes, 10 ms
+    RateLimiter limiter(100 * 1000); // a slice is the whole burst: 10,000 bytes, a tenth of a second
     qint64 waitMs = 0;
     QCOMPARE(limiter.acquire(1 << 20, &waitMs), qint64(10 * 1000)); // the burst
     QCOMPARE(limiter.acquire(1 << 20, &waitMs), qint64(0));
-    QVERIFY2(waitMs >= 1 && waitMs <= 10, qPrintable(QString::number(waitMs)));
+    QVERIFY2(waitMs >= 90 && waitMs <= 100, qPrintable(QString::number(waitMs)));
 }
 
 void TestRateLimiter::lowerRateCapsTheBurst()

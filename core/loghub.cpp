@@ -4,6 +4,7 @@
 #include "secretmasking.h"
 
 #include <QDateTime>
+#include <QScopedValueRollback>
 
 #include <cstring>
 #include <mutex>
@@ -60,6 +61,9 @@ LogHub::LogHub(qsizetype capacity, QObject *parent)
 LogHub::~LogHub()
 {
     uninstallQtMessageHandler();
+    // A thread still writing (one whose Qt message came in last) uses the file and the stream.
+    std::unique_lock locker(m_mutex);
+    m_written.wait(locker, [this] { return !m_writing; });
 }
 
 QString LogHub::sanitizeMessage(const QString &message)
@@ -139,13 +143,24 @@ void LogHub::append(LogRecord record)
         }
         if (queued) {
             m_queuedUpTo = sequence;
-            if (!m_writing) {
+            // A warning or an error may be the last thing the process says (qFatal() aborts right after it):
+            // it is written when the call returns. So is any line while more than kMaxPendingBytes wait: the
+            // output is slower than the threads that log (a slow disk, a terminal), and they must slow down
+            // with it rather than pile up text in memory.
+            const bool mustWait = level >= LogLevel::Warning || m_pendingFile.size() > kMaxPendingBytes
+                || m_pendingEcho.size() > kMaxPendingBytes;
+            if (m_writing && mustWait) {
+                ++m_lineWaiters;
+                // Until it is written, or the writer stepped down (it had written its own line and saw this
+                // thread waiting) and leaves the writing to this one.
+                m_written.wait(locker, [&] { return m_writtenUpTo >= sequence || !m_writing; });
+                --m_lineWaiters;
+            }
+            // Nobody writing and text waiting (this line, or lines a writer that stepped down left): write
+            // it.
+            if (!m_writing && (!m_pendingFile.isEmpty() || !m_pendingEcho.isEmpty())) {
                 m_writing = true;
-                writePending(locker);
-            } else if (level >= LogLevel::Warning) {
-                // A warning or an error may be the last thing the process says (qFatal() aborts right after
-                // it): it is on its way out when the call returns, as every line was before lines waited.
-                m_written.wait(locker, [&] { return m_writtenUpTo >= sequence; });
+                writePending(locker, sequence);
             }
         }
     }
@@ -154,7 +169,7 @@ void LogHub::append(LogRecord record)
         Q_EMIT recordsAdded();
 }
 
-void LogHub::writePending(std::unique_lock<std::mutex> &locker)
+void LogHub::writePending(std::unique_lock<std::mutex> &locker, qint64 ownSequence)
 {
     // Text goes out of the lock, in the order the records were numbered, by one thread at a time: the first
     // to find nobody writing writes what waits until nothing does; the others add their lines and go on.
@@ -162,8 +177,15 @@ void LogHub::writePending(std::unique_lock<std::mutex> &locker)
     // there (a futex wait, a sleep and a wake-up each time); now a line that comes while another is written
     // goes out with the next write. Only this thread touches the file and the stream until m_writing is
     // false again: setLogFile() and setEchoStream() wait for that.
+    // Its turn ends once its own line is out and another thread waits to have its line written: then that
+    // one writes. Otherwise a thread (the window's, say) that logged once during a burst could be kept
+    // writing other threads' lines for as long as the burst lasts.
     std::FILE *echo = m_echo;
+    bool wrote = false; // a turn writes at least once, so that stepping down always makes progress
     while (!m_pendingFile.isEmpty() || !m_pendingEcho.isEmpty()) {
+        if (wrote && m_writtenUpTo >= ownSequence && m_lineWaiters > 0)
+            break;
+        wrote = true;
         const QByteArray file = std::exchange(m_pendingFile, {});
         const QByteArray echoed = std::exchange(m_pendingEcho, {});
         const qint64 upTo = m_queuedUpTo;
@@ -225,6 +247,9 @@ LogLevel LogHub::minimumLevel() const
 
 bool LogHub::setLogFile(const QString &path, QString *error)
 {
+    // A Qt message raised while opening (QFile warns about seeking /dev/stderr or a pipe) goes to stderr, not
+    // back into the hub, whose lock this thread holds.
+    const QScopedValueRollback insideHub(t_insideHub, true);
     std::unique_lock locker(m_mutex);
     m_written.wait(locker, [this] { return !m_writing; }); // the writer uses the file outside the lock
     m_fileOpen = false;
@@ -244,6 +269,7 @@ bool LogHub::setLogFile(const QString &path, QString *error)
 
 void LogHub::setEchoStream(std::FILE *stream, LogLevel level)
 {
+    const QScopedValueRollback insideHub(t_insideHub, true);
     std::unique_lock locker(m_mutex);
     m_written.wait(locker, [this] { return !m_writing; }); // the writer uses the stream outside the lock
     m_echo = stream;

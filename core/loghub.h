@@ -18,7 +18,8 @@ namespace heiko {
 // (qWarning, logging categories) once installQtMessageHandler() was called.
 //
 // Thread-safe. It keeps the newest `capacity` records in a ring for the window, appends each record's text
-// form to an optional log file and echo stream at once (so that nothing is lost when the process dies),
+// form to an optional log file and echo stream (a warning or an error is written when the call returns, so
+// that it is not lost when the process dies; an info line may be handed to the thread writing just then),
 // and tells consumers that there is something new with one coalesced recordsAdded() signal: after a
 // signal, no other is sent until a consumer has called recordsSince(). A burst of a thousand records costs
 // one queued signal, not a thousand.
@@ -84,7 +85,7 @@ private:
     static void qtMessageHandler(QtMsgType type, const QMessageLogContext &context, const QString &message);
     void append(LogRecord record);
     // Writes the text that waits, outside the lock; called with it held by the thread that set m_writing.
-    void writePending(std::unique_lock<std::mutex> &locker);
+    void writePending(std::unique_lock<std::mutex> &locker, qint64 ownSequence);
     const char *internCategory(const char *category);
 
     const qsizetype m_capacity;
@@ -98,7 +99,9 @@ private:
     LogLevel m_echoLevel = LogLevel::Debug;
     QByteArray m_pendingFile; // text waiting to be written, oldest first
     QByteArray m_pendingEcho;
+    static constexpr qsizetype kMaxPendingBytes = 1024 * 1024;
     bool m_writing = false; // a thread is writing what waits
+    int m_lineWaiters = 0; // threads waiting in append() for their line to be written
     qint64 m_queuedUpTo = 0; // the sequence number of the newest record whose text waits or is being written
     qint64 m_writtenUpTo = 0; // ... and of the newest whose text is written
     std::condition_variable m_written; // m_writtenUpTo moved, or m_writing became false

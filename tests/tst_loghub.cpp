@@ -17,6 +17,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(Q_OS_UNIX)
+#include <unistd.h>
+#endif
+
 using namespace Qt::StringLiterals;
 using heiko::LogHub;
 using heiko::LogLevel;
@@ -49,6 +53,8 @@ private Q_SLOTS:
     void logFileErrorIsReported();
     void concurrentWritersWriteWholeLinesInOrder();
     void warningIsWrittenWhenTheCallReturns();
+    void slowOutputSlowsTheLoggersDown();
+    void logFileOnAStreamDeviceDoesNotHang();
 };
 
 void TestLogHub::textFormatFollowsTheOriginalProgram()
@@ -433,7 +439,9 @@ void TestLogHub::warningIsWrittenWhenTheCallReturns()
     std::vector<std::thread> chatter;
     for (int t = 0; t < 3; ++t) {
         chatter.emplace_back([&hub, &stop] {
-            while (!stop.load())
+            // Bounded: on a slow disk an endless chatter would make the file (and the test) as big as the
+            // disk is slow.
+            for (int i = 0; i < 20'000 && !stop.load(); ++i)
                 hub.info(HEIKO_HERE, u"chatter"_s);
         });
     }
@@ -453,6 +461,81 @@ void TestLogHub::warningIsWrittenWhenTheCallReturns()
         QVERIFY2(at >= 0, marker.constData());
         unread.remove(0, at + marker.size());
     }
+}
+
+void TestLogHub::slowOutputSlowsTheLoggersDown()
+{
+#if defined(Q_OS_UNIX)
+    // The console is a pipe nobody reads for now (a terminal that cannot keep up): threads that log must wait
+    // once about a megabyte waits to be written, not pile up text in memory for as long as they log. Then
+    // every line arrives, whole and in order.
+    int fds[2];
+    QCOMPARE(::pipe(fds), 0);
+    std::FILE *echo = ::fdopen(fds[1], "w");
+    QVERIFY(echo);
+    constexpr int threads = 4;
+    constexpr int perThread = 2000;
+    const QString kilobyte(1000, u'k');
+    QByteArray echoed;
+    std::thread reader;
+    std::atomic<bool> readerMayStart { false };
+    {
+        LogHub hub(threads * perThread);
+        hub.setEchoStream(echo, LogLevel::Info);
+        std::atomic<int> returned { 0 };
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&hub, &returned, &kilobyte, t] {
+                for (int i = 0; i < perThread; ++i) {
+                    hub.write(LogLevel::Info, HEIKO_HERE, t, QString::number(i) + kilobyte);
+                    ++returned;
+                }
+            });
+        }
+        // 8 MB of lines; the pipe takes 64 KiB and the hub about 1 MiB more, so about 1,100 calls return and
+        // the rest wait. (Without a bound all 8,000 returned within milliseconds.)
+        // Checked at the end: the workers must be let go (the pipe read) whatever happens.
+        const bool blocked = QTest::qWaitFor([&] { return returned.load() >= 1000; }, 10'000);
+        const int returnedWhileBlocked = returned.load();
+        reader = std::thread([fd = fds[0], &echoed] {
+            char block[64 * 1024];
+            for (ssize_t n; (n = ::read(fd, block, sizeof block)) > 0;)
+                echoed.append(block, qsizetype(n));
+        });
+        for (std::thread &worker : workers)
+            worker.join();
+        QCOMPARE(returned.load(), threads * perThread);
+        QByteArray wanted;
+        for (const LogRecord &record : hub.recordsSince(0))
+            wanted += record.toLine();
+        hub.setEchoStream(nullptr);
+        std::fclose(echo); // the reader sees the end
+        reader.join();
+        ::close(fds[0]);
+        QVERIFY2(blocked && returnedWhileBlocked < 1300, qPrintable(QString::number(returnedWhileBlocked)));
+        QCOMPARE(echoed.size(), wanted.size());
+        QVERIFY(echoed == wanted);
+    }
+#else
+    QSKIP("needs a POSIX pipe");
+#endif
+}
+
+void TestLogHub::logFileOnAStreamDeviceDoesNotHang()
+{
+#if defined(Q_OS_LINUX)
+    // --log-file /dev/stderr (or a pipe): opening it makes Qt warn about seeking a sequential device, and
+    // that warning, routed into the hub whose lock setLogFile() held, hung the process.
+    LogHub hub;
+    hub.installQtMessageHandler();
+    QString error;
+    hub.setLogFile(u"/dev/null"_s, &error); // a character device: sequential
+    hub.info(HEIKO_HERE, u"still alive"_s);
+    QCOMPARE(hub.recordsSince(0).last().message, u"still alive"_s);
+    hub.uninstallQtMessageHandler();
+#else
+    QSKIP("needs /dev/null");
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestLogHub)

@@ -26,14 +26,20 @@ QueuePersistence::QueuePersistence(DownloadManager &manager, QueueStore store, M
             m_log.warning(HEIKO_HERE, u"[queue] "_s + error);
         m_lastError = error;
         if (m_dirty && !m_timer.isActive())
-            m_timer.start();
+            m_timer.start(m_delayAfterWriteMs);
     });
-    // State changes are saved soon; byte progress at most every kSaveIntervalMs.
+    // State changes are saved soon; byte progress at most every progressSaveIntervalMs().
     for (const auto signal : { &DownloadManager::downloadAdded, &DownloadManager::downloadChanged,
                                &DownloadManager::downloadFinished, &DownloadManager::downloadFailed,
                                &DownloadManager::downloadRemoved })
         connect(&manager, signal, this, &QueuePersistence::markDirty);
-    connect(&manager, &DownloadManager::progressUpdated, this, &QueuePersistence::markDirty);
+    connect(&manager, &DownloadManager::progressUpdated, this, &QueuePersistence::markProgress);
+}
+
+int QueuePersistence::progressSaveIntervalMs(qsizetype downloads)
+{
+    return int(qBound(qint64(kSaveIntervalMs), qint64(kSaveIntervalMs) * downloads / 500,
+                      qint64(kMaxProgressSaveIntervalMs)));
 }
 
 QueuePersistence::~QueuePersistence()
@@ -43,9 +49,25 @@ QueuePersistence::~QueuePersistence()
 
 void QueuePersistence::markDirty()
 {
+    scheduleSave(kSaveIntervalMs);
+}
+
+void QueuePersistence::markProgress()
+{
+    scheduleSave(progressSaveIntervalMs(m_lastSavedCount));
+}
+
+void QueuePersistence::scheduleSave(int delayMs)
+{
+    if (!m_dirty)
+        m_delayAfterWriteMs = delayMs;
     m_dirty = true;
-    if (!m_timer.isActive() && !m_writer.isRunning())
-        m_timer.start();
+    m_delayAfterWriteMs = qMin(m_delayAfterWriteMs, delayMs);
+    if (m_writer.isRunning())
+        return; // its end starts the timer
+    // A state change brings a save of slower progress forward; progress never puts one off.
+    if (!m_timer.isActive() || m_timer.remainingTime() > delayMs)
+        m_timer.start(delayMs);
 }
 
 QList<SavedDownload> QueuePersistence::collect() const
@@ -61,8 +83,10 @@ void QueuePersistence::saveInBackground()
     if (m_writer.isRunning())
         return; // finished() starts the timer again
     m_dirty = false;
+    QList<SavedDownload> downloads = collect();
+    m_lastSavedCount = downloads.size();
     // The copy is cheap (implicitly shared strings); the JSON and the disk sync happen off this thread.
-    QFuture<QString> future = QtConcurrent::run([store = m_store, downloads = collect()] {
+    QFuture<QString> future = QtConcurrent::run([store = m_store, downloads = std::move(downloads)] {
         QString error;
         store.save(downloads, &error);
         return error;

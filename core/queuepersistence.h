@@ -14,7 +14,8 @@ class LogHub;
 // Keeps a QueueStore in step with a DownloadManager: after every change (a download added, started,
 // finished, paused, removed) and every few seconds while bytes arrive, the manager's savedState() is written
 // — serialised and synced on a pool thread, so the window never waits for the disk. A crash therefore loses
-// at most kSaveIntervalMs of state, and the .part files (synced by their workers as often) match it.
+// at most kSaveIntervalMs of changes, and of byte progress at most progressSaveIntervalMs(): the whole list
+// is written each time, so a long one saves its progress less often.
 class QueuePersistence final : public QObject
 {
     Q_OBJECT
@@ -22,6 +23,13 @@ class QueuePersistence final : public QObject
 
 public:
     static constexpr int kSaveIntervalMs = 2000;
+    static constexpr int kMaxProgressSaveIntervalMs = 30'000;
+
+    // How long byte progress may wait to be saved, for a list of this many downloads: kSaveIntervalMs up to
+    // 500, then longer in proportion (5,000 downloads: 20 s), at most kMaxProgressSaveIntervalMs. Every save
+    // writes and syncs the whole list: with 5,000 downloads every 2 s, one slow download cost 5% of a core
+    // and 1.75 MB/s of disk writes.
+    static int progressSaveIntervalMs(qsizetype downloads);
 
     enum class Mode {
         WholeQueue, // the window: every download, finished ones included, comes back at the next start
@@ -40,7 +48,9 @@ public:
     bool saveNow();
 
 private:
-    void markDirty();
+    void markDirty(); // a download's state changed
+    void markProgress(); // bytes arrived
+    void scheduleSave(int delayMs);
     void saveInBackground();
     QList<SavedDownload> collect() const;
 
@@ -52,6 +62,8 @@ private:
     QTimer m_timer;
     QFutureWatcher<QString> m_writer; // the error of the last background save, empty when it worked
     bool m_dirty = false;
+    int m_delayAfterWriteMs = kSaveIntervalMs; // for a change that came while the last save was written
+    qsizetype m_lastSavedCount = 0;
     QString m_lastError;
 };
 

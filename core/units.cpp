@@ -36,4 +36,16 @@ QString formatDuration(qint64 seconds)
     return u"%1h%2m"_s.arg(seconds / 3600).arg((seconds % 3600) / 60, 2, 10, QChar(u'0'));
 }
 
+int rateAsKiB(qint64 bytesPerSecond, int maximumKiB)
+{
+    if (bytesPerSecond <= 0)
+        return 0;
+    return int(qBound(qint64(1), bytesPerSecond / 1024, qint64(maximumKiB)));
+}
+
+qint64 rateFromField(int fieldKiB, int maximumKiB, qint64 current)
+{
+    return fieldKiB == rateAsKiB(current, maximumKiB) ? current : qint64(fieldKiB) * 1024;
+}
+
 } // namespace heiko::units

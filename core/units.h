@@ -10,4 +10,11 @@ QString formatBytes(qint64 bytes); // "512 B", "1.5 kB", "200.0 MB", "4.3 GB"
 QString formatSpeed(double bytesPerSecond); // "12.3 MB/s"
 QString formatDuration(qint64 seconds); // "42s", "3m05s", "2h01m"; "-" when negative (unknown)
 
+// A speed limit for a field in whole KiB/s (0 showing "none"): one below 1 KiB/s (--limit-rate 500) shows as
+// 1, not as "none", and one beyond the field as its maximum. A field left as shown must keep the exact limit:
+// see rateFromField().
+int rateAsKiB(qint64 bytesPerSecond, int maximumKiB);
+// What a field in whole KiB/s sets: `current` itself when the field still shows what rateAsKiB() made of it.
+qint64 rateFromField(int fieldKiB, int maximumKiB, qint64 current);
+
 } // namespace heiko::units

@@ -424,6 +424,40 @@ private Q_SLOTS:
         QCOMPARE(stored.closeToTray(), true);
     }
 
+    void limitsTheFieldsRoundStayExact()
+    {
+        // --max-overall-limit 500 (bytes a second) and a limit beyond the field: shown as 1 KiB/s (not
+        // "none") and as the field's maximum, and kept exactly when OK is pressed without touching them
+        // (OK used to remove the first and lower the second).
+        QSettings ini(iniPath(), QSettings::IniFormat);
+        AppSettings settings(ini);
+        EngineOptions running = settings.engineOptions();
+        running.overallRateLimit = 500;
+        running.downloadRateLimit = qint64(20'000'000) * 1024;
+        SettingsDialog dialog(settings, running);
+        QSignalSpy applied(&dialog, &SettingsDialog::settingsApplied);
+        dialog.show();
+        auto *overall = child<QSpinBox>(dialog, u"overallLimit"_s);
+        auto *perDownload = child<QSpinBox>(dialog, u"downloadLimit"_s);
+        QCOMPARE(overall->value(), 1);
+        QCOMPARE(perDownload->value(), perDownload->maximum());
+        child<QDialogButtonBox>(dialog, u"buttons"_s)->button(QDialogButtonBox::Ok)->click();
+        QCOMPARE(applied.size(), 1);
+        const auto options = applied.first().first().value<EngineOptions>();
+        QCOMPARE(options.overallRateLimit, qint64(500));
+        QCOMPARE(options.downloadRateLimit, qint64(20'000'000) * 1024);
+        // The settings file keeps whole KiB/s: saved as 1 KiB/s, not as none.
+        QCOMPARE(settings.engineOptions().overallRateLimit, qint64(1024));
+
+        // Changed, a field sets what it shows.
+        SettingsDialog again(settings, running);
+        QSignalSpy appliedAgain(&again, &SettingsDialog::settingsApplied);
+        again.show();
+        child<QSpinBox>(again, u"overallLimit"_s)->setValue(2);
+        child<QDialogButtonBox>(again, u"buttons"_s)->button(QDialogButtonBox::Ok)->click();
+        QCOMPARE(appliedAgain.first().first().value<EngineOptions>().overallRateLimit, qint64(2048));
+    }
+
     void dialogCancelChangesNothing()
     {
         writeIni("[engine]\nmaxWorkers=5\n");

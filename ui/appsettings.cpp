@@ -1,5 +1,7 @@
 #include "appsettings.h"
 
+#include "units.h"
+
 #include <QDir>
 #include <QSettings>
 #include <QStandardPaths>
@@ -144,8 +146,9 @@ void AppSettings::setEngineOptions(const EngineOptions &options)
     m_settings.setValue(kCollisionKey, collisionPolicyName(valid.collisionPolicy));
     m_settings.setValue(kPerHostKey, valid.maxConnectionsPerHost);
     m_settings.setValue(kOverallConnectionsKey, valid.maxConnections);
-    m_settings.setValue(kOverallLimitKey, int(valid.overallRateLimit / 1024));
-    m_settings.setValue(kDownloadLimitKey, int(valid.downloadRateLimit / 1024));
+    // Whole KiB/s, as the settings show them: a limit below 1 KiB/s is saved as 1, not as none.
+    m_settings.setValue(kOverallLimitKey, heiko::units::rateAsKiB(valid.overallRateLimit, kMaxLimitKiB));
+    m_settings.setValue(kDownloadLimitKey, heiko::units::rateAsKiB(valid.downloadRateLimit, kMaxLimitKiB));
 }
 
 QString AppSettings::downloadFolder() const

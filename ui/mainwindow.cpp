@@ -383,7 +383,8 @@ void MainWindow::buildToolBar()
     m_overallLimit->setSingleStep(100);
     m_overallLimit->setSuffix(tr(" KiB/s"));
     m_overallLimit->setSpecialValueText(tr("none"));
-    m_overallLimit->setValue(int(m_manager.overallRateLimit() / 1024));
+    m_overallLimit->setValue(
+        heiko::units::rateAsKiB(m_manager.overallRateLimit(), m_overallLimit->maximum()));
     m_overallLimit->setToolTip(tr("All downloads together at most this fast. Applies at once."));
     limitLabel->setBuddy(m_overallLimit);
     connect(m_overallLimit, &QSpinBox::valueChanged, this, [this](int kib) {
@@ -416,7 +417,8 @@ void MainWindow::applySettings(const heiko::EngineOptions &engine)
     const QSignalBlocker blocker(m_workers);
     m_workers->setValue(m_manager.maxWorkers());
     const QSignalBlocker limitBlocker(m_overallLimit);
-    m_overallLimit->setValue(int(m_manager.overallRateLimit() / 1024));
+    m_overallLimit->setValue(
+        heiko::units::rateAsKiB(m_manager.overallRateLimit(), m_overallLimit->maximum()));
     scheduleStatusUpdate();
 }
 
@@ -570,15 +572,16 @@ void MainWindow::limitSelected()
     const QList<int> ids = selectedIds();
     if (ids.isEmpty())
         return;
+    constexpr int kMaxKiB = 10'000'000;
     bool ok = false;
     const int kib = QInputDialog::getInt(
         this, tr("Limit speed"),
         tr("Speed limit for %n download(s) in KiB/s (0 = no limit):", nullptr, int(ids.size())),
-        int(m_manager.rateLimit(ids.first()) / 1024), 0, 10'000'000, 100, &ok);
+        heiko::units::rateAsKiB(m_manager.rateLimit(ids.first()), kMaxKiB), 0, kMaxKiB, 100, &ok);
     if (!ok)
         return;
-    for (const int id : ids)
-        m_manager.setRateLimit(id, qint64(kib) * 1024);
+    for (const int id : ids) // one whose limit the dialog showed rounded keeps it exactly
+        m_manager.setRateLimit(id, heiko::units::rateFromField(kib, kMaxKiB, m_manager.rateLimit(id)));
 }
 
 void MainWindow::copySelectedUrls()

@@ -1,6 +1,7 @@
 #include "settingsdialog.h"
 
 #include "appsettings.h"
+#include "units.h"
 
 #include <QCheckBox>
 #include <QColor>
@@ -216,8 +217,8 @@ void SettingsDialog::load()
     m_retries->setValue(options.retries);
     m_perHost->setValue(options.maxConnectionsPerHost);
     m_overallConnections->setValue(options.maxConnections);
-    m_overallLimit->setValue(int(options.overallRateLimit / 1024));
-    m_downloadLimit->setValue(int(options.downloadRateLimit / 1024));
+    m_overallLimit->setValue(heiko::units::rateAsKiB(options.overallRateLimit, m_overallLimit->maximum()));
+    m_downloadLimit->setValue(heiko::units::rateAsKiB(options.downloadRateLimit, m_downloadLimit->maximum()));
     m_collisionPolicy->setCurrentIndex(m_collisionPolicy->findData(int(options.collisionPolicy)));
     m_folder->setText(QDir::toNativeSeparators(m_settings.downloadFolder()));
     m_startAutomatically->setChecked(m_settings.startAutomatically());
@@ -236,8 +237,8 @@ void SettingsDialog::restoreDefaults()
     m_retries->setValue(options.retries);
     m_perHost->setValue(options.maxConnectionsPerHost);
     m_overallConnections->setValue(options.maxConnections);
-    m_overallLimit->setValue(int(options.overallRateLimit / 1024));
-    m_downloadLimit->setValue(int(options.downloadRateLimit / 1024));
+    m_overallLimit->setValue(heiko::units::rateAsKiB(options.overallRateLimit, m_overallLimit->maximum()));
+    m_downloadLimit->setValue(heiko::units::rateAsKiB(options.downloadRateLimit, m_downloadLimit->maximum()));
     m_collisionPolicy->setCurrentIndex(m_collisionPolicy->findData(int(options.collisionPolicy)));
     m_folder->setText(QDir::toNativeSeparators(AppSettings::defaultDownloadFolder()));
     m_startAutomatically->setChecked(AppSettings::kDefaultStartAutomatically);
@@ -265,8 +266,11 @@ void SettingsDialog::accept()
         options.retries = m_retries->value();
         options.maxConnectionsPerHost = m_perHost->value();
         options.maxConnections = m_overallConnections->value();
-        options.overallRateLimit = qint64(m_overallLimit->value()) * 1024;
-        options.downloadRateLimit = qint64(m_downloadLimit->value()) * 1024;
+        // A limit the fields show rounded (500 B/s as 1 KiB/s) stays exact unless the field was changed.
+        options.overallRateLimit = heiko::units::rateFromField(
+            m_overallLimit->value(), m_overallLimit->maximum(), m_running.overallRateLimit);
+        options.downloadRateLimit = heiko::units::rateFromField(
+            m_downloadLimit->value(), m_downloadLimit->maximum(), m_running.downloadRateLimit);
         options.collisionPolicy = static_cast<CollisionPolicy>(m_collisionPolicy->currentData().toInt());
         return options;
     };

@@ -193,6 +193,8 @@ int DownloadManager::restore(const SavedDownload &saved)
     request.startPaused = saved.state == DownloadState::Paused || !unfinished || saved.hadPassword;
     const int id = add(request, &saved);
     Entry *e = entry(id);
+    if (e && saved.rateLimit >= 0)
+        e->limit->setRate(saved.rateLimit); // the limit it was given, not today's for new downloads
     if (!e || e->state == DownloadState::Failed)
         return id;
     if (unfinished && saved.hadPassword) {
@@ -232,6 +234,7 @@ QList<SavedDownload> DownloadManager::savedState() const
         d.directory = e->request.directory;
         d.requestedName = e->request.fileName;
         d.files = e->transfer->files(&d.durableBytes);
+        d.rateLimit = e->limit->rate();
         // A file a worker finished while we shut down (stopAndWait()), whose end this thread never handled:
         // saved as finished, or the next start would download it again under a new name.
         const bool finishedUnhandled = e->attempt && !d.files.finalPath.isEmpty();

@@ -42,6 +42,7 @@ QJsonObject toJson(const SavedDownload &d)
              { u"bytesTotal"_s, d.bytesTotal },
              { u"durableBytes"_s, d.durableBytes },
              { u"attempts"_s, d.attempts },
+             { u"rateLimit"_s, d.rateLimit },
              { u"error"_s, d.errorMessage },
              { u"finalSize"_s, d.finalSize },
              { u"finalModifiedMs"_s, d.finalModifiedMs } };
@@ -93,6 +94,7 @@ bool fromJson(const QJsonObject &o, SavedDownload *d)
     }
     d->durableBytes = o.value(u"durableBytes"_s).toInteger(-1);
     d->attempts = qMax(0, o.value(u"attempts"_s).toInt());
+    d->rateLimit = qMax<qint64>(-1, o.value(u"rateLimit"_s).toInteger(-1));
     d->errorMessage = o.value(u"error"_s).toString();
     d->finalSize = o.value(u"finalSize"_s).toInteger(-1);
     d->finalModifiedMs = o.value(u"finalModifiedMs"_s).toInteger(0);

@@ -21,6 +21,9 @@ struct SavedDownload
     qint64 bytesTotal = -1;
     qint64 durableBytes = -1; // synced bytes of files.partPath; a resume cuts the .part back to these
     int attempts = 0;
+    // Its own speed limit in bytes a second, 0 for none; -1 when not saved (a file from before), and then a
+    // restored download gets the limit for new downloads.
+    qint64 rateLimit = -1;
     QString errorMessage; // why it failed, for failed and cancelled ones
     qint64 finalSize
         = -1; // the finished file as Heiko left it: a later "delete files" only deletes it if unchanged

@@ -164,6 +164,7 @@ private Q_SLOTS:
     void limitLiftedAfterTheBodyCameWhole_data();
     void limitLiftedAfterTheBodyCameWhole();
     void tinyRateStillMoves();
+    void ownSpeedLimitSurvivesARestart();
     void speedLimitedDownloadIsSyncedAsItGoes_data();
     void speedLimitedDownloadIsSyncedAsItGoes();
     void droppedPiecesGiveTheirConnectionsBack();
@@ -1805,6 +1806,28 @@ void TestDownloadManager::tinyRateStillMoves()
              qPrintable(u"still running with %1 bytes"_s.arg(manager->info(id).bytesReceived)));
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(readFile(m_dir->filePath(u"tiny.bin"_s)), TestHttpServer::patternBytes(121, 0, 10));
+}
+
+void TestDownloadManager::ownSpeedLimitSurvivesARestart()
+{
+    // A limit set on one download comes back with it from the saved queue; one saved without a limit (a
+    // file from before) gets the limit for new downloads, as an added one does.
+    m_server->setResponse("/limited.bin", generated(1024 * 1024, 122));
+    QList<heiko::SavedDownload> saved;
+    {
+        auto first = makeManager(1);
+        const int id = first->add({ m_server->url("/limited.bin"), m_dir->path(), {}, true });
+        first->setRateLimit(id, 300 * 1024);
+        saved = first->savedState();
+    }
+    QCOMPARE(saved.size(), 1);
+    QCOMPARE(saved.first().rateLimit, 300 * 1024);
+    m_options.downloadRateLimit = 100 * 1024;
+    auto second = makeManager(1);
+    const int restored = second->restore(saved.first());
+    QCOMPARE(second->rateLimit(restored), 300 * 1024);
+    saved.first().rateLimit = -1;
+    QCOMPARE(second->rateLimit(second->restore(saved.first())), 100 * 1024);
 }
 
 void TestDownloadManager::speedLimitedDownloadIsSyncedAsItGoes_data()

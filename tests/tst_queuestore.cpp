@@ -55,6 +55,7 @@ SavedDownload sample()
     d.bytesTotal = qint64(5) * 1024 * 1024 * 1024;
     d.durableBytes = qint64(4) * 1024 * 1024 * 1024 + 7;
     d.attempts = 3;
+    d.rateLimit = 300 * 1024;
     return d;
 }
 
@@ -77,6 +78,7 @@ void TestQueueStore::roundTrip()
     finished.finalSize = 1234;
     finished.finalModifiedMs = 1'700'000'000'000;
     SavedDownload failed = sample();
+    failed.rateLimit = -1; // not saved: the limit for new downloads applies when it comes back
     failed.state = DownloadState::Failed;
     failed.errorMessage = u"HTTP 404 Not Found"_s;
     QString error;
@@ -96,6 +98,8 @@ void TestQueueStore::roundTrip()
     QCOMPARE(a.bytesTotal, sample().bytesTotal); // 64-bit values survive JSON
     QCOMPARE(a.durableBytes, sample().durableBytes);
     QCOMPARE(a.attempts, 3);
+    QCOMPARE(a.rateLimit, 300 * 1024);
+    QCOMPARE(loaded.at(2).rateLimit, -1);
     QCOMPARE(loaded.at(1).state, DownloadState::Finished);
     QCOMPARE(loaded.at(1).files.finalPath, finished.files.finalPath);
     QCOMPARE(loaded.at(1).finalSize, 1234);

@@ -13,7 +13,8 @@ QString formatBytes(qint64 bytes)
     static constexpr const char16_t *suffixes[] = { u" kB", u" MB", u" GB", u" TB", u" PB" };
     double value = double(bytes) / 1000.0;
     int index = 0;
-    while (value >= 1000.0 && index < 4) {
+    // 999.95 would print as "1000.0": the next unit then ("1.00 MB").
+    while (value >= 999.95 && index < 4) {
         value /= 1000.0;
         ++index;
     }
@@ -33,7 +34,10 @@ QString formatDuration(qint64 seconds)
         return QString::number(seconds) + u's';
     if (seconds < 3600)
         return u"%1m%2s"_s.arg(seconds / 60).arg(seconds % 60, 2, 10, QChar(u'0'));
-    return u"%1h%2m"_s.arg(seconds / 3600).arg((seconds % 3600) / 60, 2, 10, QChar(u'0'));
+    if (seconds < 86'400)
+        return u"%1h%2m"_s.arg(seconds / 3600).arg((seconds % 3600) / 60, 2, 10, QChar(u'0'));
+    // Days: "243h56m" did not fit the window's ETA column.
+    return u"%1d%2h"_s.arg(seconds / 86'400).arg((seconds % 86'400) / 3600, 2, 10, QChar(u'0'));
 }
 
 int rateAsKiB(qint64 bytesPerSecond, int maximumKiB)

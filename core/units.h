@@ -6,9 +6,9 @@
 // browsers and most download managers show them).
 namespace heiko::units {
 
-QString formatBytes(qint64 bytes); // "512 B", "1.5 kB", "200.0 MB", "4.3 GB"
+QString formatBytes(qint64 bytes); // "512 B", "1.50 kB", "200.0 MB", "4.30 GB"
 QString formatSpeed(double bytesPerSecond); // "12.3 MB/s"
-QString formatDuration(qint64 seconds); // "42s", "3m05s", "2h01m"; "-" when negative (unknown)
+QString formatDuration(qint64 seconds); // "42s", "3m05s", "2h01m", "10d03h"; "-" when negative (unknown)
 
 // A speed limit for a field in whole KiB/s (0 showing "none"): one below 1 KiB/s (--limit-rate 500) shows as
 // 1, not as "none", and one beyond the field as its maximum. A field left as shown must keep the exact limit:

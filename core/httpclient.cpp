@@ -83,7 +83,11 @@ void HttpClient::giveBack(const QString &origin, QAbstractSocket *socket)
 {
     QList<Idle> &list = m_idle[origin];
     if (list.size() >= kMaxIdlePerHost) {
-        discard(socket);
+        // Not deleted here: a reply gives its socket back when its response ends, which is noticed inside
+        // that socket's own readyRead(); Qt goes on in the socket's code after the handler returns.
+        socket->disconnect();
+        socket->abort();
+        socket->deleteLater();
         return;
     }
     socket->setParent(this);

@@ -214,9 +214,11 @@ void HttpReply::handleReadyRead()
             headNow = true;
         }
         if (m_parser->state() == HttpResponseParser::State::Error) {
+            const QPointer<HttpReply> stillHere(this); // a consumer may delete us in metaDataChanged()
             if (headNow)
                 Q_EMIT metaDataChanged();
-            fail(Error::Protocol, m_parser->errorString());
+            if (stillHere)
+                fail(Error::Protocol, m_parser->errorString());
             return;
         }
         if (used < got) {

@@ -88,6 +88,8 @@ private Q_SLOTS:
     void clientWithIdleConnectionsIsDestroyedCleanly();
     void bodiesThatCameWithTheirHeadsStayApart();
     void partialReaderKeepsTheBufferBounded();
+    void surplusConnectionIsDroppedSafely();
+    void replyDeletedOnItsHeadWhileItsBodyFails();
     void closeSeenWhenTheLastReadFilledTheBuffer_data();
     void closeSeenWhenTheLastReadFilledTheBuffer();
 };
@@ -303,6 +305,59 @@ void TestHttpClient::partialReaderKeepsTheBufferBounded()
     QCOMPARE(body.size(), r.bodySize);
     QVERIFY(body == TestHttpServer::patternBytes(5, 0, r.bodySize));
     QVERIFY2(mostHeld <= 512 * 1024, qPrintable(u"the reply held %1 bytes"_s.arg(mostHeld)));
+}
+
+void TestHttpClient::surplusConnectionIsDroppedSafely()
+{
+    // Twelve responses from one server end at about the same time (the pieces of a segmented download can):
+    // the pool keeps kMaxIdlePerHost connections and drops the rest. A connection is given back from inside
+    // its own readyRead(); deleting it there crashed when Qt went on in its code.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    Response r = small(6);
+    r.headWithBody = true;
+    server.setResponse("/a", r);
+    heiko::HttpClient client;
+    std::vector<std::unique_ptr<heiko::HttpReply>> replies;
+    int finished = 0;
+    startDraining(client, server.url("/a"), 12, replies, this, finished);
+    QTRY_COMPARE_WITH_TIMEOUT(finished, 12, kWaitMs);
+    QCOMPARE(client.idleCount(), heiko::HttpClient::kMaxIdlePerHost);
+    QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), heiko::HttpClient::kMaxIdlePerHost, kWaitMs);
+}
+
+void TestHttpClient::replyDeletedOnItsHeadWhileItsBodyFails()
+{
+    // A consumer may delete the reply from inside any of its signals. Here the head and a broken chunk come
+    // in the reads of one notification: metaDataChanged(), whose handler deletes the reply, and then the
+    // error, which must not touch the deleted reply (under the sanitizers a use after free fails this test).
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    connect(&server, &QTcpServer::newConnection, this, [&server, this] {
+        while (QTcpSocket *socket = server.nextPendingConnection()) {
+            connect(socket, &QTcpSocket::readyRead, this, [socket] {
+                if (!socket->readAll().contains("\r\n\r\n"))
+                    return;
+                // The first 16 KiB read ends right after a valid chunk; the next read of the same loop meets
+                // a chunk size that is not one.
+                const QByteArray head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+                const qsizetype size = 16 * 1024 - head.size() - 8;
+                socket->write(head + QByteArray::number(size, 16) + "\r\n" + QByteArray(size, 'a')
+                              + "\r\nzz\r\n");
+            });
+        }
+    });
+    heiko::HttpClient client;
+    heiko::HttpReply *reply
+        = client.get({ QUrl(u"http://127.0.0.1:%1/a"_s.arg(server.serverPort())), {}, "tst_httpclient" });
+    reply->setReadBufferSize(16 * 1024);
+    bool deleted = false;
+    connect(reply, &heiko::HttpReply::metaDataChanged, this, [&] {
+        delete reply;
+        deleted = true;
+    });
+    reply->start();
+    QTRY_VERIFY_WITH_TIMEOUT(deleted, kWaitMs);
 }
 
 void TestHttpClient::closeSeenWhenTheLastReadFilledTheBuffer_data()

@@ -261,12 +261,24 @@ QList<SavedDownload> DownloadManager::savedState() const
 
 void DownloadManager::stopAndWait()
 {
+    m_stopped = true;
     m_retryTimer.stop();
     for (const int id : std::as_const(m_running)) {
-        if (Entry *e = entry(id); e && e->attempt)
+        if (Entry *e = entry(id); e && e->attempt) {
+            if (!e->stopping) { // stopped to go on at the next start; a pause, cancel or remove keeps its
+                                // wish
+                e->stopping = true;
+                e->requeueWhenStopped = true;
+            }
             e->attempt->cancel();
+            e->transfer->wakeWorker(); // or it notices at its next tick, up to a second away
+        }
     }
     m_pool.waitForDone();
+    // What a cancel (delete the .part) or a remove (forget it, perhaps delete its files) asked of a download
+    // is done when its attempt's end is handled, by a queued call that the event loop, gone now, would have
+    // run: without this the .part of a download cancelled just before quitting stayed, and came back.
+    takeEndedAttempts();
 }
 
 QList<int> DownloadManager::ids() const
@@ -345,6 +357,8 @@ void DownloadManager::dequeue(Entry &e)
 
 void DownloadManager::schedule()
 {
+    if (m_stopped)
+        return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     qint64 nextRetry = 0;
     // This runs after every finished download and every add: with 5,000 queued files of one host whose
@@ -513,6 +527,8 @@ void DownloadManager::takeEndedAttempts()
             return;
         handleAttemptFinished(id);
     }
+    if (alive && m_running.isEmpty())
+        m_progressTimer.stop(); // also after a remove, whose handling returns early
 }
 
 void DownloadManager::handleAttemptFinished(int id)
@@ -785,6 +801,7 @@ void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
     cleared.finalPath = files.finalPath;
     e.transfer->setFiles(cleared);
     e.transfer->setBytesOnDisk(0);
+    e.transfer->setSegments({}); // the pieces the window shows: a paused or failed attempt left them
 }
 
 void DownloadManager::pauseAll()

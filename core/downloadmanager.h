@@ -60,7 +60,8 @@ public:
     // Every download as it should be saved now, in order.
     QList<SavedDownload> savedState() const;
     // Stops every running attempt (their .part files are synced and kept) and waits for the workers, so that
-    // savedState() afterwards holds the final byte counts. For shutdown.
+    // savedState() afterwards holds the final byte counts, and finishes what a cancel or a remove asked of a
+    // download still stopping. For shutdown: nothing starts afterwards.
     void stopAndWait();
 
     QList<int> ids() const; // in the order they were added
@@ -149,6 +150,7 @@ private:
     QTimer m_retryTimer;
     int m_nextId = 1;
     bool m_wasBusy = false;
+    bool m_stopped = false; // stopAndWait() was called: schedule() starts nothing
     // Attempts whose future has finished and this thread has not handled yet, filled in the workers' threads.
     QMutex m_endedMutex;
     QList<int> m_endedAttempts;

@@ -211,7 +211,7 @@ int DownloadManager::restore(const SavedDownload &saved)
         if (saved.state == DownloadState::Finished) {
             e->transfer->setBytesTotal(saved.bytesTotal);
             e->transfer->setBytesOnDisk(saved.finalSize >= 0 ? saved.finalSize : saved.bytesTotal);
-        } else {
+        } else if (!saved.errorMessage.isEmpty()) { // a cancelled one was saved without an error
             e->error = DownloadError(DownloadError::Kind::Network, saved.errorMessage);
         }
     }

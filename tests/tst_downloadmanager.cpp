@@ -165,6 +165,7 @@ private Q_SLOTS:
     void limitLiftedAfterTheBodyCameWhole();
     void tinyRateStillMoves();
     void ownSpeedLimitSurvivesARestart();
+    void restoredCancelledDownloadHasNoError();
     void speedLimitedDownloadIsSyncedAsItGoes_data();
     void speedLimitedDownloadIsSyncedAsItGoes();
     void droppedPiecesGiveTheirConnectionsBack();
@@ -1830,6 +1831,27 @@ void TestDownloadManager::ownSpeedLimitSurvivesARestart()
     QCOMPARE(second->rateLimit(restored), 300 * 1024);
     saved.first().rateLimit = -1;
     QCOMPARE(second->rateLimit(second->restore(saved.first())), 100 * 1024);
+}
+
+void TestDownloadManager::restoredCancelledDownloadHasNoError()
+{
+    // A cancelled download comes back cancelled, not with an error without a message; a failed one with its
+    // message.
+    heiko::SavedDownload cancelled;
+    cancelled.url = m_server->url("/gone.bin");
+    cancelled.directory = m_dir->path();
+    cancelled.state = DownloadState::Cancelled;
+    heiko::SavedDownload failed = cancelled;
+    failed.state = DownloadState::Failed;
+    failed.errorMessage = u"HTTP 404 Not Found"_s;
+    auto manager = makeManager(1);
+    const heiko::DownloadInfo c = manager->info(manager->restore(cancelled));
+    QCOMPARE(c.state, DownloadState::Cancelled);
+    QVERIFY2(!c.error.isError(), qPrintable(c.error.message()));
+    const heiko::DownloadInfo f = manager->info(manager->restore(failed));
+    QCOMPARE(f.state, DownloadState::Failed);
+    QVERIFY(f.error.isError());
+    QCOMPARE(f.error.message(), u"HTTP 404 Not Found"_s);
 }
 
 void TestDownloadManager::speedLimitedDownloadIsSyncedAsItGoes_data()

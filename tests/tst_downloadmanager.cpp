@@ -32,16 +32,6 @@ namespace {
 
 constexpr int kWaitMs = 30'000;
 
-Response generated(qint64 size, quint32 seed, qint64 bytesPerSecond = 0)
-{
-    Response r;
-    r.bodySize = size;
-    r.seed = seed;
-    r.bytesPerSecond = bytesPerSecond;
-    r.etag = "\"v" + QByteArray::number(seed) + '"';
-    return r;
-}
-
 Response status(int code)
 {
     Response r;
@@ -233,7 +223,7 @@ QStringList TestDownloadManager::filesInDir() const
 
 void TestDownloadManager::downloadsFileIntact()
 {
-    m_server->setResponse("/music/song.mp3", generated(3 * 1024 * 1024 + 17, 1));
+    m_server->setResponse("/music/song.mp3", TestHttpServer::generated(3 * 1024 * 1024 + 17, 1));
     auto manager = makeManager();
     QSignalSpy finished(manager.get(), &DownloadManager::downloadFinished);
     const int id = manager->add({ m_server->url("/music/song.mp3"), m_dir->path(), {}, false });
@@ -263,7 +253,8 @@ void TestDownloadManager::workerCapIsNeverExceededAndFullyUsed()
     const int files = workers * 3;
     // Slow enough that every worker is busy at once, fast enough to keep the test short.
     for (int i = 0; i < files; ++i)
-        m_server->setResponse("/f" + QByteArray::number(i), generated(60 * 1024, quint32(i), 400 * 1024));
+        m_server->setResponse("/f" + QByteArray::number(i),
+                              TestHttpServer::generated(60 * 1024, quint32(i), 400 * 1024));
     auto manager = makeManager(workers);
     int maxBusy = 0;
     connect(manager.get(), &DownloadManager::workersChanged, this,
@@ -284,7 +275,7 @@ void TestDownloadManager::logShowsWorkersTakingFilesInTurn()
 {
     for (int i = 0; i < 5; ++i)
         m_server->setResponse("/song" + QByteArray::number(i) + ".mp3",
-                              generated(40 * 1024, quint32(i), 400 * 1024));
+                              TestHttpServer::generated(40 * 1024, quint32(i), 400 * 1024));
     auto manager = makeManager(2);
     for (int i = 0; i < 5; ++i)
         manager->add({ m_server->url("/song" + QByteArray::number(i) + ".mp3"), m_dir->path(), {}, false });
@@ -309,7 +300,8 @@ void TestDownloadManager::logShowsWorkersTakingFilesInTurn()
 void TestDownloadManager::raisingMaxWorkersStartsMoreAtOnce()
 {
     for (int i = 0; i < 6; ++i)
-        m_server->setResponse("/r" + QByteArray::number(i), generated(200 * 1024, quint32(i), 200 * 1024));
+        m_server->setResponse("/r" + QByteArray::number(i),
+                              TestHttpServer::generated(200 * 1024, quint32(i), 200 * 1024));
     auto manager = makeManager(1);
     for (int i = 0; i < 6; ++i)
         manager->add({ m_server->url("/r" + QByteArray::number(i)), m_dir->path(), {}, false });
@@ -326,7 +318,8 @@ void TestDownloadManager::raisingMaxWorkersStartsMoreAtOnce()
 void TestDownloadManager::loweringMaxWorkersStartsNoneUntilUnder()
 {
     for (int i = 0; i < 8; ++i)
-        m_server->setResponse("/l" + QByteArray::number(i), generated(100 * 1024, quint32(i), 300 * 1024));
+        m_server->setResponse("/l" + QByteArray::number(i),
+                              TestHttpServer::generated(100 * 1024, quint32(i), 300 * 1024));
     auto manager = makeManager(4);
     QList<int> busySeen;
     for (int i = 0; i < 8; ++i)
@@ -351,7 +344,7 @@ void TestDownloadManager::loweringMaxWorkersStartsNoneUntilUnder()
 
 void TestDownloadManager::progressIsBatched()
 {
-    m_server->setResponse("/big", generated(4 * 1024 * 1024, 9, 8 * 1024 * 1024));
+    m_server->setResponse("/big", TestHttpServer::generated(4 * 1024 * 1024, 9, 8 * 1024 * 1024));
     auto manager = makeManager();
     QSignalSpy progress(manager.get(), &DownloadManager::progressUpdated);
     QElapsedTimer clock;
@@ -397,7 +390,8 @@ void TestDownloadManager::httpErrorFailsWithoutRetryOrFile()
 
 void TestDownloadManager::transientStatusIsRetried()
 {
-    m_server->setResponseSequence("/flaky", { status(503), status(500), status(429), generated(10'000, 3) });
+    m_server->setResponseSequence(
+        "/flaky", { status(503), status(500), status(429), TestHttpServer::generated(10'000, 3) });
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/flaky"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -432,7 +426,7 @@ void TestDownloadManager::followsRedirects()
     hop2.location = m_server->url("/files/final.bin").toEncoded();
     m_server->setResponse("/start", hop1);
     m_server->setResponse("/hop2", hop2);
-    m_server->setResponse("/files/final.bin", generated(5000, 4));
+    m_server->setResponse("/files/final.bin", TestHttpServer::generated(5000, 4));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/start"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -492,7 +486,7 @@ void TestDownloadManager::redirectDropsCredentialsForAnotherOrigin()
 {
     TestHttpServer other;
     QVERIFY(other.start());
-    other.setResponse("/file.bin", generated(1000, 5));
+    other.setResponse("/file.bin", TestHttpServer::generated(1000, 5));
     Response sameOrigin;
     sameOrigin.status = 302;
     sameOrigin.location = "/second";
@@ -517,7 +511,7 @@ void TestDownloadManager::redirectDropsCredentialsForAnotherOrigin()
 
 void TestDownloadManager::stallIsDetectedAndKeepsPart()
 {
-    Response stalling = generated(1024 * 1024, 6);
+    Response stalling = TestHttpServer::generated(1024 * 1024, 6);
     stalling.stallAfter = 100 * 1024;
     m_server->setResponse("/stall.bin", stalling);
     m_options.timeout = std::chrono::milliseconds(600);
@@ -536,9 +530,9 @@ void TestDownloadManager::stallIsDetectedAndKeepsPart()
 
 void TestDownloadManager::stallThenResume()
 {
-    Response stalling = generated(1024 * 1024, 7);
+    Response stalling = TestHttpServer::generated(1024 * 1024, 7);
     stalling.stallAfter = 300 * 1024;
-    m_server->setResponseSequence("/s.bin", { stalling, generated(1024 * 1024, 7) });
+    m_server->setResponseSequence("/s.bin", { stalling, TestHttpServer::generated(1024 * 1024, 7) });
     m_options.timeout = std::chrono::milliseconds(600);
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/s.bin"), m_dir->path(), {}, false });
@@ -554,11 +548,12 @@ void TestDownloadManager::stallThenResume()
 
 void TestDownloadManager::resetMidBodyResumesWithRange()
 {
-    Response cut = generated(2 * 1024 * 1024, 8);
+    Response cut = TestHttpServer::generated(2 * 1024 * 1024, 8);
     cut.cutAfter = 700 * 1024;
-    Response cutAgain = generated(2 * 1024 * 1024, 8);
+    Response cutAgain = TestHttpServer::generated(2 * 1024 * 1024, 8);
     cutAgain.cutAfter = 300 * 1024; // counted from the start of the 206 body
-    m_server->setResponseSequence("/cut.bin", { cut, cutAgain, generated(2 * 1024 * 1024, 8) });
+    m_server->setResponseSequence("/cut.bin",
+                                  { cut, cutAgain, TestHttpServer::generated(2 * 1024 * 1024, 8) });
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/cut.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -583,9 +578,9 @@ void TestDownloadManager::resetMidBodyResumesWithRange()
 
 void TestDownloadManager::resumeGetsWholeFileInsteadStartsOver()
 {
-    Response cut = generated(1024 * 1024, 10);
+    Response cut = TestHttpServer::generated(1024 * 1024, 10);
     cut.cutAfter = 400 * 1024;
-    Response noRanges = generated(1024 * 1024, 10);
+    Response noRanges = TestHttpServer::generated(1024 * 1024, 10);
     noRanges.acceptRanges = false; // ignores Range: answers 200 with everything
     m_server->setResponseSequence("/norange.bin", { cut, noRanges });
     auto manager = makeManager();
@@ -598,14 +593,15 @@ void TestDownloadManager::resumeGetsWholeFileInsteadStartsOver()
 
 void TestDownloadManager::resumeWithWrongRangeStartsOver()
 {
-    Response cut = generated(1024 * 1024, 11);
+    Response cut = TestHttpServer::generated(1024 * 1024, 11);
     cut.cutAfter = 400 * 1024;
     Response wrongRange;
     wrongRange.status = 206;
     wrongRange.acceptRanges = false;
     wrongRange.body = TestHttpServer::patternBytes(11, 0, 1000);
     wrongRange.headers = { { "Content-Range", "bytes 0-999/1048576" } };
-    m_server->setResponseSequence("/wrong.bin", { cut, wrongRange, generated(1024 * 1024, 11) });
+    m_server->setResponseSequence("/wrong.bin",
+                                  { cut, wrongRange, TestHttpServer::generated(1024 * 1024, 11) });
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/wrong.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -650,11 +646,11 @@ void TestDownloadManager::conflictingContentLengthFails()
 
 void TestDownloadManager::contentDispositionNamesTheFile()
 {
-    Response r = generated(2000, 12);
+    Response r = TestHttpServer::generated(2000, 12);
     r.headers = { { "Content-Disposition",
                     "attachment; filename=\"fallback.pdf\"; filename*=UTF-8''%E6%A5%BD%E6%9B%B2.pdf" } };
     m_server->setResponse("/download.php", r);
-    Response hostile = generated(100, 13);
+    Response hostile = TestHttpServer::generated(100, 13);
     hostile.headers = { { "Content-Disposition", "attachment; filename=\"../../.bashrc\"" } };
     m_server->setResponse("/hostile", hostile);
     auto manager = makeManager();
@@ -673,7 +669,7 @@ void TestDownloadManager::existingFileIsNeverOverwritten()
 {
     QVERIFY(writeFile(m_dir->filePath(u"song.mp3"_s), "precious"_ba));
     QVERIFY(writeFile(m_dir->filePath(u"song (1).mp3.part"_s), "someone else's part"_ba));
-    m_server->setResponse("/song.mp3", generated(3000, 14));
+    m_server->setResponse("/song.mp3", TestHttpServer::generated(3000, 14));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/song.mp3"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -685,7 +681,7 @@ void TestDownloadManager::existingFileIsNeverOverwritten()
 
 void TestDownloadManager::sameUrlTwiceGetsTwoFiles()
 {
-    m_server->setResponse("/twice.bin", generated(256 * 1024, 15, 1024 * 1024));
+    m_server->setResponse("/twice.bin", TestHttpServer::generated(256 * 1024, 15, 1024 * 1024));
     auto manager = makeManager(2);
     manager->add({ m_server->url("/twice.bin"), m_dir->path(), {}, false });
     manager->add({ m_server->url("/twice.bin"), m_dir->path(), {}, false });
@@ -699,7 +695,7 @@ void TestDownloadManager::sameUrlTwiceGetsTwoFiles()
 
 void TestDownloadManager::sendsIdentityEncoding()
 {
-    m_server->setResponse("/plain.txt", generated(100, 16));
+    m_server->setResponse("/plain.txt", TestHttpServer::generated(100, 16));
     auto manager = makeManager();
     manager->add({ m_server->url("/plain.txt"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -711,7 +707,7 @@ void TestDownloadManager::sendsIdentityEncoding()
 
 void TestDownloadManager::pauseKeepsPartAndResumeContinues()
 {
-    m_server->setResponse("/pause.bin", generated(1024 * 1024, 17, 1024 * 1024));
+    m_server->setResponse("/pause.bin", TestHttpServer::generated(1024 * 1024, 17, 1024 * 1024));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/pause.bin"), m_dir->path(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 100 * 1024, kWaitMs);
@@ -731,7 +727,7 @@ void TestDownloadManager::pauseKeepsPartAndResumeContinues()
 
 void TestDownloadManager::cancelDeletesPart()
 {
-    m_server->setResponse("/cancel.bin", generated(1024 * 1024, 18, 512 * 1024));
+    m_server->setResponse("/cancel.bin", TestHttpServer::generated(1024 * 1024, 18, 512 * 1024));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/cancel.bin"), m_dir->path(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 10 * 1024, kWaitMs);
@@ -743,8 +739,8 @@ void TestDownloadManager::cancelDeletesPart()
 
 void TestDownloadManager::removeWithFiles()
 {
-    m_server->setResponse("/keep.bin", generated(1000, 19));
-    m_server->setResponse("/drop.bin", generated(1000, 20));
+    m_server->setResponse("/keep.bin", TestHttpServer::generated(1000, 19));
+    m_server->setResponse("/drop.bin", TestHttpServer::generated(1000, 20));
     auto manager = makeManager();
     const int keep = manager->add({ m_server->url("/keep.bin"), m_dir->path(), {}, false });
     const int drop = manager->add({ m_server->url("/drop.bin"), m_dir->path(), {}, false });
@@ -770,7 +766,7 @@ void TestDownloadManager::invalidUrlIsKeptAsFailed()
 void TestDownloadManager::progressBeyond4GiB()
 {
     constexpr qint64 fiveGiB = qint64(5) * 1024 * 1024 * 1024;
-    Response huge = generated(fiveGiB, 21);
+    Response huge = TestHttpServer::generated(fiveGiB, 21);
     huge.stallAfter = 2 * 1024 * 1024;
     m_server->setResponse("/huge.iso", huge);
     auto manager = makeManager();
@@ -789,7 +785,7 @@ void TestDownloadManager::resumeAtOffsetBeyond4GiB()
     // all work with 64-bit offsets. (Nothing but the last MiB is really written.)
     constexpr qint64 offset = qint64(4608) * 1024 * 1024;
     constexpr qint64 tail = 1024 * 1024;
-    m_server->setResponse("/big.img", generated(offset + tail, 22));
+    m_server->setResponse("/big.img", TestHttpServer::generated(offset + tail, 22));
     const QString part = m_dir->filePath(u"big.img.part"_s);
     {
         QFile file(part);
@@ -835,8 +831,8 @@ void TestDownloadManager::memoryDoesNotGrowWithFileSize()
 #elif defined(__SANITIZE_ADDRESS__)
     QSKIP("AddressSanitizer keeps freed memory in quarantine: resident size says nothing about Heiko there");
 #else
-    m_server->setResponse("/warmup.bin", generated(16 * 1024 * 1024, 23));
-    m_server->setResponse("/large.bin", generated(qint64(768) * 1024 * 1024, 24));
+    m_server->setResponse("/warmup.bin", TestHttpServer::generated(16 * 1024 * 1024, 23));
+    m_server->setResponse("/large.bin", TestHttpServer::generated(qint64(768) * 1024 * 1024, 24));
     auto manager = makeManager(1);
     const int warmup = manager->add({ m_server->url("/warmup.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -891,7 +887,7 @@ std::shared_ptr<heiko::TransferState> partState(const QString &name, const QStri
 
 void TestDownloadManager::pauseResumePauseStaysPaused()
 {
-    m_server->setResponse("/slow.bin", generated(2 * 1024 * 1024, 31, 256 * 1024));
+    m_server->setResponse("/slow.bin", TestHttpServer::generated(2 * 1024 * 1024, 31, 256 * 1024));
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/slow.bin"), m_dir->path(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 10 * 1024, kWaitMs);
@@ -906,7 +902,7 @@ void TestDownloadManager::pauseResumePauseStaysPaused()
 
 void TestDownloadManager::cancelResumeWhileStoppingStartsOver()
 {
-    m_server->setResponse("/c.bin", generated(1024 * 1024, 32, 512 * 1024));
+    m_server->setResponse("/c.bin", TestHttpServer::generated(1024 * 1024, 32, 512 * 1024));
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/c.bin"), m_dir->path(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 10 * 1024, kWaitMs);
@@ -922,13 +918,13 @@ void TestDownloadManager::cancelResumeWhileStoppingStartsOver()
 
 void TestDownloadManager::removingFinishedEntryKeepsOtherDownloadsPart()
 {
-    m_server->setResponse("/x.bin", generated(1000, 33));
+    m_server->setResponse("/x.bin", TestHttpServer::generated(1000, 33));
     auto manager = makeManager(2);
     const int first = manager->add({ m_server->url("/x.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->info(first).state, DownloadState::Finished);
     QVERIFY(QFile::remove(m_dir->filePath(u"x.bin"_s))); // the user moved the finished file away
-    m_server->setResponse("/x.bin", generated(2 * 1024 * 1024, 34, 512 * 1024));
+    m_server->setResponse("/x.bin", TestHttpServer::generated(2 * 1024 * 1024, 34, 512 * 1024));
     const int second = manager->add({ m_server->url("/x.bin"), m_dir->path(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(second).bytesReceived > 10 * 1024, kWaitMs);
     QVERIFY(QFile::exists(m_dir->filePath(u"x.bin.part"_s)));
@@ -941,7 +937,7 @@ void TestDownloadManager::removingFinishedEntryKeepsOtherDownloadsPart()
 
 void TestDownloadManager::removeWithFilesLeavesReplacedFileAlone()
 {
-    m_server->setResponse("/r.bin", generated(1000, 35));
+    m_server->setResponse("/r.bin", TestHttpServer::generated(1000, 35));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/r.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -954,7 +950,7 @@ void TestDownloadManager::removeWithFilesLeavesReplacedFileAlone()
 
 void TestDownloadManager::pauseAfterCompletionKeepsFinished()
 {
-    m_server->setResponse("/t.bin", generated(1000, 36));
+    m_server->setResponse("/t.bin", TestHttpServer::generated(1000, 36));
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/t.bin"), m_dir->path(), {}, false });
     // Without letting the manager's thread process events, wait until the worker has renamed the file: the
@@ -976,7 +972,7 @@ void TestDownloadManager::pauseAfterCompletionKeepsFinished()
 void TestDownloadManager::resumeOfCompletePartFinishesWithoutRequest()
 {
     const QByteArray body = TestHttpServer::patternBytes(37, 0, 5000);
-    m_server->setResponse("/c.bin", generated(5000, 37));
+    m_server->setResponse("/c.bin", TestHttpServer::generated(5000, 37));
     const QString part = m_dir->filePath(u"c.bin.part"_s);
     QVERIFY(writeFile(part, body));
     const heiko::AttemptResult result = runAttempt("/c.bin", partState(u"c.bin"_s, part, "\"v37\"", 5000));
@@ -991,7 +987,7 @@ void TestDownloadManager::rangeNotSatisfiableButSameLengthFinishes()
     // The manager did not learn the total (say the last attempt ended before it was stored): the server's
     // 416 "bytes */5000" tells us the .part is already whole.
     const QByteArray body = TestHttpServer::patternBytes(38, 0, 5000);
-    m_server->setResponse("/d.bin", generated(5000, 38));
+    m_server->setResponse("/d.bin", TestHttpServer::generated(5000, 38));
     const QString part = m_dir->filePath(u"d.bin.part"_s);
     QVERIFY(writeFile(part, body));
     const heiko::AttemptResult result = runAttempt("/d.bin", partState(u"d.bin"_s, part, "\"v38\"", -1));
@@ -1002,7 +998,8 @@ void TestDownloadManager::rangeNotSatisfiableButSameLengthFinishes()
 
 void TestDownloadManager::rangeNotSatisfiableWithNewLengthStartsOver()
 {
-    m_server->setResponse("/s.bin", generated(3000, 39)); // the file is now shorter than our .part
+    m_server->setResponse("/s.bin",
+                          TestHttpServer::generated(3000, 39)); // the file is now shorter than our .part
     const QString part = m_dir->filePath(u"s.bin.part"_s);
     QVERIFY(writeFile(part, TestHttpServer::patternBytes(39, 0, 4000)));
     auto state = partState(u"s.bin"_s, part, "\"v39\"", -1);
@@ -1037,7 +1034,7 @@ void TestDownloadManager::setOptionsAppliesWorkerCount()
 {
     for (int i = 0; i < 4; ++i)
         m_server->setResponse("/o" + QByteArray::number(i),
-                              generated(400 * 1024, quint32(40 + i), 200 * 1024));
+                              TestHttpServer::generated(400 * 1024, quint32(40 + i), 200 * 1024));
     auto manager = makeManager(1);
     for (int i = 0; i < 4; ++i)
         manager->add({ m_server->url("/o" + QByteArray::number(i)), m_dir->path(), {}, false });
@@ -1056,7 +1053,7 @@ void TestDownloadManager::manySameNamesGetDistinctFiles()
 {
     // "download.php?id=N": every URL suggests the same name; each file gets its own number, none fails.
     constexpr int count = 60;
-    Response page = generated(2000, 45);
+    Response page = TestHttpServer::generated(2000, 45);
     m_server->setResponse("/download.php", page);
     auto manager = makeManager(8);
     for (int i = 0; i < count; ++i)
@@ -1083,7 +1080,8 @@ void TestDownloadManager::rangeNotSatisfiableWithDifferentTotalStartsOver()
     shrunk.status = 416;
     shrunk.acceptRanges = false;
     shrunk.headers = { { "Content-Range", "bytes */1" } };
-    m_server->setResponseSequence("/shrinking.bin", { announced, shrunk, generated(2000, 60) });
+    m_server->setResponseSequence("/shrinking.bin",
+                                  { announced, shrunk, TestHttpServer::generated(2000, 60) });
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/shrinking.bin"), m_dir->path(), {}, false });
     QVERIFY(waitIdle(*manager));
@@ -1098,8 +1096,9 @@ void TestDownloadManager::perHostCapAcrossDownloads()
     QVERIFY(other.start());
     for (int i = 0; i < 4; ++i) {
         m_server->setResponse("/h" + QByteArray::number(i),
-                              generated(100 * 1024, quint32(70 + i), 300 * 1024));
-        other.setResponse("/o" + QByteArray::number(i), generated(100 * 1024, quint32(80 + i), 300 * 1024));
+                              TestHttpServer::generated(100 * 1024, quint32(70 + i), 300 * 1024));
+        other.setResponse("/o" + QByteArray::number(i),
+                          TestHttpServer::generated(100 * 1024, quint32(80 + i), 300 * 1024));
     }
     m_options.maxConnectionsPerHost = 2;
     auto manager = makeManager(6);
@@ -1123,10 +1122,11 @@ void TestDownloadManager::retryWaitDoesNotHoldBackOtherServers()
     QVERIFY(other.start());
     TestHttpServer third;
     QVERIFY(third.start());
-    m_server->setResponseSequence("/a1", { status(500), generated(100, 90) });
-    m_server->setResponse("/a2", generated(1024 * 1024, 91, 64 * 1024)); // slow: runs for the whole test
-    other.setResponse("/s", generated(1024 * 1024, 92, 64 * 1024));
-    third.setResponse("/b", generated(1024 * 1024, 93, 64 * 1024));
+    m_server->setResponseSequence("/a1", { status(500), TestHttpServer::generated(100, 90) });
+    m_server->setResponse(
+        "/a2", TestHttpServer::generated(1024 * 1024, 91, 64 * 1024)); // slow: runs for the whole test
+    other.setResponse("/s", TestHttpServer::generated(1024 * 1024, 92, 64 * 1024));
+    third.setResponse("/b", TestHttpServer::generated(1024 * 1024, 93, 64 * 1024));
     m_options.maxConnectionsPerHost = 1;
     m_options.retryBaseDelay = std::chrono::seconds(60);
     auto manager = makeManager(1);
@@ -1148,7 +1148,7 @@ void TestDownloadManager::retryWaitDoesNotHoldBackOtherServers()
 void TestDownloadManager::downloadSpeedLimitHoldsAndChangesLive()
 {
     constexpr qint64 size = 600 * 1024;
-    m_server->setResponse("/limited.bin", generated(size, 90));
+    m_server->setResponse("/limited.bin", TestHttpServer::generated(size, 90));
     m_options.downloadRateLimit = 200 * 1024;
     auto manager = makeManager();
     QElapsedTimer clock;
@@ -1169,8 +1169,8 @@ void TestDownloadManager::downloadSpeedLimitHoldsAndChangesLive()
 void TestDownloadManager::overallSpeedLimitCapsTogether()
 {
     constexpr qint64 size = 200 * 1024;
-    m_server->setResponse("/a.bin", generated(size, 91));
-    m_server->setResponse("/b.bin", generated(size, 92));
+    m_server->setResponse("/a.bin", TestHttpServer::generated(size, 91));
+    m_server->setResponse("/b.bin", TestHttpServer::generated(size, 92));
     m_options.overallRateLimit = 200 * 1024;
     m_options.timeout = std::chrono::seconds(5); // the watchdog must not take a held-back read for a stall
     auto manager = makeManager(2);
@@ -1204,7 +1204,7 @@ void TestDownloadManager::collisionPolicy()
     QFETCH(QStringList, files);
     QFETCH(QString, newFile);
     QVERIFY(writeFile(m_dir->filePath(u"song.mp3"_s), "the old song"));
-    m_server->setResponse("/song.mp3", generated(5000, 46));
+    m_server->setResponse("/song.mp3", TestHttpServer::generated(5000, 46));
     m_options.collisionPolicy = heiko::CollisionPolicy(policy);
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/song.mp3"), m_dir->path(), {}, false });
@@ -1233,9 +1233,9 @@ void TestDownloadManager::overloadedHostCoolsDown()
     QVERIFY(other.start());
     Response busy = status(503);
     busy.headers = { { "Retry-After", "1" } };
-    m_server->setResponseSequence("/a", { busy, generated(100, 50) });
-    m_server->setResponse("/b", generated(100, 51));
-    other.setResponse("/c", generated(100, 52));
+    m_server->setResponseSequence("/a", { busy, TestHttpServer::generated(100, 50) });
+    m_server->setResponse("/b", TestHttpServer::generated(100, 51));
+    other.setResponse("/c", TestHttpServer::generated(100, 52));
     m_options.retryBaseDelay = std::chrono::milliseconds(10);
     auto manager = makeManager(1);
     const int a = manager->add({ m_server->url("/a"), m_dir->path(), {}, false });
@@ -1291,7 +1291,7 @@ void TestDownloadManager::partReplacedBySymlinkIsNotWrittenThrough()
     QTemporaryDir elsewhere;
     const QString victim = elsewhere.filePath(u"victim.txt"_s);
     QVERIFY(writeFile(victim, "precious"));
-    m_server->setResponse("/p.bin", generated(1024 * 1024, 53, 512 * 1024));
+    m_server->setResponse("/p.bin", TestHttpServer::generated(1024 * 1024, 53, 512 * 1024));
     auto manager = makeManager();
     const int id = manager->add({ m_server->url("/p.bin"), m_dir->path(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 64 * 1024, kWaitMs);
@@ -1325,7 +1325,7 @@ void TestDownloadManager::lastModifiedGuardsResumeOnlyWhenStrong()
     QFETCH(QByteArray, date);
     QFETCH(bool, ifRange);
     const QByteArray modified = "Mon, 01 Jan 2024 00:00:00 GMT";
-    Response cut = generated(1024 * 1024, 54);
+    Response cut = TestHttpServer::generated(1024 * 1024, 54);
     cut.etag.clear(); // only Last-Modified to go by
     cut.lastModified = modified;
     if (!date.isEmpty())
@@ -1350,10 +1350,10 @@ void TestDownloadManager::lastModifiedGuardsResumeOnlyWhenStrong()
 void TestDownloadManager::encodedBodyIsNeverResumed()
 {
     // A server that compresses anyway: offsets into the encoded bytes mean nothing, so a retry starts over.
-    Response encoded = generated(200 * 1024, 55);
+    Response encoded = TestHttpServer::generated(200 * 1024, 55);
     encoded.headers = { { "Content-Encoding", "gzip" } };
     encoded.cutAfter = 50 * 1024;
-    Response whole = generated(200 * 1024, 55);
+    Response whole = TestHttpServer::generated(200 * 1024, 55);
     whole.headers = { { "Content-Encoding", "gzip" } };
     m_server->setResponseSequence("/z.bin", { encoded, whole });
     auto manager = makeManager();
@@ -1368,7 +1368,7 @@ void TestDownloadManager::encodedBodyIsNeverResumed()
 
 void TestDownloadManager::trickleCompletes()
 {
-    m_server->setResponse("/trickle.txt", generated(600, 56, 400)); // a few bytes per packet
+    m_server->setResponse("/trickle.txt", TestHttpServer::generated(600, 56, 400)); // a few bytes per packet
     auto manager = makeManager();
     QList<qint64> seen;
     connect(manager.get(), &DownloadManager::progressUpdated, this,
@@ -1383,7 +1383,7 @@ void TestDownloadManager::trickleCompletes()
 
 void TestDownloadManager::chunkedWinsOverContentLength()
 {
-    Response both = generated(70'000, 57);
+    Response both = TestHttpServer::generated(70'000, 57);
     both.chunked = true;
     both.headers = { { "Content-Length", "10" } }; // a lie next to chunked framing: RFC 9112 says ignore it
     m_server->setResponse("/both.bin", both);
@@ -1396,7 +1396,7 @@ void TestDownloadManager::chunkedWinsOverContentLength()
 
 void TestDownloadManager::headerFloodIsRefused()
 {
-    Response flood = generated(100, 58);
+    Response flood = TestHttpServer::generated(100, 58);
     for (int i = 0; i < 5000; ++i)
         flood.headers.append({ "X-Flood-" + QByteArray::number(i), QByteArray(200, 'a') });
     m_server->setResponse("/flood", flood);
@@ -1415,7 +1415,7 @@ void TestDownloadManager::headerFloodIsRefused()
 
 void TestDownloadManager::savedStateRestoresAndResumesFromSyncedBytes()
 {
-    m_server->setResponse("/saved.bin", generated(1024 * 1024, 59, 512 * 1024));
+    m_server->setResponse("/saved.bin", TestHttpServer::generated(1024 * 1024, 59, 512 * 1024));
     QList<heiko::SavedDownload> saved;
     {
         auto first = makeManager();
@@ -1435,7 +1435,7 @@ void TestDownloadManager::savedStateRestoresAndResumesFromSyncedBytes()
     part.write(QByteArray(5000, '\0'));
     part.close();
 
-    m_server->setResponse("/saved.bin", generated(1024 * 1024, 59));
+    m_server->setResponse("/saved.bin", TestHttpServer::generated(1024 * 1024, 59));
     auto second = makeManager();
     const int id = second->restore(saved.first());
     QCOMPARE(second->info(id).state, DownloadState::Paused);
@@ -1464,7 +1464,7 @@ void TestDownloadManager::segmentedDownloadUsesSeveralConnections()
 {
     // 6 MiB at 3 MiB/s per connection: over 4 connections the pieces are fetched side by side.
     constexpr qint64 size = 6 * 1024 * 1024;
-    m_server->setResponse("/seg.bin", generated(size, 101, 3 * 1024 * 1024));
+    m_server->setResponse("/seg.bin", TestHttpServer::generated(size, 101, 3 * 1024 * 1024));
     m_options.connectionsPerFile = 4;
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/seg.bin"), m_dir->path(), {}, false });
@@ -1515,7 +1515,7 @@ void TestDownloadManager::segmentsNeedRangesAndSize()
     QFETCH(bool, acceptRanges);
     QFETCH(bool, sendLength);
     QFETCH(bool, chunked);
-    Response response = generated(size, 102);
+    Response response = TestHttpServer::generated(size, 102);
     response.acceptRanges = acceptRanges;
     response.sendContentLength = sendLength;
     response.chunked = chunked;
@@ -1534,8 +1534,8 @@ void TestDownloadManager::freeConnectionStealsHalfOfASlowPiece()
     // 16 MiB in 4 pieces; one of the ranged responses trickles at 1 MiB/s, the others are fast. Without work
     // stealing that piece alone takes 4 s; a connection that finishes takes the second half of it instead.
     constexpr qint64 size = 16 * 1024 * 1024;
-    const Response fast = generated(size, 103);
-    const Response slow = generated(size, 103, 1024 * 1024);
+    const Response fast = TestHttpServer::generated(size, 103);
+    const Response slow = TestHttpServer::generated(size, 103, 1024 * 1024);
     m_server->setResponseSequence("/steal.bin", { fast, slow, fast });
     m_options.connectionsPerFile = 4;
     auto manager = makeManager(1);
@@ -1561,7 +1561,7 @@ void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()
     // Servers often limit connections per client: two of the ranged requests get 503. The others finish the
     // whole file, taking over the refused pieces.
     constexpr qint64 size = 8 * 1024 * 1024;
-    const Response ok = generated(size, 104, 8 * 1024 * 1024);
+    const Response ok = TestHttpServer::generated(size, 104, 8 * 1024 * 1024);
     m_server->setResponseSequence("/limited.bin", { ok, status(503), status(503), ok });
     m_options.connectionsPerFile = 4;
     auto manager = makeManager(1);
@@ -1580,7 +1580,7 @@ void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()
 void TestDownloadManager::segmentsSurvivePauseAndRestart()
 {
     constexpr qint64 size = 16 * 1024 * 1024;
-    m_server->setResponse("/resume.bin", generated(size, 105, 2 * 1024 * 1024));
+    m_server->setResponse("/resume.bin", TestHttpServer::generated(size, 105, 2 * 1024 * 1024));
     m_options.connectionsPerFile = 4;
     QList<heiko::SavedDownload> saved;
     {
@@ -1604,7 +1604,7 @@ void TestDownloadManager::segmentsSurvivePauseAndRestart()
 
     // Another process (here: another manager) continues each piece where it was synced.
     m_server->resetStatistics();
-    m_server->setResponse("/resume.bin", generated(size, 105));
+    m_server->setResponse("/resume.bin", TestHttpServer::generated(size, 105));
     auto second = makeManager(1);
     const int id = second->restore(saved.first());
     QCOMPARE(second->info(id).bytesReceived, done);
@@ -1628,8 +1628,9 @@ void TestDownloadManager::fileChangedDuringSegmentsStartsOver()
     // The first response is of version 1; by the time the pieces are asked for, version 2 is on the server:
     // If-Range gets the whole new file (200), and the download starts over and ends with version 2 only.
     constexpr qint64 size = 4 * 1024 * 1024;
-    m_server->setResponseSequence("/changed.bin",
-                                  { generated(size, 106, 4 * 1024 * 1024), generated(size, 107) });
+    m_server->setResponseSequence(
+        "/changed.bin",
+        { TestHttpServer::generated(size, 106, 4 * 1024 * 1024), TestHttpServer::generated(size, 107) });
     m_options.connectionsPerFile = 2;
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/changed.bin"), m_dir->path(), {}, false });
@@ -1643,8 +1644,8 @@ void TestDownloadManager::piecesCountAgainstTheHostCap()
 {
     // Two segmented downloads from one server that allows 4 connections: together they never use more.
     constexpr qint64 size = 8 * 1024 * 1024;
-    m_server->setResponse("/a.bin", generated(size, 108, 4 * 1024 * 1024));
-    m_server->setResponse("/b.bin", generated(size, 109, 4 * 1024 * 1024));
+    m_server->setResponse("/a.bin", TestHttpServer::generated(size, 108, 4 * 1024 * 1024));
+    m_server->setResponse("/b.bin", TestHttpServer::generated(size, 109, 4 * 1024 * 1024));
     m_options.connectionsPerFile = 4;
     m_options.maxConnectionsPerHost = 4;
     auto manager = makeManager(2);
@@ -1662,7 +1663,7 @@ void TestDownloadManager::piecesCountAgainstTheHostCap()
 void TestDownloadManager::piecesCountAgainstTheOverallCap()
 {
     constexpr qint64 size = 8 * 1024 * 1024;
-    m_server->setResponse("/c.bin", generated(size, 110, 4 * 1024 * 1024));
+    m_server->setResponse("/c.bin", TestHttpServer::generated(size, 110, 4 * 1024 * 1024));
     m_options.connectionsPerFile = 8;
     m_options.maxConnections = 3;
     auto manager = makeManager(1);
@@ -1680,7 +1681,7 @@ void TestDownloadManager::pieceRefusedBeforeAnswerIsTakenOverAtOnce()
     constexpr qint64 size = 8 * 1024 * 1024;
     Response refused;
     refused.closeWithoutResponse = true;
-    const Response ok = generated(size, 111, 8 * 1024 * 1024);
+    const Response ok = TestHttpServer::generated(size, 111, 8 * 1024 * 1024);
     m_server->setResponseSequence("/refused.bin", { ok, refused, refused, ok });
     m_options.connectionsPerFile = 4;
     auto manager = makeManager(1);
@@ -1702,9 +1703,9 @@ void TestDownloadManager::closeUnderSpeedLimitIsNoticedAtOnce()
     // Held back by a speed limit, the worker reads nothing while bytes wait; the server's close must still be
     // seen when it happens, not after the stall timeout (20 s here).
     constexpr qint64 size = 600 * 1024;
-    Response cut = generated(size, 112);
+    Response cut = TestHttpServer::generated(size, 112);
     cut.cutAfter = 200 * 1024;
-    m_server->setResponseSequence("/cut.bin", { cut, generated(size, 112) });
+    m_server->setResponseSequence("/cut.bin", { cut, TestHttpServer::generated(size, 112) });
     m_options.downloadRateLimit = 1024 * 1024;
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/cut.bin"), m_dir->path(), {}, false });
@@ -1728,7 +1729,7 @@ void TestDownloadManager::piecesShareASpeedLimit()
     // must get its share, not the first one all of it, and the window must see the pieces move.
     constexpr qint64 size = 4 * 1024 * 1024;
     constexpr qint64 piece = size / 4;
-    m_server->setResponse("/shared.bin", generated(size, 113));
+    m_server->setResponse("/shared.bin", TestHttpServer::generated(size, 113));
     m_options.connectionsPerFile = 4;
     m_options.overallRateLimit = 256 * 1024; // the first piece alone would take 4 s
     auto manager = makeManager(1);
@@ -1779,7 +1780,7 @@ void TestDownloadManager::limitLiftedAfterTheBodyCameWhole()
     // the limit then must finish the download at once, not leave it running at 100% for ever.
     QFETCH(bool, chunked);
     constexpr qint64 size = 60 * 1024;
-    Response r = generated(size, 120);
+    Response r = TestHttpServer::generated(size, 120);
     r.headWithBody = !chunked;
     r.chunked = chunked;
     m_server->setResponse("/whole.bin", r);
@@ -1801,7 +1802,7 @@ void TestDownloadManager::tinyRateStillMoves()
 {
     // --limit-rate 5 (bytes a second) is accepted: 10 bytes take about 2 s, not for ever (the limiter's
     // bucket held a tenth of a second's worth, half a byte, and never let one through).
-    m_server->setResponse("/tiny.bin", generated(10, 121));
+    m_server->setResponse("/tiny.bin", TestHttpServer::generated(10, 121));
     m_options.downloadRateLimit = 5;
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/tiny.bin"), m_dir->path(), {}, false });
@@ -1815,7 +1816,7 @@ void TestDownloadManager::ownSpeedLimitSurvivesARestart()
 {
     // A limit set on one download comes back with it from the saved queue; one saved without a limit (a
     // file from before) gets the limit for new downloads, as an added one does.
-    m_server->setResponse("/limited.bin", generated(1024 * 1024, 122));
+    m_server->setResponse("/limited.bin", TestHttpServer::generated(1024 * 1024, 122));
     QList<heiko::SavedDownload> saved;
     {
         auto first = makeManager(1);
@@ -1868,7 +1869,7 @@ void TestDownloadManager::speedLimitedDownloadIsSyncedAsItGoes()
     // download so far (a resume cuts the .part back to what was synced).
     QFETCH(int, connections);
     constexpr qint64 size = 8 * 1024 * 1024;
-    m_server->setResponse("/limited.bin", generated(size, 118));
+    m_server->setResponse("/limited.bin", TestHttpServer::generated(size, 118));
     m_options.connectionsPerFile = connections;
     m_options.downloadRateLimit = 512 * 1024; // 16 s for the whole file; the first sync is due after 2 s
     auto manager = makeManager(1);
@@ -1894,9 +1895,9 @@ void TestDownloadManager::droppedPiecesGiveTheirConnectionsBack()
     // A server that allows 4 connections; /a.bin asks for 4, three are refused. The connections they held
     // are given back at once, so /b.bin starts while /a.bin is still running.
     constexpr qint64 size = 8 * 1024 * 1024;
-    const Response slow = generated(size, 114, 2 * 1024 * 1024);
+    const Response slow = TestHttpServer::generated(size, 114, 2 * 1024 * 1024);
     m_server->setResponseSequence("/a.bin", { slow, status(503), status(503), status(503), slow });
-    m_server->setResponse("/b.bin", generated(100 * 1024, 115));
+    m_server->setResponse("/b.bin", TestHttpServer::generated(100 * 1024, 115));
     m_options.connectionsPerFile = 4;
     m_options.maxConnectionsPerHost = 4;
     auto manager = makeManager(2);
@@ -1915,7 +1916,7 @@ void TestDownloadManager::restartFromZeroNeverPairsOldSyncedBytesWithNewPieces()
     // pieces. Whatever is saved from then on must describe the new .part: its pieces, and a synced length
     // that counts only their bytes (a crash must not make Heiko trust the old file's bytes, now gone).
     constexpr qint64 size = 16 * 1024 * 1024;
-    m_server->setResponse("/changing.bin", generated(size, 116, 2 * 1024 * 1024));
+    m_server->setResponse("/changing.bin", TestHttpServer::generated(size, 116, 2 * 1024 * 1024));
     m_options.connectionsPerFile = 4;
     QList<heiko::SavedDownload> saved;
     {
@@ -1927,7 +1928,7 @@ void TestDownloadManager::restartFromZeroNeverPairsOldSyncedBytesWithNewPieces()
         saved = first->savedState();
     }
     QVERIFY(saved.first().durableBytes > 3 * 1024 * 1024);
-    Response changed = generated(size, 117);
+    Response changed = TestHttpServer::generated(size, 117);
     changed.stallAfter = 600 * 1024; // every new piece stops after 600 KiB: the download stays in the middle
     m_server->setResponse("/changing.bin", changed);
     auto second = makeManager(1);
@@ -1975,7 +1976,7 @@ void TestDownloadManager::wholeSmallBodyFollowsTheNamingRules()
     m_log->setMinimumLevel(heiko::LogLevel::Debug);
     QVERIFY(writeFile(m_dir->filePath(u"tiny.bin"_s), "precious"_ba));
     QVERIFY(writeFile(m_dir->filePath(u"tiny (1).bin.part"_s), "someone else's part"_ba));
-    Response small = generated(3000, 61);
+    Response small = TestHttpServer::generated(3000, 61);
     small.headWithBody = true;
     m_server->setResponse("/tiny.bin", small);
     auto manager = makeManager(2);
@@ -2006,7 +2007,7 @@ void TestDownloadManager::pausedAtOnceStillEnds()
     // it (QtConcurrent then never runs it at all) or while it runs; then() does not run for a cancelled
     // future either way. The manager must still learn that it ended (onCanceled()): the download is paused
     // (or finished, if the worker was quicker), no worker counts as busy, and it can be resumed.
-    Response small = generated(1000, 62);
+    Response small = TestHttpServer::generated(1000, 62);
     small.headWithBody = true;
     m_server->setResponse("/early.bin", small);
     auto manager = makeManager(1);
@@ -2030,7 +2031,7 @@ void TestDownloadManager::pauseOfAStalledDownloadIsNoticedAtOnce()
     // A stalled download's worker wakes once a second (its stall watchdog), not ten times; a pause must not
     // wait for that tick: the manager wakes the worker. Four stalled downloads paused one after another, each
     // at its own point between two ticks: without the wake-up each would take up to a second.
-    Response stalling = generated(1024 * 1024, 63);
+    Response stalling = TestHttpServer::generated(1024 * 1024, 63);
     stalling.stallAfter = 64 * 1024;
     m_options.timeout = std::chrono::seconds(60); // ticks a second apart
     auto manager = makeManager(4);
@@ -2062,9 +2063,9 @@ void TestDownloadManager::nameTakenWhileDownloadingGetsTheNextNumber()
     // meanwhile something else saved an "a (1).zip" and another download claimed "a (2).zip" with its .part.
     // The finished file takes the next free number of the same name: "a (3).zip", not "a (1) (1).zip".
     QVERIFY(writeFile(m_dir->filePath(u"a.zip"_s), "first"_ba));
-    Response cut = generated(512 * 1024, 63);
+    Response cut = TestHttpServer::generated(512 * 1024, 63);
     cut.cutAfter = 64 * 1024;
-    m_server->setResponseSequence("/a.zip", { cut, generated(512 * 1024, 63, 1024 * 1024) });
+    m_server->setResponseSequence("/a.zip", { cut, TestHttpServer::generated(512 * 1024, 63, 1024 * 1024) });
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/a.zip"), m_dir->path(), {}, false });
     QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount("/a.zip"), 2, kWaitMs); // the retry runs
@@ -2084,7 +2085,7 @@ void TestDownloadManager::shutdownSavesFilesFinishedMeanwhileAsFinished()
     // At exit the window and the CLI stop the workers (stopAndWait()) and save the queue at once. A small
     // file a worker finished during that wait, whose end the manager's thread never got to, must be saved as
     // finished: saved as queued, the next start would download it again as "s (1).bin".
-    Response small = generated(2000, 64);
+    Response small = TestHttpServer::generated(2000, 64);
     small.headWithBody = true;
     m_server->setResponse("/s.bin", small);
     auto manager = makeManager(4);
@@ -2125,11 +2126,11 @@ void TestDownloadManager::cancelOrRemoveJustBeforeQuittingIsCarriedOut()
     // A cancel deletes the .part and a remove forgets the download when the attempt's end is handled, by a
     // queued call; quitting right after (stopAndWait(), no event loop any more) must still do it, or the
     // .part stays and comes back at the next start.
-    m_server->setResponse("/c.bin", generated(8 * 1024 * 1024, 201, 256 * 1024));
-    m_server->setResponse("/r.bin", generated(8 * 1024 * 1024, 202, 256 * 1024));
-    m_server->setResponse("/k.bin", generated(8 * 1024 * 1024, 203, 256 * 1024));
+    m_server->setResponse("/c.bin", TestHttpServer::generated(8 * 1024 * 1024, 201, 256 * 1024));
+    m_server->setResponse("/r.bin", TestHttpServer::generated(8 * 1024 * 1024, 202, 256 * 1024));
+    m_server->setResponse("/k.bin", TestHttpServer::generated(8 * 1024 * 1024, 203, 256 * 1024));
     // Three stalled ones: a stalled attempt has no data to wake it, only its tick or the manager.
-    Response stalled = generated(1024 * 1024, 204);
+    Response stalled = TestHttpServer::generated(1024 * 1024, 204);
     stalled.stallAfter = 64 * 1024;
     m_server->setResponse("/s.bin", stalled);
     auto manager = makeManager(6);
@@ -2169,7 +2170,7 @@ void TestDownloadManager::cancelClearsThePiecesShown()
 {
     // A paused segmented download keeps its pieces for the window's bar; cancelling it deletes the .part, and
     // the bar must not go on showing pieces of bytes that are gone.
-    m_server->setResponse("/seg.bin", generated(16 * 1024 * 1024, 205, 2 * 1024 * 1024));
+    m_server->setResponse("/seg.bin", TestHttpServer::generated(16 * 1024 * 1024, 205, 2 * 1024 * 1024));
     m_options.connectionsPerFile = 4;
     auto manager = makeManager(1);
     const int id = manager->add({ m_server->url("/seg.bin"), m_dir->path(), {}, false });
@@ -2187,7 +2188,7 @@ void TestDownloadManager::destroyedWhileAttemptsEnd()
     // The manager destroyed while attempts are running and while ends of attempts wait to be handled in its
     // thread: the destructor waits for the workers, and nothing runs on the destroyed manager afterwards
     // (under the sanitizers a use after free fails this test).
-    Response small = generated(2000, 65);
+    Response small = TestHttpServer::generated(2000, 65);
     small.headWithBody = true;
     m_server->setResponse("/d.bin", small);
     for (int round = 0; round < 10; ++round) {

@@ -50,16 +50,6 @@ namespace {
 
 constexpr int kWaitMs = 30'000;
 
-Response generated(qint64 size, quint32 seed, qint64 bytesPerSecond = 0)
-{
-    Response r;
-    r.bodySize = size;
-    r.seed = seed;
-    r.bytesPerSecond = bytesPerSecond;
-    r.etag = "\"v" + QByteArray::number(seed) + '"';
-    return r;
-}
-
 QByteArray readFile(const QString &path)
 {
     QFile file(path);
@@ -234,7 +224,8 @@ void TestMainWindow::modelsPassTheModelTester()
     QAbstractItemModelTester logTester(m_window->logPanel()->model(),
                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
     for (int i = 0; i < 4; ++i)
-        m_server->setResponse("/m" + QByteArray::number(i), generated(300 * 1024, quint32(i), 1024 * 1024));
+        m_server->setResponse("/m" + QByteArray::number(i),
+                              TestHttpServer::generated(300 * 1024, quint32(i), 1024 * 1024));
     QList<int> ids;
     for (int i = 0; i < 4; ++i)
         ids.append(m_manager->add(
@@ -350,7 +341,7 @@ void TestMainWindow::pasteReadsTheClipboard()
 void TestMainWindow::actionsChangeStates()
 {
     makeWindow();
-    m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 5, 256 * 1024));
+    m_server->setResponse("/slow.bin", TestHttpServer::generated(4 * 1024 * 1024, 5, 256 * 1024));
     const int id = m_manager->add({ m_server->url("/slow.bin"), m_settings->downloadFolder(), {}, true });
     QCOMPARE(m_manager->info(id).state, DownloadState::Paused);
     selectIds({ id });
@@ -379,7 +370,7 @@ void TestMainWindow::actionsChangeStates()
 void TestMainWindow::removeWithFilesDeletesAfterConfirmation()
 {
     makeWindow();
-    m_server->setResponse("/done.bin", generated(1000, 6));
+    m_server->setResponse("/done.bin", TestHttpServer::generated(1000, 6));
     const int id = m_manager->add({ m_server->url("/done.bin"), m_settings->downloadFolder(), {}, false });
     QVERIFY(waitIdle());
     const QString path = m_manager->info(id).filePath;
@@ -400,7 +391,7 @@ void TestMainWindow::retryRestartsAFailedDownload()
     makeWindow();
     Response missing;
     missing.status = 404;
-    m_server->setResponseSequence("/later.bin", { missing, generated(2000, 7) });
+    m_server->setResponseSequence("/later.bin", { missing, TestHttpServer::generated(2000, 7) });
     const int id = m_manager->add({ m_server->url("/later.bin"), m_settings->downloadFolder(), {}, false });
     QVERIFY(waitIdle());
     QCOMPARE(m_manager->info(id).state, DownloadState::Failed);
@@ -420,7 +411,7 @@ void TestMainWindow::workersSpinBoxReachesThePool()
     makeWindow();
     for (int i = 0; i < 6; ++i)
         m_server->setResponse("/w" + QByteArray::number(i),
-                              generated(400 * 1024, quint32(10 + i), 256 * 1024));
+                              TestHttpServer::generated(400 * 1024, quint32(10 + i), 256 * 1024));
     for (int i = 0; i < 6; ++i)
         m_manager->add(
             { m_server->url("/w" + QByteArray::number(i)), m_settings->downloadFolder(), {}, false });
@@ -454,7 +445,7 @@ void TestMainWindow::downloadFromTheWindowFinishesIntact()
 {
     m_settings->setStartAutomatically(true);
     makeWindow();
-    m_server->setResponse("/music/song.mp3", generated(3 * 1024 * 1024, 8, 4 * 1024 * 1024));
+    m_server->setResponse("/music/song.mp3", TestHttpServer::generated(3 * 1024 * 1024, 8, 4 * 1024 * 1024));
     AddUrlsDialog *dialog = m_window->openAddDialog(m_server->url("/music/song.mp3").toString());
     QVERIFY(dialog);
     dialog->accept();
@@ -495,7 +486,7 @@ void TestMainWindow::filterAndSort()
 void TestMainWindow::statusBarCountsDownloads()
 {
     makeWindow();
-    m_server->setResponse("/ok.bin", generated(100, 9));
+    m_server->setResponse("/ok.bin", TestHttpServer::generated(100, 9));
     Response missing;
     missing.status = 404;
     m_server->setResponse("/missing.bin", missing);
@@ -514,8 +505,8 @@ void TestMainWindow::statusBarCountsDownloads()
 void TestMainWindow::selectingADownloadFiltersTheLog()
 {
     makeWindow();
-    m_server->setResponse("/a.bin", generated(100, 10));
-    m_server->setResponse("/b.bin", generated(100, 11));
+    m_server->setResponse("/a.bin", TestHttpServer::generated(100, 10));
+    m_server->setResponse("/b.bin", TestHttpServer::generated(100, 11));
     const int a = m_manager->add({ m_server->url("/a.bin"), m_settings->downloadFolder(), {}, false });
     const int b = m_manager->add({ m_server->url("/b.bin"), m_settings->downloadFolder(), {}, false });
     QVERIFY(waitIdle());
@@ -535,7 +526,7 @@ void TestMainWindow::selectingADownloadFiltersTheLog()
 void TestMainWindow::closeAsksWhileDownloading()
 {
     makeWindow();
-    m_server->setResponse("/long.bin", generated(8 * 1024 * 1024, 12, 256 * 1024));
+    m_server->setResponse("/long.bin", TestHttpServer::generated(8 * 1024 * 1024, 12, 256 * 1024));
     m_manager->add({ m_server->url("/long.bin"), m_settings->downloadFolder(), {}, false });
     QTRY_COMPARE_WITH_TIMEOUT(m_manager->busyWorkers(), 1, kWaitMs);
     answerNextMessageBox(QMessageBox::RejectRole);
@@ -594,7 +585,7 @@ void TestMainWindow::pauseAllIsNotAnnouncedAsFinished()
 {
     m_settings->setNotifications(true);
     makeWindow();
-    m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 13, 256 * 1024));
+    m_server->setResponse("/slow.bin", TestHttpServer::generated(4 * 1024 * 1024, 13, 256 * 1024));
     m_manager->add({ m_server->url("/slow.bin"), m_settings->downloadFolder(), {}, false });
     QTRY_COMPARE_WITH_TIMEOUT(m_manager->busyWorkers(), 1, kWaitMs);
     QSignalSpy notified(m_window->trayIcon(), &TrayIcon::notified);
@@ -629,7 +620,7 @@ void TestMainWindow::actingOnThousandsOfRowsIsOneModelUpdate()
 void TestMainWindow::removingUnfinishedDownloadsAsksFirst()
 {
     makeWindow();
-    m_server->setResponse("/half.bin", generated(4 * 1024 * 1024, 14, 256 * 1024));
+    m_server->setResponse("/half.bin", TestHttpServer::generated(4 * 1024 * 1024, 14, 256 * 1024));
     const int id = m_manager->add({ m_server->url("/half.bin"), m_settings->downloadFolder(), {}, false });
     QTRY_VERIFY_WITH_TIMEOUT(m_manager->info(id).bytesReceived > 0, kWaitMs);
     m_manager->pause(id);
@@ -701,7 +692,7 @@ void TestMainWindow::segmentsReachTheTable()
     m_settings->setEngineOptions(options);
     makeWindow();
     constexpr qint64 size = 6 * 1024 * 1024;
-    m_server->setResponse("/pieces.bin", generated(size, 15, 3 * 1024 * 1024));
+    m_server->setResponse("/pieces.bin", TestHttpServer::generated(size, 15, 3 * 1024 * 1024));
     const int id = m_manager->add({ m_server->url("/pieces.bin"), m_settings->downloadFolder(), {}, false });
     DownloadTableModel *model = m_window->downloadModel();
     const auto progressCell = [&] {
@@ -823,7 +814,7 @@ void TestMainWindow::connectionSettingsReachTheManager()
 
     // And it is in force: a file that 4 connections would share gets only 2.
     constexpr qint64 size = 6 * 1024 * 1024;
-    m_server->setResponse("/capped.bin", generated(size, 16, 3 * 1024 * 1024));
+    m_server->setResponse("/capped.bin", TestHttpServer::generated(size, 16, 3 * 1024 * 1024));
     const int id = m_manager->add({ m_server->url("/capped.bin"), m_settings->downloadFolder(), {}, false });
     QVERIFY(waitIdle());
     QCOMPARE(m_manager->info(id).state, DownloadState::Finished);

@@ -28,15 +28,6 @@ QList<SavedDownload> loadAll(const QueueStore &store)
     return saved;
 }
 
-TestHttpServer::Response slowResponse(qint64 size, quint32 seed, qint64 bytesPerSecond)
-{
-    TestHttpServer::Response response;
-    response.bodySize = size;
-    response.seed = seed;
-    response.bytesPerSecond = bytesPerSecond;
-    return response;
-}
-
 } // namespace
 
 class TestQueuePersistence final : public QObject
@@ -75,7 +66,7 @@ void TestQueuePersistence::progressIsSaved()
     // A short list: a running download's synced bytes reach the file within a few seconds, while it runs.
     TestHttpServer server;
     QVERIFY(server.start());
-    server.setResponse("/slow.bin", slowResponse(4 * 1024 * 1024, 1, 512 * 1024)); // 8 s
+    server.setResponse("/slow.bin", TestHttpServer::generated(4 * 1024 * 1024, 1, 512 * 1024)); // 8 s
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QueueStore store(dir.filePath(u"queue.json"_s));
@@ -98,7 +89,7 @@ void TestQueuePersistence::changeIsSavedSoonEvenWhileProgressWaits()
     // usual 2 s: it brings the waiting save forward.
     TestHttpServer server;
     QVERIFY(server.start());
-    server.setResponse("/slow.bin", slowResponse(64 * 1024 * 1024, 2, 256 * 1024));
+    server.setResponse("/slow.bin", TestHttpServer::generated(64 * 1024 * 1024, 2, 256 * 1024));
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QueueStore store(dir.filePath(u"queue.json"_s));

@@ -875,6 +875,16 @@ char TestHttpServer::patternByte(quint32 seed, qint64 offset)
     return byteOfWord(patternWord(seed, quint64(offset) >> 3), offset);
 }
 
+TestHttpServer::Response TestHttpServer::generated(qint64 size, quint32 seed, qint64 bytesPerSecond)
+{
+    Response r;
+    r.bodySize = size;
+    r.seed = seed;
+    r.bytesPerSecond = bytesPerSecond;
+    r.etag = "\"v" + QByteArray::number(seed) + '"';
+    return r;
+}
+
 QByteArray TestHttpServer::patternBytes(quint32 seed, qint64 offset, qint64 count)
 {
     Q_ASSERT(offset >= 0 && count >= 0);

@@ -101,6 +101,9 @@ public:
 
     static char patternByte(quint32 seed, qint64 offset);
     static QByteArray patternBytes(quint32 seed, qint64 offset, qint64 count);
+    // A 200 with `size` pattern bytes of `seed`, sent at `bytesPerSecond` (0: at once), and an ETag naming
+    // the seed (so that a resume can tell two bodies apart).
+    static Response generated(qint64 size, quint32 seed, qint64 bytesPerSecond = 0);
 
 private:
     class Worker;

@@ -77,7 +77,7 @@ sanitize)
     fi
     # "engine": the engine, its parsers and its network code only (where threads, buffers and untrusted bytes
     # meet), with the heiko binary that tst_cli and tst_nginx run; quicker when the window is not touched.
-    engine_tests=(tst_filenaming tst_urllist tst_urlextractor tst_httpheaders tst_httpresponseparser tst_httpclient tst_segments tst_loghub
+    engine_tests=(tst_filenaming tst_urllist tst_urlextractor tst_httpheaders tst_httpresponseparser tst_httpclient tst_segments tst_loghub tst_partclaims
         tst_queuestore tst_testhttpserver tst_downloadmanager tst_tls tst_nginx tst_cli)
     if [ "${1:-}" = engine ]; then
         cmake --build "$asan_dir" -j "${HEIKO_JOBS:-2}" --target heiko "${engine_tests[@]}"

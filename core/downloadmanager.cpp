@@ -454,6 +454,7 @@ void DownloadManager::start(Entry &e)
     job.state = e.transfer;
     job.log = &m_log;
     job.nameHints = &m_nameHints;
+    job.partClaims = &m_partClaims;
     job.overallLimit = m_overallLimit;
     job.downloadLimit = e.limit;
     job.connections = m_options.connectionsPerFile;

@@ -5,6 +5,7 @@
 #include "downloadworker.h"
 #include "engineoptions.h"
 #include "filenamehints.h"
+#include "partclaims.h"
 #include "speedmeter.h"
 
 #include <QFuture>
@@ -145,6 +146,7 @@ private:
     QHash<QString, qsizetype> m_queuedPerHost; // how many of m_queue belong to each host
     QList<int> m_running; // ids with an attempt in flight
     FileNameHints m_nameHints;
+    PartClaims m_partClaims;
     QTimer m_progressTimer;
     int m_quietTicks = 0; // progress ticks in a row that found nothing changed
     QTimer m_retryTimer;

@@ -13,6 +13,7 @@ namespace heiko {
 
 class ConnectionBudget;
 class FileNameHints;
+class PartClaims;
 class LogHub;
 class RateLimiter;
 class TransferState;
@@ -29,6 +30,7 @@ struct AttemptJob
     std::shared_ptr<TransferState> state; // shared with the manager
     LogHub *log = nullptr; // thread-safe; outlives every worker
     FileNameHints *nameHints = nullptr; // thread-safe, shared by the workers; may be null
+    PartClaims *partClaims = nullptr; // thread-safe, shared by the workers; may be null
     std::shared_ptr<RateLimiter> overallLimit; // shared by every download; may be null
     std::shared_ptr<RateLimiter> downloadLimit; // this download's own; may be null
     // Connections this download may open to its server (options.connectionsPerFile within the host's and the

@@ -161,6 +161,7 @@ private Q_SLOTS:
     void droppedPiecesGiveTheirConnectionsBack();
     void restartFromZeroNeverPairsOldSyncedBytesWithNewPieces();
     void wholeSmallBodyFollowsTheNamingRules();
+    void wholeSmallBodyLeavesTheNameToARunningPart();
     void pausedAtOnceStillEnds();
     void pauseOfAStalledDownloadIsNoticedAtOnce();
     void nameTakenWhileDownloadingGetsTheNextNumber();
@@ -175,6 +176,7 @@ private:
     std::unique_ptr<DownloadManager> makeManager(int workers = 2);
     bool waitIdle(DownloadManager &manager, int timeoutMs = kWaitMs);
     QStringList filesInDir() const;
+    bool unnamedFilesWork() const;
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<TestHttpServer> m_server;
@@ -219,6 +221,18 @@ bool TestDownloadManager::waitIdle(DownloadManager &manager, int timeoutMs)
 QStringList TestDownloadManager::filesInDir() const
 {
     return QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden | QDir::System, QDir::Name);
+}
+
+bool TestDownloadManager::unnamedFilesWork() const
+{
+    // Whether a body that came whole can be written to an unnamed file and linked in here (Linux, O_TMPFILE).
+    heiko::platform::FileStamp stamp;
+    const int probe = heiko::platform::writeUnnamedFile(m_dir->path(), "x", 1, &stamp);
+    const bool linked = probe >= 0
+        && heiko::platform::linkUnnamedFile(probe, m_dir->filePath(u"probe"_s))
+            == heiko::platform::RenameResult::Renamed;
+    heiko::platform::closeUnnamedFile(probe);
+    return linked && QFile::remove(m_dir->filePath(u"probe"_s));
 }
 
 void TestDownloadManager::downloadsFileIntact()
@@ -1962,17 +1976,8 @@ void TestDownloadManager::wholeSmallBodyFollowsTheNamingRules()
     // (where the system has unnamed files). It keeps every naming rule of the .part way: a file that is
     // there is never replaced, a name another download's .part has claimed is left to it, two downloads of
     // one name get two files, and each is recorded as ours, so that "delete files" deletes it.
-    {
-        heiko::platform::FileStamp stamp;
-        const int probe = heiko::platform::writeUnnamedFile(m_dir->path(), "x", 1, &stamp);
-        const bool linked = probe >= 0
-            && heiko::platform::linkUnnamedFile(probe, m_dir->filePath(u"probe"_s))
-                == heiko::platform::RenameResult::Renamed;
-        heiko::platform::closeUnnamedFile(probe);
-        if (!linked)
-            QSKIP("no unnamed files here (not Linux, no O_TMPFILE on this file system, or no /proc)");
-        QVERIFY(QFile::remove(m_dir->filePath(u"probe"_s)));
-    }
+    if (!unnamedFilesWork())
+        QSKIP("no unnamed files here (not Linux, no O_TMPFILE on this file system, or no /proc)");
     m_log->setMinimumLevel(heiko::LogLevel::Debug);
     QVERIFY(writeFile(m_dir->filePath(u"tiny.bin"_s), "precious"_ba));
     QVERIFY(writeFile(m_dir->filePath(u"tiny (1).bin.part"_s), "someone else's part"_ba));
@@ -1999,6 +2004,33 @@ void TestDownloadManager::wholeSmallBodyFollowsTheNamingRules()
     manager->remove(first, true);
     manager->remove(second, true);
     QCOMPARE(filesInDir(), (QStringList { u"tiny (1).bin.part"_s, u"tiny.bin"_s }));
+}
+
+void TestDownloadManager::wholeSmallBodyLeavesTheNameToARunningPart()
+{
+    // The folder's .part files are listed once and then known from memory (PartClaims), not looked for on the
+    // disk for every small file. A .part this process makes after that listing must still claim its name.
+    if (!unnamedFilesWork())
+        QSKIP("no unnamed files here (not Linux, no O_TMPFILE on this file system, or no /proc)");
+    Response small = TestHttpServer::generated(1000, 65);
+    small.headWithBody = true;
+    m_server->setResponse("/warm.bin", small);
+    m_server->setResponse("/b/same.bin", small);
+    m_server->setResponse("/a/same.bin", TestHttpServer::generated(1024 * 1024, 66, 64 * 1024));
+    auto manager = makeManager(2);
+    const int warm = manager->add({ m_server->url("/warm.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager)); // written whole: the folder has been listed
+    QCOMPARE(manager->info(warm).fileName, u"warm.bin"_s);
+    const int slow = manager->add({ m_server->url("/a/same.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_dir->filePath(u"same.bin.part"_s)), kWaitMs);
+    const int whole = manager->add({ m_server->url("/b/same.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(whole).state, DownloadState::Finished, kWaitMs);
+    QCOMPARE(manager->info(whole).fileName, u"same (1).bin"_s);
+    QCOMPARE(manager->info(slow).state, DownloadState::Running);
+    manager->remove(slow, true);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(filesInDir(), (QStringList { u"same (1).bin"_s, u"warm.bin"_s }));
+    QCOMPARE(readFile(m_dir->filePath(u"same (1).bin"_s)), TestHttpServer::patternBytes(65, 0, 1000));
 }
 
 void TestDownloadManager::pausedAtOnceStillEnds()

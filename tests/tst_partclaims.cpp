@@ -1,0 +1,96 @@
+#include "partclaims.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <chrono>
+
+using heiko::PartClaims;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+class TestPartClaims final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void partThereAtTheFirstLookIsSeen();
+    void ownClaimIsSeenAtOnce();
+    void partMadeLaterIsSeenAtTheNextListing();
+    void missingFolderHasNoParts();
+
+private:
+    static bool touch(const QString &path)
+    {
+        QFile file(path);
+        return file.open(QIODevice::WriteOnly);
+    }
+    static QString folderOf(const QTemporaryDir &dir)
+    {
+        return QDir::cleanPath(QDir(dir.path()).absolutePath());
+    }
+};
+
+void TestPartClaims::partThereAtTheFirstLookIsSeen()
+{
+    // A .part left by another program (or an earlier run) claims its name; a symlink named so does too. Other
+    // files do not.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(touch(dir.filePath(u"left.bin.part"_s)));
+    QVERIFY(touch(dir.filePath(u".hidden.part"_s)));
+    QVERIFY(QFile::link(dir.filePath(u"nowhere"_s), dir.filePath(u"link.bin.part"_s)));
+    QVERIFY(touch(dir.filePath(u"done.bin"_s)));
+    PartClaims claims(1h);
+    const QString folder = folderOf(dir);
+    QVERIFY(claims.mayExist(folder, u"left.bin.part"_s));
+    QVERIFY(claims.mayExist(folder, u".hidden.part"_s));
+    QVERIFY(claims.mayExist(folder, u"link.bin.part"_s));
+    QVERIFY(!claims.mayExist(folder, u"done.bin.part"_s));
+    QVERIFY(!claims.mayExist(folder, u"other.bin.part"_s));
+}
+
+void TestPartClaims::ownClaimIsSeenAtOnce()
+{
+    // This process's own .part is known from the claim made before its create, without a new listing, and
+    // only in its own folder.
+    QTemporaryDir dir;
+    QTemporaryDir elsewhere;
+    QVERIFY(dir.isValid() && elsewhere.isValid());
+    PartClaims claims(1h);
+    const QString folder = folderOf(dir);
+    QVERIFY(!claims.mayExist(folder, u"a.bin.part"_s)); // listed now: empty
+    claims.claim(folder, u"a.bin.part"_s);
+    QVERIFY(claims.mayExist(folder, u"a.bin.part"_s));
+    QVERIFY(!claims.mayExist(folderOf(elsewhere), u"a.bin.part"_s));
+}
+
+void TestPartClaims::partMadeLaterIsSeenAtTheNextListing()
+{
+    // A listing is trusted until it is older than the rescan interval; then the folder is listed again.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString folder = folderOf(dir);
+    PartClaims trusting(1h);
+    PartClaims listingEachTime(0ms);
+    QVERIFY(!trusting.mayExist(folder, u"late.bin.part"_s));
+    QVERIFY(!listingEachTime.mayExist(folder, u"late.bin.part"_s));
+    QVERIFY(touch(dir.filePath(u"late.bin.part"_s)));
+    QVERIFY(!trusting.mayExist(folder, u"late.bin.part"_s)); // the documented blind spot
+    QVERIFY(listingEachTime.mayExist(folder, u"late.bin.part"_s));
+    QVERIFY(QFile::remove(dir.filePath(u"late.bin.part"_s)));
+    QVERIFY(!listingEachTime.mayExist(folder, u"late.bin.part"_s)); // gone again: the name is free
+}
+
+void TestPartClaims::missingFolderHasNoParts()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PartClaims claims;
+    QVERIFY(!claims.mayExist(folderOf(dir) + u"/not/made/yet"_s, u"a.bin.part"_s));
+}
+
+QTEST_GUILESS_MAIN(TestPartClaims)
+#include "tst_partclaims.moc"

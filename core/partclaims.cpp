@@ -1,41 +1,52 @@
 #include "partclaims.h"
 
-#include <QDir>
-#include <QDirIterator>
+#include "platform.h"
 
-using namespace Qt::StringLiterals;
+#include <QFileInfo>
 
 namespace heiko {
 
-PartClaims::PartClaims(std::chrono::milliseconds rescanAfter)
-    : m_rescanAfter(rescanAfter)
+PartClaims::PartClaims(std::chrono::milliseconds listingMaxAge, qsizetype maxListedEntries)
+    : m_listingMaxAge(listingMaxAge)
+    , m_maxListedEntries(maxListedEntries)
 { }
+
+PartClaims::Folder &PartClaims::folderLocked(const QString &folder)
+{
+    auto known = m_canonical.constFind(folder);
+    if (known == m_canonical.cend()) {
+        // Resolved once per spelling (a few lstat calls); a folder that does not exist yet is taken as given
+        // and resolved again next time.
+        const QString canonical = QFileInfo(folder).canonicalFilePath();
+        if (canonical.isEmpty())
+            return m_folders[folder];
+        known = m_canonical.insert(folder, canonical);
+    }
+    return m_folders[*known];
+}
 
 void PartClaims::claim(const QString &folder, const QString &partName)
 {
     const std::lock_guard locker(m_mutex);
-    m_folders[folder].claimed.insert(partName);
+    folderLocked(folder).claimed.insert(partName);
 }
 
 bool PartClaims::mayExist(const QString &folder, const QString &partName)
 {
     const std::lock_guard locker(m_mutex);
-    Folder &entry = m_folders[folder];
-    if (entry.claimed.contains(partName))
+    Folder &entry = folderLocked(folder);
+    if (entry.tooLarge || entry.claimed.contains(partName))
         return true;
     const auto now = std::chrono::steady_clock::now();
-    if (!entry.everListed || now - entry.listedAt >= m_rescanAfter) {
-        // Listed under the lock: the other workers wait for one listing instead of each making its own.
-        // Symbolic links and other odd entries count too (System): a name something occupies is claimed.
-        entry.listed.clear();
-        QDirIterator it(folder, { u"*.part"_s },
-                        QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
-        while (it.hasNext()) {
-            it.next();
-            entry.listed.insert(it.fileName());
-        }
+    if (!entry.everListed || now - entry.listedAt >= m_listingMaxAge) {
+        bool tooMany = false;
+        const QStringList names = platform::namesEndingWith(folder, u".part", m_maxListedEntries, &tooMany);
+        entry.listed = QSet<QString>(names.cbegin(), names.cend());
         entry.listedAt = now;
         entry.everListed = true;
+        entry.tooLarge = tooMany;
+        if (tooMany)
+            return true;
     }
     return entry.listed.contains(partName);
 }

@@ -15,15 +15,24 @@ namespace heiko {
 // which the other workers' links into the same folder hold: on 5,000 small files it was a tenth of the time.
 //
 // mayExist() answers from memory: the .part files this process created (claim() is called before each is
-// made, so a look after the create sees it) and those found by listing the folder, at its first look and
-// again once the listing is older than the rescan interval. A "yes" is confirmed on the disk by the caller;
-// a "no" is trusted. So a .part made by another program since the last listing can be missed; that costs
-// only the order of the names (the other download ends under the next free number, or, if it is Heiko's, it
-// does so itself). Thread-safe; the manager owns one and its workers share it.
+// made, so a look after the create sees it) and those a listing of the folder found, listed at its first
+// look and again once the listing is older than `listingMaxAge`. A "yes" is confirmed on the disk by the
+// caller; a "no" is trusted. So a .part another program made since the last listing can be missed: the small
+// file then takes the name, and that program's download ends under another name, or, if the program renames
+// over existing files, replaces it. A folder with more than `maxListedEntries` entries is not listed again;
+// every answer for it is "yes", which is the look on the disk for every file. Folders are told apart by
+// their canonical path, so a folder reached through a symbolic link is the same folder.
+//
+// Thread-safe; the manager owns one and its workers share it. A listing is made under the lock (the others
+// wait for one listing instead of each making its own); its size bounds how long.
 class PartClaims final
 {
 public:
-    explicit PartClaims(std::chrono::milliseconds rescanAfter = std::chrono::seconds(5));
+    static constexpr std::chrono::milliseconds kDefaultListingMaxAge { 1000 };
+    static constexpr qsizetype kDefaultMaxListedEntries = 20'000;
+
+    explicit PartClaims(std::chrono::milliseconds listingMaxAge = kDefaultListingMaxAge,
+                        qsizetype maxListedEntries = kDefaultMaxListedEntries);
 
     // `folder` an absolute, clean path (QDir::cleanPath(QDir::absolutePath())); `partName` a file name in it.
     void claim(const QString &folder, const QString &partName);
@@ -36,11 +45,16 @@ private:
         QSet<QString> claimed; // .part names this process created (never forgotten: the disk confirms)
         std::chrono::steady_clock::time_point listedAt;
         bool everListed = false;
+        bool tooLarge = false;
     };
 
-    const std::chrono::milliseconds m_rescanAfter;
+    Folder &folderLocked(const QString &folder);
+
+    const std::chrono::milliseconds m_listingMaxAge;
+    const qsizetype m_maxListedEntries;
     std::mutex m_mutex;
-    QHash<QString, Folder> m_folders;
+    QHash<QString, QString> m_canonical; // folder as given -> its canonical path
+    QHash<QString, Folder> m_folders; // by canonical path
 };
 
 } // namespace heiko

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QDirIterator>
 #include <QFileInfo>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -301,6 +303,41 @@ RenameResult renameNoReplace(const QString &from, const QString &to, QString *er
     *error = QString::fromLocal8Bit(std::strerror(errno));
     return RenameResult::Failed;
 #endif
+}
+
+QStringList namesEndingWith(const QString &folder, QStringView suffix, qsizetype maxEntries, bool *tooMany)
+{
+    *tooMany = false;
+    QStringList names;
+    qsizetype entries = 0;
+#if defined(Q_OS_UNIX)
+    DIR *dir = ::opendir(QFile::encodeName(folder).constData());
+    if (!dir)
+        return names;
+    const QByteArray encodedSuffix = QFile::encodeName(suffix.toString());
+    while (const dirent *entry = ::readdir(dir)) {
+        if (++entries > maxEntries) {
+            *tooMany = true;
+            break;
+        }
+        const QByteArrayView name(entry->d_name);
+        if (name.endsWith(encodedSuffix))
+            names.append(QFile::decodeName(entry->d_name));
+    }
+    ::closedir(dir);
+#else
+    QDirIterator it(folder, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
+    while (it.hasNext()) {
+        it.next();
+        if (++entries > maxEntries) {
+            *tooMany = true;
+            break;
+        }
+        if (it.fileName().endsWith(suffix))
+            names.append(it.fileName());
+    }
+#endif
+    return names;
 }
 
 void tuneAllocator()

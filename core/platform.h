@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QIODevice>
+#include <QStringList>
 #include <QtGlobal>
 
 #include <cstdio>
@@ -67,6 +68,12 @@ int writeUnnamedFile(const QString &directory, const char *data, qint64 size, Fi
 // RenameResult::Failed also where the link cannot be made (no /proc): the caller goes the .part way.
 RenameResult linkUnnamedFile(int descriptor, const QString &path);
 void closeUnnamedFile(int descriptor);
+
+// The names in `folder` that end with `suffix` (exactly, case and all), anything they name: files, links,
+// folders. Unix reads the folder with readdir(3) and looks at nothing else; QDirIterator made a QFileInfo
+// for every entry. Stops with *tooMany set once the folder has more than `maxEntries` entries of any name,
+// so that a huge folder costs a bounded look. A folder that cannot be read has no names.
+QStringList namesEndingWith(const QString &folder, QStringView suffix, qsizetype maxEntries, bool *tooMany);
 
 // glibc: keeps the allocator from holding on to freed network buffers. Qt passes body data between its
 // HTTP thread and ours in short-lived 64-128 KiB blocks; with glibc's adaptive thresholds a burst of them

@@ -20,6 +20,8 @@ private Q_SLOTS:
     void ownClaimIsSeenAtOnce();
     void partMadeLaterIsSeenAtTheNextListing();
     void missingFolderHasNoParts();
+    void hugeFolderIsLookedAtOnTheDisk();
+    void folderThroughASymlinkIsTheSameFolder();
 
 private:
     static bool touch(const QString &path)
@@ -90,6 +92,37 @@ void TestPartClaims::missingFolderHasNoParts()
     QVERIFY(dir.isValid());
     PartClaims claims;
     QVERIFY(!claims.mayExist(folderOf(dir) + u"/not/made/yet"_s, u"a.bin.part"_s));
+}
+
+void TestPartClaims::hugeFolderIsLookedAtOnTheDisk()
+{
+    // Listing a folder of a million files every second would cost more than it saves: past the bound every
+    // answer is "maybe", and the caller looks on the disk.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(touch(dir.filePath(u"f%1.bin"_s.arg(i))));
+    PartClaims bounded(1h, 4);
+    PartClaims roomy(1h, 100);
+    QVERIFY(bounded.mayExist(folderOf(dir), u"f0.bin.part"_s));
+    QVERIFY(bounded.mayExist(folderOf(dir), u"anything.part"_s));
+    QVERIFY(!roomy.mayExist(folderOf(dir), u"f0.bin.part"_s));
+}
+
+void TestPartClaims::folderThroughASymlinkIsTheSameFolder()
+{
+    // One download saves into a link to the folder, another into the folder itself: a claim through one
+    // spelling is seen through the other.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(QDir(dir.path()).mkdir(u"real"_s));
+    const QString real = QDir::cleanPath(dir.filePath(u"real"_s));
+    const QString link = QDir::cleanPath(dir.filePath(u"link"_s));
+    QVERIFY(QFile::link(real, link));
+    PartClaims claims(1h);
+    QVERIFY(!claims.mayExist(real, u"a.bin.part"_s)); // listed now: empty
+    claims.claim(link, u"a.bin.part"_s);
+    QVERIFY(claims.mayExist(real, u"a.bin.part"_s));
 }
 
 QTEST_GUILESS_MAIN(TestPartClaims)

@@ -105,7 +105,9 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
 DownloadAttempt::~DownloadAttempt()
 {
     if (m_reply) {
-        m_reply->disconnect(this);
+        // Nothing it emits while it aborts may reach this half-destroyed attempt. Blocked rather than
+        // disconnected: disconnect(this) looks through every signal of the reply, for every download.
+        m_reply->blockSignals(true);
         m_reply->abort();
         delete m_reply;
     }

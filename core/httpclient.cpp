@@ -71,7 +71,7 @@ QAbstractSocket *HttpClient::takeIdle(const QString &origin)
         const qint64 peeked
             = socket->state() == QAbstractSocket::ConnectedState ? socket->peek(&probe, 1) : -1;
         if (peeked == 0 && socket->state() == QAbstractSocket::ConnectedState) {
-            socket->disconnect(this);
+            disconnect(idle.closedWhileIdle); // by its handle: disconnect(this) looks through every signal
             return socket;
         }
         discard(socket); // closed by the server while idle, or it sent something unasked: not reusable
@@ -92,12 +92,11 @@ void HttpClient::giveBack(const QString &origin, QAbstractSocket *socket)
     }
     socket->setParent(this);
     // A server that closes an idle connection: forget it at once.
-    connect(socket, &QAbstractSocket::disconnected, this, [this, origin, socket] {
-        QList<Idle> &idle = m_idle[origin];
-        idle.removeIf([socket](const Idle &i) { return i.socket == socket; });
+    Idle idle;
+    idle.closedWhileIdle = connect(socket, &QAbstractSocket::disconnected, this, [this, origin, socket] {
+        m_idle[origin].removeIf([socket](const Idle &i) { return i.socket == socket; });
         socket->deleteLater();
     });
-    Idle idle;
     idle.socket = socket;
     idle.since.start();
     list.append(idle);

@@ -58,6 +58,7 @@ private:
     {
         QPointer<QAbstractSocket> socket;
         QElapsedTimer since;
+        QMetaObject::Connection closedWhileIdle;
     };
     void expireIdle();
     static void discard(QAbstractSocket *socket);

@@ -33,14 +33,19 @@ std::optional<qint64> parseDecimal(QByteArrayView text)
 
 std::optional<qint64> parseContentLength(QByteArrayView value)
 {
+    // "N" or a list of equal "N, N" (RFC 9110 §8.6); read in place, as it is parsed for every response.
     std::optional<qint64> result;
-    for (const QByteArrayView part : QByteArray(value.data(), value.size()).split(',')) {
-        const std::optional<qint64> length = parseDecimal(part.trimmed());
+    for (qsizetype start = 0;;) {
+        const qsizetype comma = value.indexOf(',', start);
+        const qsizetype end = comma < 0 ? value.size() : comma;
+        const std::optional<qint64> length = parseDecimal(value.sliced(start, end - start).trimmed());
         if (!length || (result && *result != *length))
             return std::nullopt;
         result = length;
+        if (comma < 0)
+            return result;
+        start = comma + 1;
     }
-    return result;
 }
 
 std::optional<ContentRange> parseContentRange(QByteArrayView value)

@@ -8,6 +8,7 @@
 #include <QPointer>
 #include <QStringList>
 #include <QUrl>
+#include <QVarLengthArray>
 
 #include <memory>
 
@@ -95,6 +96,7 @@ private:
     QString m_origin;
     std::unique_ptr<HttpResponseParser> m_parser;
     QPointer<QAbstractSocket> m_socket;
+    QVarLengthArray<QMetaObject::Connection, 5> m_socketConnections; // this reply's, to m_socket
     QByteArray m_body; // body bytes not yet read by the consumer, from m_bodyOffset on
     qsizetype m_bodyOffset = 0;
     qint64 m_readBufferSize = 128 * 1024;

@@ -270,16 +270,18 @@ qsizetype HttpResponseParser::feedLine(QByteArrayView data)
 
 bool HttpResponseParser::processLine(QByteArrayView line)
 {
-    const QString where = m_phase == Phase::StatusLine ? u"status line"_s
-        : m_phase == Phase::Headers                    ? u"response header"_s
-        : m_phase == Phase::Trailers                   ? u"trailer section"_s
-                                                       : u"chunk size line"_s;
+    const auto where = [this] {
+        return m_phase == Phase::StatusLine ? u"status line"_s
+            : m_phase == Phase::Headers     ? u"response header"_s
+            : m_phase == Phase::Trailers    ? u"trailer section"_s
+                                            : u"chunk size line"_s;
+    };
     if (line.contains('\0')) {
-        fail(u"the server sent a NUL byte in its %1"_s.arg(where));
+        fail(u"the server sent a NUL byte in its %1"_s.arg(where()));
         return false;
     }
     if (line.contains('\r')) {
-        fail(u"the server sent a stray carriage return in its %1"_s.arg(where));
+        fail(u"the server sent a stray carriage return in its %1"_s.arg(where()));
         return false;
     }
     switch (m_phase) {
@@ -325,7 +327,7 @@ bool HttpResponseParser::parseStatusLine(QByteArrayView line)
 
 bool HttpResponseParser::parseField(QByteArrayView line, bool keep)
 {
-    const QString section = keep ? u"header"_s : u"trailer"_s;
+    const QLatin1StringView section = keep ? "header"_L1 : "trailer"_L1;
     if (isOws(line.front())) {
         // RFC 9112 §5.2: obs-fold. Unfolding would change what the field means to other parsers; refuse.
         fail(u"the server sent a folded %1 line (obsolete line folding): \"%2\""_s.arg(section,

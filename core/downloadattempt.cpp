@@ -685,12 +685,11 @@ bool DownloadAttempt::publishWholeBody(const QString &name)
     if (file < 0)
         return false;
     const auto closeFile = qScopeGuard([file] { platform::closeUnnamedFile(file); });
-    const QString folder = QDir::cleanPath(QDir(m_job.directory).absolutePath());
     const NameChoice choice = tryNames(name, name, [&](const QString &candidate, const QString &path) {
         // A download still writing NAME.part has claimed NAME (reserveFiles() checks the other way round).
         // Looked up in memory first: a look on the disk for every file waited for the folder's lock.
         const QString partName = candidate + u".part"_s;
-        if ((!m_job.partClaims || m_job.partClaims->mayExist(folder, partName))
+        if ((!m_job.partClaims || m_job.partClaims->mayExist(m_job.directory, partName))
             && platform::pathExists(path + u".part"_s))
             return NameChoice::Next;
         switch (platform::linkUnnamedFile(file, path)) {
@@ -745,12 +744,12 @@ bool DownloadAttempt::reserveFiles(const QString &name)
         madeFolder = true; // the folder is missing: make it once, then try again
         return QDir().mkpath(m_job.directory) && m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly);
     };
-    const QString folder = m_job.partClaims ? QDir::cleanPath(dir.absolutePath()) : QString();
     // The plain name first, so that a name that became free again is used again.
     const NameChoice choice = tryNames(name, name, [&](const QString &candidate, const QString &finalPath) {
         const QString partPath = finalPath + u".part"_s;
         if (m_job.partClaims)
-            m_job.partClaims->claim(folder, candidate + u".part"_s); // before the create: see PartClaims
+            m_job.partClaims->claim(m_job.directory,
+                                    candidate + u".part"_s); // before the create: see PartClaims
         m_file.setFileName(partPath);
         // NewOnly is an exclusive create (O_EXCL): two workers (or two listings of one URL) never share a
         // file, and an existing file or symlink is never opened.

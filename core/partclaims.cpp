@@ -2,6 +2,7 @@
 
 #include "platform.h"
 
+#include <QDir>
 #include <QFileInfo>
 
 namespace heiko {
@@ -15,11 +16,11 @@ PartClaims::Folder &PartClaims::folderLocked(const QString &folder)
 {
     auto known = m_canonical.constFind(folder);
     if (known == m_canonical.cend()) {
-        // Resolved once per spelling (a few lstat calls); a folder that does not exist yet is taken as given
-        // and resolved again next time.
+        // Resolved once per spelling (a few lstat calls); a folder that does not exist yet is taken by its
+        // absolute path and resolved again next time.
         const QString canonical = QFileInfo(folder).canonicalFilePath();
         if (canonical.isEmpty())
-            return m_folders[folder];
+            return m_folders[QDir::cleanPath(QDir(folder).absolutePath())];
         known = m_canonical.insert(folder, canonical);
     }
     return m_folders[*known];

@@ -34,7 +34,8 @@ public:
     explicit PartClaims(std::chrono::milliseconds listingMaxAge = kDefaultListingMaxAge,
                         qsizetype maxListedEntries = kDefaultMaxListedEntries);
 
-    // `folder` an absolute, clean path (QDir::cleanPath(QDir::absolutePath())); `partName` a file name in it.
+    // `folder` as the download names it (relative to the working folder, through links: resolved here, once
+    // per spelling); `partName` a file name in it.
     void claim(const QString &folder, const QString &partName);
     bool mayExist(const QString &folder, const QString &partName);
 

@@ -111,8 +111,8 @@ void TestPartClaims::hugeFolderIsLookedAtOnTheDisk()
 
 void TestPartClaims::folderThroughASymlinkIsTheSameFolder()
 {
-    // One download saves into a link to the folder, another into the folder itself: a claim through one
-    // spelling is seen through the other.
+    // One download saves into a link to the folder, another into the folder itself (or names it another
+    // way): a claim through one spelling is seen through the other.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QVERIFY(QDir(dir.path()).mkdir(u"real"_s));
@@ -123,6 +123,8 @@ void TestPartClaims::folderThroughASymlinkIsTheSameFolder()
     QVERIFY(!claims.mayExist(real, u"a.bin.part"_s)); // listed now: empty
     claims.claim(link, u"a.bin.part"_s);
     QVERIFY(claims.mayExist(real, u"a.bin.part"_s));
+    claims.claim(real + u"/../real/."_s, u"b.bin.part"_s); // spelled another way
+    QVERIFY(claims.mayExist(link, u"b.bin.part"_s));
 }
 
 QTEST_GUILESS_MAIN(TestPartClaims)

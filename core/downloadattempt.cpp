@@ -596,13 +596,16 @@ bool DownloadAttempt::acceptBody(int status)
     if (!encoding.isEmpty() && encoding != "identity")
         m_files.rangesSupported = false; // offsets into an encoded body don't map to the file
 
-    if (!enoughDiskSpace())
-        return false;
+    QString name = m_files.fileName; // a resumed download keeps its name
     if (m_files.partPath.isEmpty()) {
         // A name the user chose is still sanitised: it may come from a list file someone else wrote.
-        QString name = naming::sanitizeFileName(m_job.requestedName);
+        name = naming::sanitizeFileName(m_job.requestedName);
         if (name.isEmpty())
             name = naming::chooseFileName(m_reply->rawHeader("Content-Disposition"_ba), m_url);
+    }
+    if (!enoughDiskSpace(name))
+        return false;
+    if (m_files.partPath.isEmpty()) {
         if (!publishWholeBody(name) && !reserveFiles(name))
             return false;
     } else if (!openPartForResume(restartFromZero || m_offset == 0)) {
@@ -622,7 +625,7 @@ bool DownloadAttempt::acceptBody(int status)
     return true;
 }
 
-bool DownloadAttempt::enoughDiskSpace()
+bool DownloadAttempt::enoughDiskSpace(const QString &name)
 {
     if (m_expectedTotal < 0)
         return true; // nothing announced: a full disk shows up as a write error instead
@@ -642,8 +645,7 @@ bool DownloadAttempt::enoughDiskSpace()
     stopReply(DownloadError(
         DownloadError::Kind::Disk,
         u"not enough disk space for %1 in %2: needs %3, %4 free; free some space or choose "
-        u"another folder"_s.arg(naming::chooseFileName(m_reply->rawHeader("Content-Disposition"_ba), m_url),
-                                QDir::toNativeSeparators(m_job.directory), units::formatBytes(needed),
+        u"another folder"_s.arg(name, QDir::toNativeSeparators(m_job.directory), units::formatBytes(needed),
                                 units::formatBytes(storage.bytesAvailable()))));
     return false;
 }

@@ -62,7 +62,7 @@ private:
     void acceptRangeNotSatisfiable();
     bool acceptRedirect(int status);
     bool acceptBody(int status);
-    bool enoughDiskSpace();
+    bool enoughDiskSpace(const QString &name); // `name`: the file's, for the message
     enum class NameChoice { Taken, Next, Stop };
     // Offers `first`, then the numbered forms of `name`, to `tryName` (with its path in the target folder)
     // until it takes one or stops; Next when every name was refused. Remembers the number taken.

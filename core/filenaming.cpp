@@ -487,6 +487,10 @@ public:
                 return std::nullopt;
             ++m_pos;
             skipWhitespace();
+            // A semicolon at the very end after a parameter ("filename=\"a.pdf\";", as PHP scripts send it)
+            // ends the header, as browsers read it; an empty parameter anywhere else is malformed.
+            if (m_pos == m_in.size() && (plainName || extendedValue))
+                break;
             const QByteArrayView name = readToken();
             if (name.isEmpty())
                 return std::nullopt; // "attachment;" and "attachment; ;filename=foo"
@@ -504,7 +508,9 @@ public:
                 value = std::move(*unquoted);
                 quoted = true;
             } else {
-                const QByteArrayView token = readToken();
+                // A token, or raw UTF-8 unquoted ("filename=\xe5\x9c\x8b.pdf"): not RFC 6266, but servers
+                // send it and browsers take it; the bytes are decoded as a quoted value's are.
+                const QByteArrayView token = readToken(AllowNonAscii::Yes);
                 if (token.isEmpty())
                     return std::nullopt; // "filename=", "filename=foo[1].html" ...
                 value = token.toByteArray();
@@ -545,10 +551,13 @@ private:
             ++m_pos;
     }
 
-    QByteArrayView readToken()
+    enum class AllowNonAscii { No, Yes };
+    QByteArrayView readToken(AllowNonAscii nonAscii = AllowNonAscii::No)
     {
         const qsizetype begin = m_pos;
-        while (m_pos < m_in.size() && isTokenChar(m_in[m_pos]))
+        while (m_pos < m_in.size()
+               && (isTokenChar(m_in[m_pos])
+                   || (nonAscii == AllowNonAscii::Yes && static_cast<unsigned char>(m_in[m_pos]) >= 0x80)))
             ++m_pos;
         return m_in.sliced(begin, m_pos - begin);
     }
@@ -601,7 +610,16 @@ QString fileNameFromUrl(const QUrl &url)
     // reduces it to its last component, instead of QUrl's fully decoded path inventing new segments.
     const QString path = url.path(QUrl::FullyEncoded);
     const qsizetype slash = path.lastIndexOf(u'/');
-    const QString segment = path.sliced(slash + 1);
+    QString segment = path.sliced(slash + 1);
+    // Path parameters ("f.zip;jsessionid=...", often a session token) are not part of the name, as browsers
+    // read it; an encoded "%3B" is.
+    const QString scheme = url.scheme();
+    if (scheme.compare(u"http"_s, Qt::CaseInsensitive) == 0
+        || scheme.compare(u"https"_s, Qt::CaseInsensitive) == 0) {
+        const qsizetype semicolon = segment.indexOf(u';');
+        if (semicolon >= 0)
+            segment.truncate(semicolon);
+    }
     if (segment.isEmpty())
         return {};
     return decodeUtf8OrLatin1(QByteArray::fromPercentEncoding(segment.toLatin1()));

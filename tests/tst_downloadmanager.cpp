@@ -1296,6 +1296,12 @@ void TestDownloadManager::notEnoughDiskSpaceFailsAtOnce()
              qPrintable(info.error.message()));
     QCOMPARE(info.attempt, 1); // not retried: more space will not appear by itself
     QVERIFY(filesInDir().isEmpty());
+    QVERIFY2(info.error.message().contains(u"huge.iso"_s), qPrintable(info.error.message()));
+    // The message names the file as it would have been saved: the name the user chose, if any.
+    const int named = manager->add({ m_server->url("/huge.iso"), m_dir->path(), u"mine.iso"_s, false });
+    QVERIFY(waitIdle(*manager));
+    const QString message = manager->info(named).error.message();
+    QVERIFY2(message.contains(u"mine.iso"_s) && !message.contains(u"huge.iso"_s), qPrintable(message));
 }
 
 void TestDownloadManager::partReplacedBySymlinkIsNotWrittenThrough()

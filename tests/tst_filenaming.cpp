@@ -149,7 +149,8 @@ void TestFileNaming::contentDisposition_data()
         << "attachment; FILENAME=\"foo.html\""_ba << fooHtml << fooHtml;
     QTest::newRow("attwithasciifilenamenq") << "attachment; filename=foo.html"_ba << fooHtml << fooHtml;
     QTest::newRow("attwithtokfncommanq") << "attachment; filename=foo,bar.html"_ba << QString() << fallback;
-    QTest::newRow("attwithasciifilenamenqs") << "attachment; filename=foo.html ;"_ba << QString() << fallback;
+    // A trailing semicolon is not in the grammar, but servers send it and browsers take the name.
+    QTest::newRow("attwithasciifilenamenqs") << "attachment; filename=foo.html ;"_ba << fooHtml << fooHtml;
     QTest::newRow("attemptyparam") << "attachment; ;filename=foo"_ba << QString() << fallback;
     QTest::newRow("attwithasciifilenamenqws")
         << "attachment; filename=foo bar.html"_ba << QString() << fallback;
@@ -176,9 +177,11 @@ void TestFileNaming::contentDisposition_data()
     QTest::newRow("attwith2filenames")
         << "attachment; filename=\"foo.html\"; filename=\"bar.html\""_ba << QString() << fallback;
     QTest::newRow("attfnbrokentoken") << "attachment; filename=foo[1](2).html"_ba << QString() << fallback;
-    QTest::newRow("attfnbrokentokeniso") << "attachment; filename=foo-\xe4.html"_ba << QString() << fallback;
+    // Bytes beyond ASCII in a token are not in the grammar either; browsers take them, UTF-8 if they are,
+    // else ISO-8859-1, as in a quoted name.
+    QTest::newRow("attfnbrokentokeniso") << "attachment; filename=foo-\xe4.html"_ba << fooAeHtml << fooAeHtml;
     QTest::newRow("attfnbrokentokenutf")
-        << "attachment; filename=foo-\xc3\xa4.html"_ba << QString() << fallback;
+        << "attachment; filename=foo-\xc3\xa4.html"_ba << fooAeHtml << fooAeHtml;
     QTest::newRow("attmissingdisposition") << "filename=foo.html"_ba << QString() << fallback;
     QTest::newRow("attmissingdisposition2") << "x=y; filename=foo.html"_ba << QString() << fallback;
     QTest::newRow("attmissingdisposition3")
@@ -292,7 +295,14 @@ void TestFileNaming::contentDisposition_data()
     QTest::newRow("empty quoted filename") << "attachment; filename=\"\""_ba << QString() << fallback;
     QTest::newRow("missing value") << "attachment; filename="_ba << QString() << fallback;
     QTest::newRow("trailing semicolon after quoted")
-        << "attachment; filename=\"a.txt\";"_ba << QString() << fallback;
+        << "attachment; filename=\"a.txt\";"_ba << u"a.txt"_s << u"a.txt"_s;
+    QTest::newRow("trailing semicolon and blanks after token")
+        << "attachment; filename=a.txt ; "_ba << u"a.txt"_s << u"a.txt"_s;
+    QTest::newRow("trailing semicolon without a parameter") << "attachment;"_ba << QString() << fallback;
+    QTest::newRow("empty parameter before another")
+        << "attachment; ; filename=a.txt"_ba << QString() << fallback;
+    QTest::newRow("raw UTF-8 unquoted")
+        << "attachment; filename=\xe5\x9c\x8b.pdf"_ba << u"\u570b.pdf"_s << u"\u570b.pdf"_s;
     QTest::newRow("same filename twice")
         << "attachment; filename=a.txt; filename=a.txt"_ba << QString() << fallback;
     QTest::newRow("filename* twice") << "attachment; filename*=UTF-8''a.txt; filename*=UTF-8''b.txt"_ba
@@ -535,6 +545,10 @@ void TestFileNaming::fileNameFromUrl_data()
     QTest::newRow("local file") << QUrl::fromLocalFile(u"/tmp/report.pdf"_s) << u"report.pdf"_s
                                 << u"report.pdf"_s;
     QTest::newRow("ftp") << QUrl(u"ftp://h/pub/x.iso"_s) << u"x.iso"_s << u"x.iso"_s;
+    QTest::newRow("path parameter dropped")
+        << QUrl(u"https://h/f.zip;jsessionid=ABC"_s) << u"f.zip"_s << u"f.zip"_s;
+    QTest::newRow("encoded semicolon kept") << QUrl(u"https://h/a%3Bb.txt"_s) << u"a;b.txt"_s << u"a;b.txt"_s;
+    QTest::newRow("only a path parameter") << QUrl(u"http://h/dir/;v=1"_s) << QString() << download;
 }
 
 void TestFileNaming::fileNameFromUrl()

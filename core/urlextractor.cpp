@@ -109,6 +109,22 @@ bool isHttpScheme(QStringView scheme)
 
 enum class LineShape { Neutral, OptionLine, UrlLine, Prose };
 
+// Whether `s` has a space (ASCII or any Unicode space) other than at its ends.
+bool hasSpaceInside(QStringView s)
+{
+    const auto isSpace = [](QChar c) {
+        return c == u' ' || c.category() == QChar::Separator_Space || c.category() == QChar::Separator_Line
+            || c.category() == QChar::Separator_Paragraph;
+    };
+    qsizetype begin = 0;
+    qsizetype end = s.size();
+    while (begin < end && isSpace(s[begin]))
+        ++begin;
+    while (end > begin && isSpace(s[end - 1]))
+        --end;
+    return std::any_of(s.begin() + begin, s.begin() + end, isSpace);
+}
+
 // See fromText() in the header for the rule.
 LineShape shapeOf(QStringView line)
 {
@@ -125,8 +141,10 @@ LineShape shapeOf(QStringView line)
         const bool slashes = afterColon.startsWith(u"//"_s);
         // An indented line is an option line to parse() unless it starts with "scheme://".
         const bool urlShaped = slashes || (first == 0 && isHttpScheme(rest.first(scheme)));
-        // A space makes parse() reject the line; a sentence that starts with a URL is prose.
-        if (urlShaped && !rest.contains(u' '))
+        // A space makes parse() reject the line; a sentence that starts with a URL is prose. So does a
+        // Unicode space inside (two links separated by an ideographic space are prose, where each is found);
+        // one at either end, as copying from a web page leaves, is trimmed by parse().
+        if (urlShaped && !hasSpaceInside(rest))
             return LineShape::UrlLine;
     }
     if (first == 0)
@@ -573,8 +591,8 @@ bool hasControl(QByteArrayView s)
     return false;
 }
 
-// Splits one CSV line. Returns false when a quoted field is not closed on this line.
-bool splitCsvLine(QByteArrayView line, QList<QByteArray> *fields)
+// Splits one CSV line at `separator`. Returns false when a quoted field is not closed on this line.
+bool splitCsvLine(QByteArrayView line, QList<QByteArray> *fields, char separator)
 {
     fields->clear();
     qsizetype i = 0;
@@ -604,18 +622,18 @@ bool splitCsvLine(QByteArrayView line, QList<QByteArray> *fields)
             if (!closed)
                 return false;
             // Anything between the closing quote and the separator is kept, as spreadsheets do.
-            const qsizetype comma = line.sliced(j).indexOf(',');
-            const qsizetype fieldEnd = comma < 0 ? n : j + comma;
+            const qsizetype next = line.sliced(j).indexOf(separator);
+            const qsizetype fieldEnd = next < 0 ? n : j + next;
             field.append(trimmedBlanks(line.sliced(j, fieldEnd - j)));
             fields->append(field);
-            if (comma < 0)
+            if (next < 0)
                 return true;
             i = fieldEnd + 1;
         } else {
-            const qsizetype comma = line.sliced(i).indexOf(',');
-            const qsizetype fieldEnd = comma < 0 ? n : i + comma;
+            const qsizetype next = line.sliced(i).indexOf(separator);
+            const qsizetype fieldEnd = next < 0 ? n : i + next;
             fields->append(trimmedBlanks(line.sliced(i, fieldEnd - i)).toByteArray());
-            if (comma < 0)
+            if (next < 0)
                 return true;
             i = fieldEnd + 1;
         }
@@ -629,6 +647,32 @@ bool isOneOf(const QByteArray &field, std::initializer_list<const char *> names)
             return true;
     }
     return false;
+}
+
+bool isUrlHeader(const QByteArray &field)
+{
+    return isOneOf(field, { "url", "uri", "link", "href", "address" });
+}
+
+// The separator of a CSV file, from its first record: ',' unless that record has no comma and reads as ';'
+// columns. Spreadsheets in many locales (German, French...) save "URL;name". A URL may hold a ';' itself
+// ("f.zip;jsessionid=A"), so a record without a header counts only when what follows the URL looks like a
+// name: no '=' and no '/'.
+char csvSeparator(QByteArrayView firstRecord)
+{
+    if (firstRecord.contains(',') || !firstRecord.contains(';'))
+        return ',';
+    QList<QByteArray> fields;
+    if (!splitCsvLine(firstRecord, &fields, ';') || fields.size() < 2)
+        return ',';
+    const bool holdsUrl
+        = std::any_of(fields.cbegin(), fields.cend(), [](const QByteArray &f) { return f.contains("://"); });
+    if (!holdsUrl)
+        return std::any_of(fields.cbegin(), fields.cend(), isUrlHeader) ? ';' : ',';
+    const bool restAreNames = fields.first().contains("://")
+        && std::all_of(fields.cbegin() + 1, fields.cend(),
+                       [](const QByteArray &f) { return !f.contains('=') && !f.contains('/'); });
+    return restAreNames ? ';' : ',';
 }
 
 QString fileLabel(const QString &path)
@@ -698,6 +742,7 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
     qsizetype urlColumn = 0;
     qsizetype nameColumn = 1;
     bool firstRecord = true;
+    char separator = ',';
     QList<QByteArray> fields;
     textlines::forEach(data, [&](qsizetype lineNumber, QByteArrayView line) {
         const QByteArrayView content = trimmedBlanks(line);
@@ -709,7 +754,9 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
             firstRecord = false;
             return;
         }
-        if (!splitCsvLine(line, &fields)) {
+        if (firstRecord)
+            separator = csvSeparator(line);
+        if (!splitCsvLine(line, &fields, separator)) {
             list.addRejected(number, line,
                              u"a quoted field is not closed on this line (a field that starts with \" must "
                              "end with \"; write \"\" for a quote inside it)"_s);
@@ -720,9 +767,7 @@ UrlList UrlExtractor::fromCsv(QByteArrayView data)
         if (firstRecord) {
             firstRecord = false;
             // A header names its columns and holds no URL ("https://x,link" is data, not a header).
-            const auto urlHeader = std::find_if(fields.cbegin(), fields.cend(), [](const QByteArray &f) {
-                return isOneOf(f, { "url", "uri", "link", "href", "address" });
-            });
+            const auto urlHeader = std::find_if(fields.cbegin(), fields.cend(), isUrlHeader);
             const bool holdsUrl = std::any_of(fields.cbegin(), fields.cend(),
                                               [](const QByteArray &f) { return f.contains("://"); });
             if (urlHeader != fields.cend() && !holdsUrl) {

@@ -56,6 +56,57 @@ QByteArrayView trimmed(QByteArrayView s)
     return s.sliced(begin, end - begin);
 }
 
+// The UTF-8 length of the Unicode space (a Zs, Zl or Zp character other than U+0020) that `s` starts with,
+// or 0; `codePoint` gets the character. Copied text brings them along: a no-break space from a web page, an
+// ideographic space between two links in CJK text.
+qsizetype unicodeSpaceAt(QByteArrayView s, char32_t *codePoint = nullptr)
+{
+    const auto byte = [&](qsizetype i) {
+        return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u;
+    };
+    char32_t c = 0;
+    qsizetype length = 0;
+    if (byte(0) == 0xC2 && byte(1) == 0xA0) {
+        c = 0xA0;
+        length = 2;
+    } else if (byte(0) == 0xE1 && byte(1) == 0x9A && byte(2) == 0x80) {
+        c = 0x1680;
+        length = 3;
+    } else if (byte(0) == 0xE2 && byte(1) == 0x80
+               && (byte(2) <= 0x8A || byte(2) == 0xA8 || byte(2) == 0xA9 || byte(2) == 0xAF)
+               && byte(2) >= 0x80) {
+        c = 0x2000 + (byte(2) - 0x80);
+        length = 3;
+    } else if (byte(0) == 0xE2 && byte(1) == 0x81 && byte(2) == 0x9F) {
+        c = 0x205F;
+        length = 3;
+    } else if (byte(0) == 0xE3 && byte(1) == 0x80 && byte(2) == 0x80) {
+        c = 0x3000;
+        length = 3;
+    }
+    if (codePoint != nullptr)
+        *codePoint = c;
+    return length;
+}
+
+// `s` without Unicode spaces at either end (what a copy from a web page or a document adds).
+QByteArrayView trimmedUnicodeSpaces(QByteArrayView s)
+{
+    while (const qsizetype length = unicodeSpaceAt(s))
+        s = s.sliced(length);
+    for (bool more = true; more;) {
+        more = false;
+        for (const qsizetype length : { 2, 3 }) {
+            if (s.size() >= length && unicodeSpaceAt(s.last(length)) == length) {
+                s.chop(length);
+                more = true;
+                break;
+            }
+        }
+    }
+    return s;
+}
+
 int toLineNumber(qsizetype n)
 {
     return static_cast<int>(std::min<qsizetype>(n, INT_MAX));
@@ -251,6 +302,7 @@ QByteArrayView schemeOf(QByteArrayView s)
 // usable, or an empty string and the URL.
 QString checkUrlSyntax(QByteArrayView text, QUrl *url)
 {
+    text = trimmedUnicodeSpaces(text);
     const QByteArrayView scheme = schemeOf(text);
     if (scheme.isEmpty())
         return u"not a URL (it has no scheme such as https://)"_s;
@@ -259,6 +311,14 @@ QString checkUrlSyntax(QByteArrayView text, QUrl *url)
         return u"not an http or https URL (scheme '"_s + printable(scheme, {}, 20) + u"')"_s;
     if (text.contains(' '))
         return u"contains a space; percent-encode it as %20"_s;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        char32_t space = 0;
+        if (unicodeSpaceAt(text.sliced(i), &space) > 0) {
+            // Two links with such a space between them would otherwise become one URL that nobody meant.
+            return u"contains the space character U+%1; remove it, or percent-encode it if it belongs to the "
+                   u"URL"_s.arg(QString::number(uint(space), 16).toUpper().rightJustified(4, u'0'));
+        }
+    }
 
     const QUrl parsed(QString::fromUtf8(text), QUrl::StrictMode);
     if (!parsed.isValid()) {

@@ -114,6 +114,7 @@ private Q_SLOTS:
 
     void fromTextFindsUrlsInProse_data();
     void fromTextFindsUrlsInProse();
+    void fromTextSplitsAtUnicodeSpaces();
     void fromTextReadsLists_data();
     void fromTextReadsLists();
 
@@ -254,6 +255,20 @@ void TestUrlExtractor::fromTextFindsUrlsInProse_data()
         << QStringList { u"1 https://a.example/a"_s } << none;
 }
 
+void TestUrlExtractor::fromTextSplitsAtUnicodeSpaces()
+{
+    // Two links with an ideographic (or no-break) space between them, as CJK text or a web page has them, are
+    // two downloads: never one URL made of both.
+    for (const QString &space : { u"\u3000"_s, u"\u00a0"_s, u"\u2028"_s }) {
+        const QString text
+            = u"https://a.example/x.zip"_s + space + u"https://a.example/y.zip\nhttps://a.example/z.zip"_s;
+        const UrlList list = UrlExtractor::fromText(text);
+        QCOMPARE(describe(list.entries()),
+                 (QStringList { u"1 https://a.example/x.zip"_s, u"1 https://a.example/y.zip"_s,
+                                u"2 https://a.example/z.zip"_s }));
+    }
+}
+
 void TestUrlExtractor::fromTextFindsUrlsInProse()
 {
     QFETCH(QString, text);
@@ -305,6 +320,9 @@ void TestUrlExtractor::fromTextReadsLists_data()
         << u"# https://a.example/1\n#https://a.example/2\n"_s << none << none << none;
     QTest::newRow("empty") << QString() << none << none << none;
     QTest::newRow("blank lines only") << u"\n  \n\t\r\n"_s << none << none << none;
+    QTest::newRow("no-break space at the end, as copied from a web page")
+        << u"https://a.example/x.zip\u00a0\nhttps://a.example/y.zip\u3000"_s
+        << QStringList { u"1 https://a.example/x.zip"_s, u"2 https://a.example/y.zip"_s } << none << none;
     QTest::newRow("control character in a list line")
         << u"https://a.example/1\x1B[2J\nhttps://a.example/2"_s << QStringList { u"2 https://a.example/2"_s }
         << QStringList { u"1 contains a control character"_s } << none;
@@ -493,6 +511,21 @@ void TestUrlExtractor::fromCsv_data()
     QTest::newRow("non-ASCII name") << "https://a.example/1,Straße 日本.iso\n"_ba
                                     << QStringList { u"1 https://a.example/1 out=Straße 日本.iso"_s } << none
                                     << none;
+    QTest::newRow("';' columns with a header (spreadsheets in many locales)")
+        << "url;name\nhttps://a.example/x.zip;file.zip\nhttps://a.example/y.zip\n"_ba
+        << QStringList { u"2 https://a.example/x.zip out=file.zip"_s, u"3 https://a.example/y.zip"_s } << none
+        << none;
+    QTest::newRow("';' columns without a header")
+        << "https://a.example/x.zip;file.zip\nhttps://a.example/y.zip;\"y 1.zip\"\n"_ba
+        << QStringList { u"1 https://a.example/x.zip out=file.zip"_s,
+                         u"2 https://a.example/y.zip out=y 1.zip"_s }
+        << none << none;
+    QTest::newRow("a ';' inside the URL is no separator")
+        << "https://a.example/f.zip;jsessionid=A1\n"_ba
+        << QStringList { u"1 https://a.example/f.zip;jsessionid=A1"_s } << none << none;
+    QTest::newRow("a comma anywhere keeps ','")
+        << "https://a.example/f;v=1,name.zip\n"_ba
+        << QStringList { u"1 https://a.example/f;v=1 out=name.zip"_s } << none << none;
     QTest::newRow("overlong line") << QByteArray("https://a.example/" + QByteArray(70000, 'a')
                                                  + ",x\nhttps://a.example/2\n")
                                    << QStringList { u"2 https://a.example/2"_s }

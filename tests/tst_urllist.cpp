@@ -139,6 +139,9 @@ void TestUrlList::acceptsUrls_data()
     QTest::newRow("trailing spaces and tabs trimmed")
         << "http://example.com/a  \t \nhttp://example.com/b\t\n"_ba
         << QStringList { u"1 http://example.com/a"_s, u"2 http://example.com/b"_s } << none << none;
+    QTest::newRow("Unicode spaces at the ends trimmed")
+        << "http://example.com/a\xc2\xa0\n\xe3\x80\x80http://example.com/b\xe2\x80\x83\xc2\xa0\n"_ba
+        << QStringList { u"1 http://example.com/a"_s, u"2 http://example.com/b"_s } << none << none;
     QTest::newRow("indented URL is a URL line")
         << "  http://example.com/a\n\thttps://example.com/b?x=1&y=2\n"_ba
         << QStringList { u"1 http://example.com/a"_s, u"2 https://example.com/b?x=1&y=2"_s } << none << none;
@@ -198,6 +201,17 @@ void TestUrlList::rejectsLines_data()
                                    << none;
     QTest::newRow("space in host") << "http://exa mple.com/\n"_ba << none
                                    << QStringList { u"1 contains a space"_s } << none;
+    QTest::newRow("ideographic space between two links")
+        << "https://a.com/x.zip\xe3\x80\x80https://a.com/y.zip\n"_ba << none
+        << QStringList { u"1 contains the space character U+3000; remove it"_s } << none;
+    QTest::newRow("no-break space inside")
+        << "https://a.com/a\xc2\xa0"
+           "b.zip\n"_ba
+        << none << QStringList { u"1 contains the space character U+00A0"_s } << none;
+    QTest::newRow("line separator inside")
+        << "https://a.com/a\xe2\x80\xa8"
+           "b.zip\n"_ba
+        << none << QStringList { u"1 contains the space character U+2028"_s } << none;
     QTest::newRow("NUL") << raw("http://example.com/a\x00.iso\n") << none
                          << QStringList { u"1 contains a control character"_s } << none;
     QTest::newRow("ESC") << "http://example.com/\x1B[31ma\n"_ba << none

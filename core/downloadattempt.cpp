@@ -175,9 +175,9 @@ AttemptResult DownloadAttempt::run()
     state.setDurableBytes(m_onDisk);
     m_sinceSync.start();
 
-    if (m_job.attempt == 1 && m_offset == 0)
+    if (m_job.attempt == 1 && !resuming())
         m_job.log->info(HEIKO_HERE, u"[download start] "_s + describeUrl(), m_job.downloadId);
-    else if (m_offset > 0)
+    else if (resuming())
         m_job.log->info(
             HEIKO_HERE,
             u"[download resume] %1 from %2 (attempt %3)"_s.arg(m_files.fileName, units::formatBytes(m_onDisk))
@@ -314,7 +314,9 @@ HttpRequest DownloadAttempt::makeRequest() const
 void DownloadAttempt::sendRequest()
 {
     HttpRequest request = makeRequest();
-    if (m_offset > 0) {
+    // Also from byte 0 when a segmented .part has pieces: a plain GET would not say that its bytes must be
+    // the same file's (If-Range), and its 200 would not be told from a 206 that continues them.
+    if (resuming()) {
         request.headers.append({ "Range"_ba, "bytes=" + QByteArray::number(m_offset) + '-' });
         if (!m_files.etag.isEmpty())
             request.headers.append({ "If-Range"_ba, m_files.etag });
@@ -420,7 +422,7 @@ void DownloadAttempt::handleMetaData()
         acceptRedirect(status);
         return;
     }
-    if (status == 416 && m_offset > 0) {
+    if (status == 416 && resuming()) {
         acceptRangeNotSatisfiable();
         return;
     }
@@ -463,6 +465,10 @@ void DownloadAttempt::acceptRangeNotSatisfiable()
         quitLoop();
         return;
     }
+    const qint64 askedFrom = m_offset;
+    const QString now = range && range->total >= 0
+        ? u"the file is now %1"_s.arg(units::formatBytes(range->total))
+        : u"it does not say how long the file is now"_s;
     m_files.rangesSupported = false;
     m_segments.clear();
     m_files.segments.clear();
@@ -472,8 +478,8 @@ void DownloadAttempt::acceptRangeNotSatisfiable()
     m_onDisk = 0;
     m_job.state->setBytesOnDisk(0);
     stopReply(DownloadError(DownloadError::Kind::Protocol,
-                            u"%1 no longer has the bytes after %2 (HTTP 416); starting over"_s.arg(
-                                describeUrl(), units::formatBytes(m_job.state->bytesTotal())),
+                            u"%1 has no bytes from %2 on any more (HTTP 416; %3); downloading it again from "
+                            u"the start"_s.arg(describeUrl(), units::formatBytes(askedFrom), now),
                             true));
 }
 
@@ -544,7 +550,7 @@ bool DownloadAttempt::acceptBody(int status)
             && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
                 || lastModified == m_files.lastModified)
             && (encoding.isEmpty() || encoding == "identity");
-        const bool valid = sameFile && m_offset > 0 && range && range->first == m_offset
+        const bool valid = sameFile && resuming() && range && range->first == m_offset
             && (range->total < 0 || m_expectedTotal < 0 || range->total == m_expectedTotal)
             && (!length || *length == range->last - range->first + 1)
             && (range->total < 0 || state.bytesTotal() < 0 || range->total == state.bytesTotal());
@@ -568,8 +574,9 @@ bool DownloadAttempt::acceptBody(int status)
         m_expectedTotal = range->total >= 0 ? range->total : (length ? m_offset + *length : -1);
         m_files.rangesSupported = true;
     } else {
-        if (m_offset > 0) {
-            // The server ignored the range, or the file changed (If-Range): never append a 200.
+        if (resuming()) {
+            // The server ignored the range, or the file changed (If-Range): never append a 200, nor keep the
+            // pieces of a segmented .part around it.
             m_job.log->info(
                 HEIKO_HERE,
                 u"[download restart] %1 sent the whole file instead of the rest; starting over"_s.arg(
@@ -608,7 +615,7 @@ bool DownloadAttempt::acceptBody(int status)
     if (m_files.partPath.isEmpty()) {
         if (!publishWholeBody(name) && !reserveFiles(name))
             return false;
-    } else if (!openPartForResume(restartFromZero || m_offset == 0)) {
+    } else if (!openPartForResume(restartFromZero || !resuming())) {
         return false;
     }
     m_onDisk = m_published ? m_expectedTotal : m_offset;
@@ -616,7 +623,7 @@ bool DownloadAttempt::acceptBody(int status)
     state.setBytesTotal(m_expectedTotal);
     // Files and synced length together: after a restart from zero the .part was just truncated, and a save
     // that paired the new record with the old synced length would trust bytes that are gone.
-    state.setFiles(m_files, (restartFromZero || m_offset == 0) ? 0 : state.durableBytes());
+    state.setFiles(m_files, (restartFromZero || !resuming()) ? 0 : state.durableBytes());
     if (m_job.log->wants(LogLevel::Debug))
         m_job.log->debug(HEIKO_HERE,
                          u"[response] HTTP %1, %2, saving as %3"_s.arg(

@@ -63,6 +63,8 @@ private:
     bool acceptRedirect(int status);
     bool acceptBody(int status);
     bool enoughDiskSpace(const QString &name); // `name`: the file's, for the message
+    // A .part to continue: bytes from m_offset on, or the pieces of a segmented one (m_offset may be 0).
+    bool resuming() const { return m_offset > 0 || !m_segments.isEmpty(); }
     enum class NameChoice { Taken, Next, Stop };
     // Offers `first`, then the numbered forms of `name`, to `tryName` (with its path in the target folder)
     // until it takes one or stops; Next when every name was refused. Remembers the number taken.

@@ -147,6 +147,7 @@ private Q_SLOTS:
     void freeConnectionStealsHalfOfASlowPiece();
     void refusedConnectionIsDroppedAndItsPieceTakenOver();
     void segmentsSurvivePauseAndRestart();
+    void segmentedResumeWithAnEmptyFirstPiece();
     void fileChangedDuringSegmentsStartsOver();
     void piecesCountAgainstTheHostCap();
     void piecesCountAgainstTheOverallCap();
@@ -1021,7 +1022,10 @@ void TestDownloadManager::rangeNotSatisfiableWithNewLengthStartsOver()
     auto state = partState(u"s.bin"_s, part, "\"v39\"", -1);
     const heiko::AttemptResult result = runAttempt("/s.bin", state);
     QVERIFY(result.error.isTransient()); // retried from zero by the manager
-    QVERIFY2(result.error.message().contains(u"starting over"_s), qPrintable(result.error.message()));
+    QVERIFY2(result.error.message().contains(u"from 4.00 kB on"_s)
+                 && result.error.message().contains(u"the file is now 3.00 kB"_s)
+                 && result.error.message().contains(u"again from the start"_s),
+             qPrintable(result.error.message()));
     QCOMPARE(QFileInfo(part).size(), 0);
     QVERIFY(!state->files().rangesSupported);
     QVERIFY(!QFile::exists(m_dir->filePath(u"s.bin"_s)));
@@ -1103,6 +1107,16 @@ void TestDownloadManager::rangeNotSatisfiableWithDifferentTotalStartsOver()
     QVERIFY(waitIdle(*manager));
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(readFile(manager->info(id).filePath), TestHttpServer::patternBytes(60, 0, 2000));
+    // The log says where the download had got to, how long the file is now, and what happens next.
+    QStringList said;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0)) {
+        if (record.message.contains(u"HTTP 416"_s))
+            said.append(record.message);
+    }
+    QCOMPARE(said.size(), 1);
+    QVERIFY2(said.first().contains(u"from 1 B on"_s) && said.first().contains(u"the file is now 1 B"_s)
+                 && said.first().contains(u"again from the start"_s),
+             qPrintable(said.first()));
 }
 
 void TestDownloadManager::perHostCapAcrossDownloads()
@@ -1597,6 +1611,46 @@ void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()
         dropped += record.message.contains(u"[segments] a connection"_s)
             && record.message.contains(u"HTTP 503"_s);
     QCOMPARE(dropped, 2);
+}
+
+void TestDownloadManager::segmentedResumeWithAnEmptyFirstPiece()
+{
+    // The first piece belongs to the first, unranged response. When that connection got its head and then
+    // nothing while the other pieces were synced, the download resumes at byte 0 with pieces to keep. It must
+    // still ask for a range, with If-Range: a plain GET truncated the .part, and the pieces' counts then
+    // called a file with 5 MiB of zeros finished.
+    constexpr qint64 size = 8 * 1024 * 1024;
+    Response stalled = TestHttpServer::generated(size, 111);
+    stalled.stallAfter = 0;
+    m_server->setResponseSequence("/hole.bin", { stalled, TestHttpServer::generated(size, 111, 512 * 1024) });
+    m_options.connectionsPerFile = 4;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/hole.bin"), m_dir->path(), {}, false });
+    const auto syncedElsewhereOnly = [&] { // saved: bytes of a later piece, none of the first
+        const QList<heiko::SavedDownload> saved = manager->savedState();
+        if (saved.isEmpty() || saved.first().files.segments.size() < 2)
+            return false;
+        const QList<heiko::Segment> &pieces = saved.first().files.segments;
+        return pieces.first().position == pieces.first().start
+            && std::any_of(pieces.cbegin() + 1, pieces.cend(),
+                           [](const heiko::Segment &piece) { return piece.position > piece.start; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(syncedElsewhereOnly(), kWaitMs);
+    manager->pause(id);
+    QVERIFY(waitIdle(*manager));
+    QVERIFY(syncedElsewhereOnly());
+    m_server->releaseStalls();
+    m_server->resetStatistics();
+    m_server->setResponse("/hole.bin", TestHttpServer::generated(size, 111));
+    manager->resume(id);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QVERIFY2(readFile(m_dir->filePath(u"hole.bin"_s)) == TestHttpServer::patternBytes(111, 0, size),
+             "the finished file differs from the server's");
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QVERIFY(!requests.isEmpty());
+    QCOMPARE(requests.first().header("Range"), "bytes=0-"_ba);
+    QVERIFY(!requests.first().header("If-Range").isEmpty());
 }
 
 void TestDownloadManager::segmentsSurvivePauseAndRestart()

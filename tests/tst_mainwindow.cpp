@@ -88,6 +88,7 @@ private Q_SLOTS:
     void dropQueuesExactlyTheRightUrls_data();
     void dropQueuesExactlyTheRightUrls();
     void dropOfSomethingElseIsRefusedWithAReason();
+    void dropIsAlwaysACopy();
     void pasteReadsTheClipboard();
     void actionsChangeStates();
     void removeWithFilesDeletesAfterConfirmation();
@@ -296,6 +297,40 @@ void TestMainWindow::dropQueuesExactlyTheRightUrls()
     for (const int id : m_manager->ids())
         QCOMPARE(m_manager->info(id).state, DownloadState::Paused); // "start automatically" is off here
     delete mime;
+}
+
+void TestMainWindow::dropIsAlwaysACopy()
+{
+    // A text editor offers its selection as a move (and a Shift-drag asks for one); if the drop took the
+    // move, the editor would delete the links the user dragged. Heiko only reads them: a copy, always.
+    makeWindow();
+    QMimeData mime;
+    mime.setText(u"https://example.com/a.iso"_s);
+    const QPoint where = m_window->rect().center();
+    const Qt::DropActions offered = Qt::CopyAction | Qt::MoveAction;
+    QDragEnterEvent enter(where, offered, &mime, Qt::LeftButton, Qt::ShiftModifier);
+    enter.setDropAction(Qt::MoveAction);
+    QApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QCOMPARE(enter.dropAction(), Qt::CopyAction);
+    QDragMoveEvent move(where, offered, &mime, Qt::LeftButton, Qt::ShiftModifier);
+    move.setDropAction(Qt::MoveAction);
+    QApplication::sendEvent(m_window.get(), &move);
+    QCOMPARE(move.dropAction(), Qt::CopyAction);
+    QDropEvent dropped(where, offered, &mime, Qt::LeftButton, Qt::ShiftModifier);
+    dropped.setDropAction(Qt::MoveAction);
+    QApplication::sendEvent(m_window.get(), &dropped);
+    QVERIFY(dropped.isAccepted());
+    QCOMPARE(dropped.dropAction(), Qt::CopyAction);
+    AddUrlsDialog *dialog = currentAddDialog();
+    QVERIFY2(dialog, qPrintable(m_window->lastMessage()));
+    dialog->accept();
+    QCOMPARE(queuedUrls(), QSet<QString> { u"https://example.com/a.iso"_s });
+
+    // A source that offers only a move is refused: taking it would delete the source's copy.
+    QDragEnterEvent moveOnly(where, Qt::MoveAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &moveOnly);
+    QVERIFY(!moveOnly.isAccepted());
 }
 
 void TestMainWindow::dropOfSomethingElseIsRefusedWithAReason()

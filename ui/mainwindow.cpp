@@ -843,26 +843,43 @@ void MainWindow::showReadResult(const MimeUrlReader::Result &read)
     dialog->appendUrlList(read.urls);
 }
 
+namespace {
+
+// Heiko only reads what is dropped: always a copy. Accepting the move a source proposes (a text editor
+// does, and a Shift-drag asks for one) would make the source delete the links it let go of.
+bool acceptAsCopy(QDropEvent *event)
+{
+    if (!(event->possibleActions() & Qt::CopyAction)) {
+        event->ignore();
+        return false;
+    }
+    event->setDropAction(Qt::CopyAction);
+    event->accept();
+    return true;
+}
+
+} // namespace
+
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
     // Accept anything that might hold links; what it really holds is decided on drop, where a refusal can
     // say why.
     const QMimeData *mime = event->mimeData();
     if (mime->hasUrls() || mime->hasText() || mime->hasHtml())
-        event->acceptProposedAction();
+        acceptAsCopy(event);
     else
         event->ignore();
 }
 
 void MainWindow::dragMoveEvent(QDragMoveEvent *event)
 {
-    event->acceptProposedAction();
+    acceptAsCopy(event);
 }
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
-    event->acceptProposedAction();
-    handleMimeData(event->mimeData());
+    if (acceptAsCopy(event))
+        handleMimeData(event->mimeData());
 }
 
 void MainWindow::showAndRaise()

@@ -2,9 +2,11 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QSet>
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -44,7 +46,9 @@ bool parseRate(const QString &text, qint64 *value)
     }
     bool ok = false;
     const double parsed = number.toDouble(&ok);
-    if (!ok || !std::isfinite(parsed) || parsed < 0 || parsed * factor > 1e15)
+    // Below 1 byte per second (but not 0) is refused rather than cut to 0, which would mean "no limit".
+    if (!ok || !std::isfinite(parsed) || parsed < 0 || parsed * factor > 1e15
+        || (parsed > 0 && parsed * factor < 1.0))
         return false;
     *value = qint64(parsed * factor);
     return true;
@@ -68,12 +72,63 @@ bool CommandLine::wantsWindow(int argc, char **argv)
         const char *arg = argv[i];
         if (std::strcmp(arg, "--") == 0)
             break;
+        // parse() reads a single-dash word as the long option ("-headless" is "--headless"): so does this.
+        const bool singleDashWord = arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' && arg[2] != '\0';
         for (const char *flag : { "--headless", "-h", "--help", "-?", "-v", "--version", "--help-all" }) {
-            if (std::strcmp(arg, flag) == 0)
+            const bool isLong = flag[1] == '-';
+            if (std::strcmp(arg, flag) == 0 || (singleDashWord && isLong && std::strcmp(arg, flag + 1) == 0))
                 return false;
         }
     }
     return true;
+}
+
+QStringList CommandLine::splitAttachedValues(const QStringList &arguments,
+                                             const QList<QCommandLineOption> &options)
+{
+    // aria2 and wget users write "-j2", "-x16", "-d/tmp/x". The parser reads a single-dash word as a long
+    // option (so that "-headless" works), which made "-j2" an unknown option "j2": a short option that takes
+    // a value, followed by more, is that option and its value, unless the word is a long option's name or
+    // the value of the option before it.
+    QSet<QString> longNames;
+    QSet<QString> takingValues;
+    for (const QCommandLineOption &option : options) {
+        for (const QString &name : option.names()) {
+            if (name.size() > 1)
+                longNames.insert(name);
+            if (!option.valueName().isEmpty())
+                takingValues.insert(name);
+        }
+    }
+    QStringList out;
+    out.reserve(arguments.size() + 4);
+    bool positionalOnly = false;
+    bool valueNext = false;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString &arg = arguments.at(i);
+        const bool isValue = std::exchange(valueNext, false);
+        if (i == 0 || isValue || positionalOnly || arg.size() < 2 || arg[0] != u'-') {
+            out.append(arg);
+            continue;
+        }
+        if (arg == u"--"_s) {
+            positionalOnly = true;
+            out.append(arg);
+            continue;
+        }
+        const QString word = arg.sliced(arg[1] == u'-' ? 2 : 1);
+        const qsizetype equals = word.indexOf(u'=');
+        const QString name = equals < 0 ? word : word.first(equals);
+        if (arg[1] != u'-' && arg.size() > 2 && !longNames.contains(name)
+            && takingValues.contains(arg.mid(1, 1))) {
+            out.append(arg.first(2));
+            out.append(arg.sliced(2));
+            continue;
+        }
+        valueNext = equals < 0 && takingValues.contains(name);
+        out.append(arg);
+    }
+    return out;
 }
 
 CommandLine::Result CommandLine::parse(const QStringList &arguments)
@@ -145,7 +200,11 @@ CommandLine::Result CommandLine::parse(const QStringList &arguments)
         result.text = message + u"\nTry 'heiko --help' for more information."_s;
         return result;
     };
-    if (!parser.parse(arguments))
+    const QList<QCommandLineOption> all { headless,    input,        dir,     workers,
+                                          connections, timeout,      retries, retryWait,
+                                          limitRate,   overallLimit, perHost, maxConnections,
+                                          logFile,     json,         help,    version };
+    if (!parser.parse(splitAttachedValues(arguments, all)))
         return usageError(u"heiko: "_s + parser.errorText());
     if (parser.isSet(help)) {
         result.action = Action::ShowHelp;

@@ -2,6 +2,8 @@
 
 #include "engineoptions.h"
 
+#include <QCommandLineOption>
+#include <QList>
 #include <QSet>
 #include <QString>
 #include <QStringList>
@@ -42,4 +44,7 @@ public:
     // Decides, before any application object exists, whether the window is wanted: headless runs, help
     // and version must not need a display.
     static bool wantsWindow(int argc, char **argv);
+    // "-j2" -> "-j", "2" for the short options that take a value (see the .cpp); other arguments as they are.
+    static QStringList splitAttachedValues(const QStringList &arguments,
+                                           const QList<QCommandLineOption> &options);
 };

@@ -17,6 +17,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QIcon>
 #include <QSettings>
 #include <QStandardPaths>
@@ -38,7 +39,8 @@ int runWindow(int argc, char *argv[])
     if (const int status = startup::finishEarly(parsed); status >= 0)
         return status;
 
-    // The URLs to queue: the arguments and, with -i, a list file.
+    // The URLs to queue: the arguments and, with -i, a list file, whose names (out=) and folders (dir=)
+    // travel as its option lines; its refused lines are said on stderr, as a headless run says them.
     QStringList urls = parsed.options.urls;
     if (!parsed.options.inputFile.isEmpty()) {
         QString error;
@@ -53,8 +55,16 @@ int runWindow(int argc, char *argv[])
             std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
             return HeadlessRunner::UsageError;
         }
-        for (const heiko::UrlList::Entry &entry : list.entries())
-            urls.append(entry.url.toString(QUrl::FullyEncoded));
+        const QString source = parsed.options.inputFile == u"-"_s
+            ? u"stdin"_s
+            : QFileInfo(parsed.options.inputFile).fileName();
+        for (const heiko::UrlList::Rejected &rejected : list.rejected())
+            std::fprintf(stderr, "heiko: [list] %s:%d skipped: %s: %s\n", qPrintable(source),
+                         rejected.lineNumber, qPrintable(rejected.reason), qPrintable(rejected.text));
+        for (const heiko::UrlList::Rejected &warning : list.warnings())
+            std::fprintf(stderr, "heiko: [list] %s:%d: %s\n", qPrintable(source), warning.lineNumber,
+                         qPrintable(warning.reason));
+        urls.append(heiko::UrlList::toLines(list.entries()));
     }
     const QString directory
         = parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath();

@@ -589,6 +589,20 @@ UrlList UrlList::parse(QByteArrayView data)
     return list;
 }
 
+QStringList UrlList::toLines(const QList<Entry> &entries)
+{
+    QStringList lines;
+    lines.reserve(entries.size());
+    for (const Entry &entry : entries) {
+        lines.append(entry.url.toString(QUrl::FullyEncoded));
+        if (!entry.fileName.isEmpty())
+            lines.append(u"  out="_s + entry.fileName);
+        if (!entry.directory.isEmpty())
+            lines.append(u"  dir="_s + entry.directory);
+    }
+    return lines;
+}
+
 QUrl UrlList::checkUrl(QByteArrayView text, QString *reason)
 {
     QString why;

@@ -3,6 +3,7 @@
 #include <QByteArrayView>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 namespace heiko {
@@ -52,6 +53,11 @@ public:
     // UTF-8 without control characters or spaces, at most kMaxLineBytes. Returns the URL, or an empty QUrl
     // and why in *reason (a reason parse() would give). Linear in text.size(), total on any bytes.
     static QUrl checkUrl(QByteArrayView text, QString *reason);
+
+    // The entries as list lines that parse() reads back as the same entries: each URL, then its out= and
+    // dir= option lines. How a list's names and folders travel where only lines go (the command line of a
+    // second window handing its URLs to the first).
+    static QStringList toLines(const QList<Entry> &entries);
 
     void addEntry(Entry entry);
     // `line` is stored the way parse() stores a line (Rejected::text: printable, passwords masked, cut).

@@ -1,6 +1,7 @@
 #include "commandline.h"
 #include "queuestore.h"
 #include "testhttpserver.h"
+#include "units.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -65,6 +66,8 @@ private Q_SLOTS:
     void usageErrorsExitWith2_data();
     void usageErrorsExitWith2();
     void commandLineValuesGoOverTheSavedOnes();
+    void attachedValuesAndSingleDashWords();
+    void singleDashWordsNeverOpenTheWindow();
     void downloadsEveryUrlAndExits0();
     void failedDownloadExits1AndOthersFinish();
     void badListLinesAreReportedAndSkipped();
@@ -85,7 +88,9 @@ private Q_SLOTS:
     void diskFullMidwayKeepsThePart();
 
 private:
-    Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000);
+    // `environment`: the process's, when not empty; else this one's.
+    Run heiko(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000,
+              const QProcessEnvironment &environment = {});
     QString m_binary;
     std::unique_ptr<TestHttpServer> m_server;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -111,9 +116,12 @@ void TestCli::cleanup()
     m_dir.reset();
 }
 
-Run TestCli::heiko(const QStringList &arguments, const QByteArray &stdinData, int timeoutMs)
+Run TestCli::heiko(const QStringList &arguments, const QByteArray &stdinData, int timeoutMs,
+                   const QProcessEnvironment &environment)
 {
     QProcess process;
+    if (!environment.isEmpty())
+        process.setProcessEnvironment(environment);
     process.setProgram(m_binary);
     process.setArguments(arguments);
     process.start();
@@ -189,6 +197,9 @@ void TestCli::usageErrorsExitWith2_data()
     QTest::newRow("missing value") << QStringList { u"--headless"_s, u"-d"_s } << u"Missing value"_s;
     QTest::newRow("bad rate") << QStringList { u"--headless"_s, u"--limit-rate"_s, u"fast"_s, u"http://x/"_s }
                               << u"invalid --limit-rate 'fast'"_s;
+    QTest::newRow("rate below a byte per second (it was cut to 0: no limit)")
+        << QStringList { u"--headless"_s, u"--limit-rate"_s, u"0.5"_s, u"http://x/"_s }
+        << u"invalid --limit-rate '0.5'"_s;
     QTest::newRow("negative overall")
         << QStringList { u"--headless"_s, u"--max-overall-limit"_s, u"-1M"_s, u"http://x/"_s }
         << u"invalid --max-overall-limit"_s;
@@ -234,6 +245,51 @@ void TestCli::commandLineValuesGoOverTheSavedOnes()
     QCOMPARE(running.retries, 9); // not given: the saved value
     QCOMPARE(running.downloadRateLimit, qint64(12345));
     QCOMPARE(running.connectionsPerFile, saved.connectionsPerFile);
+}
+
+void TestCli::attachedValuesAndSingleDashWords()
+{
+    // As aria2 and wget take them: "-j2", "-x16", "-d/tmp/x"; "-headless" is "--headless". A value that
+    // starts like an option stays the value of the option before it.
+    const CommandLine::Result parsed = CommandLine::parse(
+        { u"heiko"_s, u"-headless"_s, u"-j2"_s, u"-x16"_s, u"-d/tmp/x"_s, u"--log-file"_s, u"-jlog"_s,
+          u"-i"_s, u"-"_s, u"-limit-rate=1K"_s, u"http://x/a"_s });
+    QCOMPARE(parsed.action, CommandLine::Action::Run);
+    QVERIFY(parsed.options.headless);
+    QCOMPARE(parsed.options.engine.maxWorkers, 2);
+    QCOMPARE(parsed.options.engine.connectionsPerFile, 16);
+    QCOMPARE(parsed.options.directory, u"/tmp/x"_s);
+    QCOMPARE(parsed.options.logFile, u"-jlog"_s);
+    QCOMPARE(parsed.options.inputFile, u"-"_s);
+    QCOMPARE(parsed.options.engine.downloadRateLimit, qint64(1024));
+    QCOMPARE(parsed.options.urls, QStringList { u"http://x/a"_s });
+    // Words that are long options' names are not split: "-dir" is --dir, not -d "ir".
+    const CommandLine::Result longWord = CommandLine::parse({ u"heiko"_s, u"-dir"_s, u"/tmp/y"_s });
+    QCOMPARE(longWord.action, CommandLine::Action::Run);
+    QCOMPARE(longWord.options.directory, u"/tmp/y"_s);
+}
+
+void TestCli::singleDashWordsNeverOpenTheWindow()
+{
+    // "-version", "-help" and "-headless" are read as the long options, so they must take the way without a
+    // window too: here there is no display at all, where the window's way aborts.
+    QProcessEnvironment noDisplay = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : { u"QT_QPA_PLATFORM"_s, u"DISPLAY"_s, u"WAYLAND_DISPLAY"_s })
+        noDisplay.remove(name);
+    const auto run = [&](const QStringList &arguments) {
+        return heiko(arguments, {}, 30'000, noDisplay);
+    };
+    const Run version = run({ u"-version"_s });
+    QCOMPARE(version.exitCode, 0);
+    QCOMPARE(version.out.trimmed(), u"heiko " HEIKO_VERSION ""_s);
+    const Run help = run({ u"-help"_s });
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains(u"--headless"_s));
+    m_server->setResponse("/one.bin", generated(5000, 7));
+    const Run download
+        = run({ u"-headless"_s, u"-d"_s, m_dir->path(), u"-j2"_s, m_server->url("/one.bin").toString() });
+    QVERIFY2(download.exitCode == 0, qPrintable(download.err));
+    QCOMPARE(readFile(m_dir->filePath(u"one.bin"_s)), TestHttpServer::patternBytes(7, 0, 5000));
 }
 
 void TestCli::downloadsEveryUrlAndExits0()
@@ -609,6 +665,10 @@ void TestCli::killedRunContinuesWhenRunAgain()
     const QByteArray range = m_server->requests().last().header("Range");
     QVERIFY2(range.startsWith("bytes=") && range != "bytes=0-", range.constData());
     QCOMPARE(readFile(folder + u"/big.iso"_s), TestHttpServer::patternBytes(21, 0, size));
+    // The summary counts what this run fetched, not the bytes the first run had left.
+    const qint64 from = range.sliced(6, range.size() - 7).toLongLong();
+    const QString fetched = u"; "_s + heiko::units::formatBytes(size - from) + u" in "_s;
+    QVERIFY2(second.err.contains(fetched), qPrintable(fetched + u" in:\n"_s + second.err));
     QVERIFY(!QFile::exists(folder + u"/big.iso.part"_s));
     QVERIFY(!QFile::exists(state)); // nothing left unfinished
 #endif

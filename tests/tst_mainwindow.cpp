@@ -101,6 +101,7 @@ private Q_SLOTS:
     void selectingADownloadFiltersTheLog();
     void closeAsksWhileDownloading();
     void commandLineUrlsAreQueued();
+    void commandLineListKeepsNamesAndFolders();
     void failureAndEndOfQueueAreNotified();
     void failuresTogetherMakeOneNotification();
     void pauseAllIsNotAnnouncedAsFinished();
@@ -579,6 +580,33 @@ void TestMainWindow::commandLineUrlsAreQueued()
     QCOMPARE(queued, 2);
     QCOMPARE(queuedUrls(), (QSet<QString> { u"http://example.com/1.iso"_s, u"https://example.com/2.iso"_s }));
     QVERIFY(m_window->lastMessage().contains(u"skipped"_s));
+}
+
+void TestMainWindow::commandLineListKeepsNamesAndFolders()
+{
+    // `heiko -i LIST` hands the list's entries to the window as list lines (UrlList::toLines()): a name
+    // (out=) and a folder inside the target (dir=) are kept; a folder outside it is refused, with the reason.
+    m_settings->setStartAutomatically(false);
+    makeWindow();
+    heiko::UrlList list = heiko::UrlList::parse("http://example.com/a.txt\n  out=renamed.txt\n"
+                                                "http://example.com/big.bin\n  dir=sub/inner\n"
+                                                "http://example.com/out.bin\n  dir=../escape\n"_ba);
+    QCOMPARE(list.entries().size(), 3);
+    const QString target = m_dir->filePath(u"target"_s);
+    QCOMPARE(m_window->queueUrls(heiko::UrlList::toLines(list.entries()), target), 2);
+    QHash<QString, heiko::SavedDownload> byUrl;
+    for (const heiko::SavedDownload &download : m_manager->savedState())
+        byUrl.insert(download.url.toString(), download);
+    QCOMPARE(byUrl.size(), 2);
+    QCOMPARE(byUrl.value(u"http://example.com/a.txt"_s).requestedName, u"renamed.txt"_s);
+    QCOMPARE(byUrl.value(u"http://example.com/a.txt"_s).directory, target);
+    QCOMPARE(QDir::cleanPath(byUrl.value(u"http://example.com/big.bin"_s).directory),
+             QDir::cleanPath(target + u"/sub/inner"_s));
+    QVERIFY(m_window->lastMessage().contains(u"skipped"_s));
+    bool refusalLogged = false;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0))
+        refusalLogged = refusalLogged || (record.message.contains(u"dir=../escape"_s));
+    QVERIFY(refusalLogged);
 }
 
 void TestMainWindow::failureAndEndOfQueueAreNotified()

@@ -81,6 +81,7 @@ class TestUrlList final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void linesReadBackAsTheSameEntries();
     void acceptsUrls_data();
     void acceptsUrls() { verifyParse(); }
     void rejectsLines_data();
@@ -99,6 +100,22 @@ private Q_SLOTS:
     void summarisesFloodOfBadLines_data();
     void summarisesFloodOfBadLines();
 };
+
+void TestUrlList::linesReadBackAsTheSameEntries()
+{
+    const UrlList list
+        = UrlList::parse("https://a.example/1?q=a%20b\n  out=one file.iso\n  dir=sub/x\n"
+                         "http://b.example/\xe6\xa5\xbd.mp3\nhttps://c.example/3\n  out=3.bin\n"_ba);
+    QCOMPARE(list.entries().size(), 3);
+    const UrlList back = UrlList::parse(UrlList::toLines(list.entries()).join(u'\n').toUtf8());
+    QCOMPARE(back.entries().size(), list.entries().size());
+    QVERIFY(back.rejected().isEmpty() && back.warnings().isEmpty());
+    for (qsizetype i = 0; i < list.entries().size(); ++i) {
+        QCOMPARE(back.entries().at(i).url, list.entries().at(i).url);
+        QCOMPARE(back.entries().at(i).fileName, list.entries().at(i).fileName);
+        QCOMPARE(back.entries().at(i).directory, list.entries().at(i).directory);
+    }
+}
 
 void TestUrlList::acceptsUrls_data()
 {

@@ -5,11 +5,13 @@
 #include "downloadfilterproxy.h"
 #include "downloadmanager.h"
 #include "downloadtablemodel.h"
+#include "filenaming.h"
 #include "loghub.h"
 #include "logmodel.h"
 #include "logpanel.h"
 #include "mimeurlreader.h"
 #include "progressdelegate.h"
+#include "secretmasking.h"
 #include "settingsdialog.h"
 #include "trayicon.h"
 #include "units.h"
@@ -751,22 +753,39 @@ int MainWindow::queueUrls(const QStringList &urls, const QString &directory)
 {
     if (urls.isEmpty())
         return 0;
+    // Lines as a list file has them: URLs, and option lines (out=, dir=) that belong to the URL above.
     const heiko::UrlList list = heiko::UrlList::parse(urls.join(u'\n').toUtf8());
     for (const heiko::UrlList::Rejected &rejected : list.rejected())
         m_log.warning(HEIKO_HERE, u"[add] skipped %1: %2"_s.arg(rejected.text, rejected.reason));
+    for (const heiko::UrlList::Rejected &warning : list.warnings())
+        m_log.warning(HEIKO_HERE, u"[add] %1: %2"_s.arg(warning.text, warning.reason));
+    const QString base = directory.isEmpty() ? m_settings.downloadFolder() : directory;
     int queued = 0;
+    int skipped = int(list.rejected().size());
     for (const heiko::UrlList::Entry &entry : list.entries()) {
         heiko::DownloadRequest request;
         request.url = entry.url;
         request.fileName = entry.fileName;
-        request.directory = directory.isEmpty() ? m_settings.downloadFolder() : directory;
+        request.directory = base;
+        if (!entry.directory.isEmpty()) {
+            // A list may come from anyone: its dir= stays inside the target folder.
+            const QString subfolder = heiko::naming::safeSubfolder(entry.directory);
+            if (subfolder.isEmpty()) {
+                m_log.warning(HEIKO_HERE,
+                              u"[add] skipped %1: dir=%2 must name a folder inside the target folder (no "
+                              u"absolute path, no ..)"_s.arg(heiko::secrets::maskedUrl(entry.url),
+                                                             entry.directory.left(120)));
+                ++skipped;
+                continue;
+            }
+            request.directory = QDir(base).filePath(subfolder);
+        }
         request.startPaused = !m_settings.startAutomatically();
         m_manager.add(request);
         ++queued;
     }
-    if (!list.rejected().isEmpty())
-        showMessage(tr("%n line(s) were not http or https URLs and were skipped; see the log", nullptr,
-                       int(list.rejected().size())));
+    if (skipped > 0)
+        showMessage(tr("%n line(s) could not be queued and were skipped; see the log", nullptr, skipped));
     return queued;
 }
 

@@ -107,9 +107,11 @@ QueueStore::QueueStore(QString path)
     : m_path(std::move(path))
 { }
 
-bool QueueStore::load(QList<SavedDownload> *downloads, QString *error) const
+bool QueueStore::load(QList<SavedDownload> *downloads, QString *error, bool *writtenByNewer) const
 {
     downloads->clear();
+    if (writtenByNewer)
+        *writtenByNewer = false;
     QFile file(m_path);
     if (!file.exists())
         return true;
@@ -121,16 +123,16 @@ bool QueueStore::load(QList<SavedDownload> *downloads, QString *error) const
     const QJsonDocument document = QJsonDocument::fromJson(file.read(256 * 1024 * 1024), &parseError);
     const QJsonObject root = document.object();
     if (parseError.error != QJsonParseError::NoError || root.value(u"format"_s).toString() != kFormat) {
-        *error = u"the saved downloads in %1 are damaged (%2); Heiko starts with an empty list and keeps "
-                 u"that file as it is"_s.arg(m_path,
-                                             parseError.error != QJsonParseError::NoError
-                                                 ? parseError.errorString()
-                                                 : u"not a Heiko queue"_s);
+        *error = u"the saved downloads in %1 are damaged (%2)"_s.arg(
+            m_path,
+            parseError.error != QJsonParseError::NoError ? parseError.errorString() : u"not a Heiko queue"_s);
         return false;
     }
-    if (root.value(u"version"_s).toInt() > kVersion) {
-        *error = u"the saved downloads in %1 were written by a newer Heiko; update Heiko to use them"_s.arg(
-            m_path);
+    if (const int version = root.value(u"version"_s).toInt(); version > kVersion) {
+        *error = u"the saved downloads in %1 were written by a newer Heiko (format %2; this one reads up to "
+                 u"%3)"_s.arg(m_path, QString::number(version), QString::number(kVersion));
+        if (writtenByNewer)
+            *writtenByNewer = true;
         return false;
     }
     int skipped = 0;
@@ -150,16 +152,28 @@ QList<SavedDownload> QueueStore::loadAtStart(QString *notice) const
 {
     QList<SavedDownload> downloads;
     QString error;
-    if (load(&downloads, &error)) {
+    bool newer = false;
+    if (load(&downloads, &error, &newer)) {
         *notice = error;
         return downloads;
     }
-    const QString aside = m_path + u".damaged"_s;
-    QFile::remove(aside);
-    if (QFile::rename(m_path, aside))
-        *notice = error + u" (moved to %1)"_s.arg(aside);
-    else
-        *notice = error;
+    // Set aside, never saved over (the next save writes m_path) and never replacing an earlier one set aside:
+    // a damaged file for whoever wants to rescue it, a newer Heiko's for when this one is updated.
+    const QString base = m_path + (newer ? u".newer"_s : u".damaged"_s);
+    QString aside = base;
+    for (int n = 1; QFile::exists(aside) && n < 1000; ++n)
+        aside = base + u'.' + QString::number(n);
+    if (!QFile::rename(m_path, aside)) {
+        *notice = error
+            + u"; Heiko starts with an empty list, and could not set the file aside: the next "
+              u"save replaces it, so copy it elsewhere to keep it"_s;
+        return {};
+    }
+    *notice = newer ? error
+            + u"; Heiko starts with an empty list and keeps that file as %1: after updating "
+              u"Heiko, rename it back to %2 to get those downloads back"_s.arg(aside,
+                                                                               QFileInfo(m_path).fileName())
+                    : error + u"; Heiko starts with an empty list and keeps that file as %1"_s.arg(aside);
     return {};
 }
 

@@ -44,10 +44,12 @@ public:
     explicit QueueStore(QString path);
 
     const QString &path() const { return m_path; }
-    // A missing file is an empty queue, not an error.
-    bool load(QList<SavedDownload> *downloads, QString *error) const;
-    // load() for a program that is starting: a damaged file is moved aside (".damaged", so that nothing is
-    // overwritten that someone may want to rescue) and the queue starts empty. `notice` says what happened.
+    // A missing file is an empty queue, not an error. `writtenByNewer` (may be null): the file is a newer
+    // Heiko's, whose format this one does not read.
+    bool load(QList<SavedDownload> *downloads, QString *error, bool *writtenByNewer = nullptr) const;
+    // load() for a program that is starting: a file it cannot use is moved aside (".damaged", or ".newer"
+    // for a newer Heiko's; numbered when one is already there) so that the next save does not overwrite it,
+    // and the queue starts empty. `notice` says what happened and what to do.
     QList<SavedDownload> loadAtStart(QString *notice) const;
     // An empty list removes the file.
     bool save(const QList<SavedDownload> &downloads, QString *error) const;

@@ -151,6 +151,15 @@ void TestQueueStore::damagedFileIsSetAsideAndReported()
     QVERIFY2(notice.contains(u"damaged"_s) && notice.contains(u".damaged"_s), qPrintable(notice));
     QVERIFY(!QFile::exists(store.path()));
     QVERIFY(QFile::exists(store.path() + u".damaged"_s)); // kept for whoever wants to rescue it
+    // A second damaged file does not replace the first one set aside.
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("not json");
+    file.close();
+    QVERIFY(store.loadAtStart(&notice).isEmpty());
+    QVERIFY2(notice.contains(u".damaged.1"_s), qPrintable(notice));
+    QFile first(store.path() + u".damaged"_s);
+    QVERIFY(first.open(QIODevice::ReadOnly));
+    QVERIFY(first.readAll().startsWith("{\"format\""));
 }
 
 void TestQueueStore::newerFormatIsNotUsed()
@@ -163,8 +172,16 @@ void TestQueueStore::newerFormatIsNotUsed()
     file.close();
     QList<SavedDownload> loaded;
     QString error;
-    QVERIFY(!store.load(&loaded, &error));
+    bool newer = false;
+    QVERIFY(!store.load(&loaded, &error, &newer));
+    QVERIFY(newer);
     QVERIFY2(error.contains(u"newer Heiko"_s), qPrintable(error));
+    // At start it is set aside under a name that says what it is, and the notice says how to get it back.
+    QString notice;
+    QVERIFY(store.loadAtStart(&notice).isEmpty());
+    QVERIFY(QFile::exists(store.path() + u".newer"_s));
+    QVERIFY2(notice.contains(u".newer"_s) && notice.contains(u"rename it back to queue.json"_s),
+             qPrintable(notice));
 }
 
 void TestQueueStore::foreignEntriesAreLeftOut()

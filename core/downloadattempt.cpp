@@ -311,6 +311,13 @@ HttpRequest DownloadAttempt::makeRequest() const
     return request;
 }
 
+QByteArray DownloadAttempt::ifRangeValidator() const
+{
+    // RFC 9110 §13.1.5: If-Range takes only a strong validator; a server compares a weak one as "changed" and
+    // sends the whole file every time.
+    return http::isStrongEtag(m_files.etag) ? m_files.etag : m_files.lastModified;
+}
+
 void DownloadAttempt::sendRequest()
 {
     HttpRequest request = makeRequest();
@@ -318,10 +325,8 @@ void DownloadAttempt::sendRequest()
     // the same file's (If-Range), and its 200 would not be told from a 206 that continues them.
     if (resuming()) {
         request.headers.append({ "Range"_ba, "bytes=" + QByteArray::number(m_offset) + '-' });
-        if (!m_files.etag.isEmpty())
-            request.headers.append({ "If-Range"_ba, m_files.etag });
-        else if (!m_files.lastModified.isEmpty())
-            request.headers.append({ "If-Range"_ba, m_files.lastModified });
+        if (const QByteArray validator = ifRangeValidator(); !validator.isEmpty())
+            request.headers.append({ "If-Range"_ba, validator });
     }
 
     if (m_reply) {
@@ -539,6 +544,20 @@ bool DownloadAttempt::acceptBody(int status)
                 false);
     }
 
+    // A 200 with a Content-Range is a part of the file presented as the whole (a broken cache or proxy):
+    // saved, it would be a short file called finished. Only a range that is the whole body is believed.
+    if (status == 200 && m_reply->hasRawHeader("Content-Range"_ba)) {
+        const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
+        const bool whole = range && range->first == 0 && range->total >= 0 && range->last + 1 == range->total
+            && (!length || *length == range->total);
+        if (!whole)
+            return protocolError(
+                u"%1 sent part of the file (%2) as if it were all of it (HTTP 200); trying "
+                u"again"_s.arg(describeUrl(),
+                               QString::fromLatin1(m_reply->rawHeader("Content-Range"_ba).left(64))),
+                true);
+    }
+
     bool restartFromZero = false;
     if (status == 206) {
         const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
@@ -553,7 +572,9 @@ bool DownloadAttempt::acceptBody(int status)
         const bool valid = sameFile && resuming() && range && range->first == m_offset
             && (range->total < 0 || m_expectedTotal < 0 || range->total == m_expectedTotal)
             && (!length || *length == range->last - range->first + 1)
-            && (range->total < 0 || state.bytesTotal() < 0 || range->total == state.bytesTotal());
+            && (range->total < 0 || state.bytesTotal() < 0 || range->total == state.bytesTotal())
+            // "/*": the length it does not say is the one announced before, which the range stays inside.
+            && (range->total >= 0 || state.bytesTotal() < 0 || range->last < state.bytesTotal());
         if (!valid) {
             // Appending bytes from the wrong offset would corrupt the file silently.
             m_files.rangesSupported = false;
@@ -571,7 +592,11 @@ bool DownloadAttempt::acceptBody(int status)
                          : u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
                 true);
         }
-        m_expectedTotal = range->total >= 0 ? range->total : (length ? m_offset + *length : -1);
+        // Never lowered by a 206 that does not say the total: the file is as long as announced before, and a
+        // range that ends short of it leaves the rest for a retry instead of finishing a short file.
+        m_expectedTotal = range->total >= 0 ? range->total
+            : state.bytesTotal() >= 0       ? state.bytesTotal()
+                                            : (length ? m_offset + *length : -1);
         m_files.rangesSupported = true;
     } else {
         if (resuming()) {
@@ -590,15 +615,22 @@ bool DownloadAttempt::acceptBody(int status)
         m_expectedTotal = length ? *length : -1;
         m_files.rangesSupported = m_reply->rawHeader("Accept-Ranges"_ba).toLower().contains("bytes");
     }
-    const QByteArray etag = m_reply->rawHeader("ETag"_ba);
-    m_files.etag = http::isStrongEtag(etag) ? etag : QByteArray();
+    // The validators describe the file: a 200 brings a new one; a 206 (checked above to match) only fills in
+    // what was not known, so that a proxy's 206 without an ETag does not erase the one every later resume
+    // is checked against. A weak ETag is kept too: never sent in If-Range (ifRangeValidator()), but a 206
+    // with another one is another file.
+    const QByteArray etag = m_reply->rawHeader("ETag"_ba).trimmed();
+    if (status == 200 || m_files.etag.isEmpty())
+        m_files.etag = etag;
     // A Last-Modified is a strong validator only if the response was sent at least a second after it
     // (RFC 9110 §8.8.2.2): otherwise the file may have changed again within the same second.
     const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
     const QDateTime modified = http::parseHttpDate(lastModified);
     const QDateTime sent = http::parseHttpDate(m_reply->rawHeader("Date"_ba));
-    m_files.lastModified
-        = modified.isValid() && sent.isValid() && modified.secsTo(sent) >= 1 ? lastModified : QByteArray();
+    if (status == 200 || m_files.lastModified.isEmpty())
+        m_files.lastModified = modified.isValid() && sent.isValid() && modified.secsTo(sent) >= 1
+            ? lastModified
+            : QByteArray();
     const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
     if (!encoding.isEmpty() && encoding != "identity")
         m_files.rangesSupported = false; // offsets into an encoded body don't map to the file
@@ -1121,10 +1153,8 @@ void DownloadAttempt::requestSegment(int connection, int segment)
     request.headers.append(
         { "Range"_ba,
           "bytes=" + QByteArray::number(piece.position) + '-' + QByteArray::number(piece.end - 1) });
-    if (!m_files.etag.isEmpty())
-        request.headers.append({ "If-Range"_ba, m_files.etag });
-    else if (!m_files.lastModified.isEmpty())
-        request.headers.append({ "If-Range"_ba, m_files.lastModified });
+    if (const QByteArray validator = ifRangeValidator(); !validator.isEmpty())
+        request.headers.append({ "If-Range"_ba, validator });
     c.reply = m_network.get(request);
     c.reply->setReadBufferSize(kReplyBufferLimit);
     c.segment = segment;

@@ -65,6 +65,9 @@ private:
     bool enoughDiskSpace(const QString &name); // `name`: the file's, for the message
     // A .part to continue: bytes from m_offset on, or the pieces of a segmented one (m_offset may be 0).
     bool resuming() const { return m_offset > 0 || !m_segments.isEmpty(); }
+    // What a ranged request sends in If-Range: a strong ETag, else a Last-Modified kept as strong; or
+    // nothing.
+    QByteArray ifRangeValidator() const;
     enum class NameChoice { Taken, Next, Stop };
     // Offers `first`, then the numbered forms of `name`, to `tryName` (with its path in the target folder)
     // until it takes one or stops; Next when every name was refused. Remembers the number taken.

@@ -100,6 +100,10 @@ private Q_SLOTS:
     void resetMidBodyResumesWithRange();
     void resumeGetsWholeFileInsteadStartsOver();
     void resumeWithWrongRangeStartsOver();
+    void partOfTheFileSentAsAWhole200IsNotSaved();
+    void rangeWithoutATotalNeverShortensTheFile();
+    void rangeWithoutAnEtagKeepsTheOneToCheckAgainst();
+    void changedWeakEtagStartsOver();
     void shortBodyIsNeverFinished();
     void conflictingContentLengthFails();
     void contentDispositionNamesTheFile();
@@ -606,6 +610,114 @@ void TestDownloadManager::resumeGetsWholeFileInsteadStartsOver()
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     // A 200 to a range request is never appended: the file is exactly the source, not 1.4 MB of splice.
     QCOMPARE(readFile(m_dir->filePath(u"norange.bin"_s)), TestHttpServer::patternBytes(10, 0, 1024 * 1024));
+}
+
+void TestDownloadManager::partOfTheFileSentAsAWhole200IsNotSaved()
+{
+    // A broken cache answers the resume with a 200 that carries a Content-Range for the rest: saved as the
+    // whole file (its Content-Length) it was a 624 KiB file called finished. Retried, never saved.
+    constexpr qint64 size = 1024 * 1024;
+    Response cut = TestHttpServer::generated(size, 113);
+    cut.cutAfter = 400 * 1024;
+    Response partial;
+    partial.acceptRanges = false;
+    partial.etag = "\"v113\"";
+    partial.body = TestHttpServer::patternBytes(113, 400 * 1024, size - 400 * 1024);
+    partial.headers = { { "Content-Range", "bytes 409600-1048575/1048576" } };
+    m_server->setResponseSequence("/partial.bin", { cut, partial, TestHttpServer::generated(size, 113) });
+    // And a fresh download whose first answer is a 200 for its first 1,000 bytes.
+    Response start;
+    start.acceptRanges = false;
+    start.body = TestHttpServer::patternBytes(114, 0, 1000);
+    start.headers = { { "Content-Range", "bytes 0-999/1048576" } };
+    m_server->setResponseSequence("/start.bin", { start, TestHttpServer::generated(size, 114) });
+    // A 200 whose Content-Range is the whole body is only odd: taken.
+    Response whole;
+    whole.acceptRanges = false;
+    whole.body = TestHttpServer::patternBytes(115, 0, 5000);
+    whole.headers = { { "Content-Range", "bytes 0-4999/5000" } };
+    m_server->setResponse("/whole.bin", whole);
+    auto manager = makeManager(3);
+    const int a = manager->add({ m_server->url("/partial.bin"), m_dir->path(), {}, false });
+    const int b = manager->add({ m_server->url("/start.bin"), m_dir->path(), {}, false });
+    const int c = manager->add({ m_server->url("/whole.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    for (const int id : { a, b, c })
+        QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QVERIFY(readFile(m_dir->filePath(u"partial.bin"_s)) == TestHttpServer::patternBytes(113, 0, size));
+    QVERIFY(readFile(m_dir->filePath(u"start.bin"_s)) == TestHttpServer::patternBytes(114, 0, size));
+    QCOMPARE(readFile(m_dir->filePath(u"whole.bin"_s)), TestHttpServer::patternBytes(115, 0, 5000));
+    QCOMPARE(manager->info(c).attempt, 1);
+}
+
+void TestDownloadManager::rangeWithoutATotalNeverShortensTheFile()
+{
+    // The first answer announced 1 MiB; the resume gets "206 bytes 409600-614399/*": part of the rest, total
+    // not said. The file stays 1 MiB long: the rest is fetched, never a 600 KiB file called finished.
+    constexpr qint64 size = 1024 * 1024;
+    Response cut = TestHttpServer::generated(size, 116);
+    cut.cutAfter = 400 * 1024;
+    Response someOfTheRest;
+    someOfTheRest.status = 206;
+    someOfTheRest.acceptRanges = false;
+    someOfTheRest.etag = "\"v116\"";
+    someOfTheRest.body = TestHttpServer::patternBytes(116, 400 * 1024, 200 * 1024);
+    someOfTheRest.headers = { { "Content-Range", "bytes 409600-614399/*" } };
+    m_server->setResponseSequence("/star.bin", { cut, someOfTheRest, TestHttpServer::generated(size, 116) });
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/star.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QVERIFY(readFile(m_dir->filePath(u"star.bin"_s)) == TestHttpServer::patternBytes(116, 0, size));
+}
+
+void TestDownloadManager::rangeWithoutAnEtagKeepsTheOneToCheckAgainst()
+{
+    // The first answer (ETag "v117") breaks. A proxy's 206 for the rest carries no ETag and breaks too. Then
+    // the file is replaced by another of the same size. The next resume must still send If-Range "v117" and
+    // start over on the new file's 200: had the ETag-less 206 erased the stored ETag, the new file's 206 was
+    // taken and the result was half of each.
+    constexpr qint64 size = 1024 * 1024;
+    Response cut = TestHttpServer::generated(size, 117);
+    cut.cutAfter = 300 * 1024;
+    Response anonymous;
+    anonymous.status = 206;
+    anonymous.acceptRanges = false;
+    anonymous.body = TestHttpServer::patternBytes(117, 300 * 1024, size - 300 * 1024);
+    anonymous.headers = { { "Content-Range", "bytes 307200-1048575/1048576" } };
+    anonymous.cutAfter = 200 * 1024;
+    m_server->setResponseSequence("/changes.bin", { cut, anonymous, TestHttpServer::generated(size, 118) });
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/changes.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QVERIFY(requests.size() >= 3);
+    QCOMPARE(requests.at(2).header("If-Range"), "\"v117\""_ba);
+    QVERIFY2(readFile(m_dir->filePath(u"changes.bin"_s)) == TestHttpServer::patternBytes(118, 0, size),
+             "the file is not the server's current one");
+}
+
+void TestDownloadManager::changedWeakEtagStartsOver()
+{
+    // A server that only sends weak ETags: none goes into If-Range (a server must not honour a weak one
+    // there), but a 206 with another weak ETag is another file, and the download starts over on it.
+    constexpr qint64 size = 1024 * 1024;
+    Response cut = TestHttpServer::generated(size, 119);
+    cut.etag = "W/\"a\"";
+    cut.cutAfter = 300 * 1024;
+    Response changed = TestHttpServer::generated(size, 120);
+    changed.etag = "W/\"b\"";
+    m_server->setResponseSequence("/weak.bin", { cut, changed });
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/weak.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QVERIFY(requests.size() >= 2);
+    QVERIFY(requests.at(1).header("If-Range").isEmpty());
+    QVERIFY2(readFile(m_dir->filePath(u"weak.bin"_s)) == TestHttpServer::patternBytes(120, 0, size),
+             "the file is not the server's current one");
 }
 
 void TestDownloadManager::resumeWithWrongRangeStartsOver()

@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFileInfo>
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QLockFile>
@@ -12,6 +13,10 @@
 
 #include <algorithm>
 #include <utility>
+
+#if defined(Q_OS_UNIX)
+#include <unistd.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -24,12 +29,30 @@ constexpr qint64 kMaxReplyBytes = 1024;
 constexpr std::chrono::milliseconds kProbeTimeout { 1000 };
 constexpr std::chrono::milliseconds kLockTimeout { 5000 };
 
-// The lock file sits beside the socket; its name must not be a path even if the server name is one.
+// The lock file sits beside the socket: in the user's own runtime folder when the name is a path there.
 QString lockFilePath(const QString &serverName)
 {
+    if (QDir::isAbsolutePath(serverName))
+        return serverName + u".lock"_s;
     QString name = serverName;
     name.replace(u'/', u'_').replace(u'\\', u'_').replace(u':', u'_');
     return QDir::tempPath() + u'/' + name + u".lock"_s;
+}
+
+// Whether the socket file for `serverName` exists and belongs to another user (Unix; false elsewhere, where
+// a named pipe's access list does this job). Such a socket is never used: whoever made it would receive
+// the URLs, passwords included, or could block every start.
+bool ownedByAnotherUser(const QString &serverName)
+{
+#if defined(Q_OS_UNIX)
+    // QLocalSocket puts a name that is not a path in the temporary folder.
+    const QString path = QDir::isAbsolutePath(serverName) ? serverName : QDir::tempPath() + u'/' + serverName;
+    const QFileInfo info(path);
+    return info.exists() && info.ownerId() != uint(::getuid());
+#else
+    Q_UNUSED(serverName);
+    return false;
+#endif
 }
 
 // Digits only (no sign, no spaces), at most 18 of them so that the value fits; -1 otherwise.
@@ -93,7 +116,25 @@ QString SingleInstance::defaultServerName()
     const QString key = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + u'\n' + user;
     const QByteArray hash
         = QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex().left(12);
-    return u"heiko-"_s + QString::fromLatin1(hash);
+    const QString name = u"heiko-"_s + QString::fromLatin1(hash);
+#if defined(Q_OS_UNIX)
+    // In the user's own runtime folder (XDG_RUNTIME_DIR, mode 0700): in the shared temporary folder another
+    // user could take the name first and receive the URLs. A socket path has room for about 100 bytes.
+    const QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    if (!runtime.isEmpty() && QFileInfo(runtime).isDir()) {
+        const QString path = runtime + u'/' + name;
+        if (QFile::encodeName(path).size() < 100)
+            return path;
+    }
+#endif
+    return name;
+}
+
+void SingleInstance::close()
+{
+    m_clients.clear();
+    delete m_server;
+    m_server = nullptr;
 }
 
 bool SingleInstance::isListening() const
@@ -114,6 +155,11 @@ bool SingleInstance::listen()
     // Two instances starting at the same moment could both find no primary and both take over; the lock
     // makes "check, then listen" one step. A lock that cannot be had (another instance stuck here, or no
     // writable temp folder) is not fatal: the check below still catches every case but that race.
+    if (ownedByAnotherUser(m_serverName)) {
+        m_error = tr("The socket \u201C%1\u201D belongs to another user; Heiko does not use it.")
+                      .arg(m_serverName);
+        return false;
+    }
     QLockFile lock(lockFilePath(m_serverName));
     lock.tryLock(int(kLockTimeout.count())); // held until this function returns
 
@@ -270,10 +316,16 @@ void SingleInstance::refuse(QLocalSocket *socket, const QString &reason)
 }
 
 bool SingleInstance::sendUrls(const QString &serverName, const QStringList &urls, QString *error,
-                              std::chrono::milliseconds timeout)
+                              std::chrono::milliseconds timeout, bool *reached)
 {
     if (error)
         error->clear();
+    if (reached)
+        *reached = false;
+    if (ownedByAnotherUser(serverName))
+        return fail(error,
+                    tr("The socket \u201C%1\u201D belongs to another user; the URLs are not sent there.")
+                        .arg(serverName));
 
     QByteArray payload;
     for (const QString &url : urls) {
@@ -296,6 +348,8 @@ bool SingleInstance::sendUrls(const QString &serverName, const QStringList &urls
         return fail(
             error,
             tr("Cannot reach a running Heiko (\u201C%1\u201D): %2").arg(serverName, socket.errorString()));
+    if (reached)
+        *reached = true; // from here on the URLs may arrive there even if it does not say so
 
     socket.write(header);
     socket.write(payload);

@@ -40,8 +40,10 @@ public:
     ~SingleInstance() override; // stops listening; on Unix that removes the socket file
 
     // "heiko-" and a short hash of the settings location and the user name, so that two users, or two
-    // settings locations (portable installs, tests), each have their own primary. A non-empty
-    // HEIKO_INSTANCE_NAME environment variable overrides it.
+    // settings locations (portable installs, tests), each have their own primary; on Unix a path in the
+    // user's runtime folder (XDG_RUNTIME_DIR), where no other user can put a socket. A non-empty
+    // HEIKO_INSTANCE_NAME environment variable overrides it. A socket file of another user is never used,
+    // by listen() or by sendUrls().
     static QString defaultServerName();
 
     QString serverName() const { return m_serverName; }
@@ -51,6 +53,9 @@ public:
     // taken over.
     bool listen();
     bool isListening() const;
+    // Stops listening (a later instance then starts its own window instead of handing URLs to one that is
+    // quitting); the clients being served are dropped.
+    void close();
     QString errorString() const { return m_error; }
 
     // How long a connected client may take to send its whole message before it is dropped.
@@ -59,8 +64,10 @@ public:
     // Blocking client side, for the instance that is about to exit (no event loop needed). Returns true
     // once the primary has acknowledged the URLs; false with the reason in *error (may be null) when
     // nobody listens, the primary refuses the message or does not answer within the timeout.
+    // `reached` (may be null) says whether a running Heiko took the connection: then the URLs may arrive
+    // there even when it did not confirm them, and the caller must not start a second window.
     static bool sendUrls(const QString &serverName, const QStringList &urls, QString *error,
-                         std::chrono::milliseconds timeout = kDefaultSendTimeout);
+                         std::chrono::milliseconds timeout = kDefaultSendTimeout, bool *reached = nullptr);
 
 Q_SIGNALS:
     void urlsReceived(const QStringList &urls); // never empty

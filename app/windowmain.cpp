@@ -41,7 +41,25 @@ int runWindow(int argc, char *argv[])
 
     // The URLs to queue: the arguments and, with -i, a list file, whose names (out=) and folders (dir=)
     // travel as its option lines; its refused lines are said on stderr, as a headless run says them.
-    QStringList urls = parsed.options.urls;
+    // Each argument is checked here, as a headless run checks it: a second window hands its URLs to the
+    // first, and the terminal it was started from is the only place that can say which were skipped.
+    QStringList urls;
+    int skipped = 0;
+    for (qsizetype i = 0; i < parsed.options.urls.size(); ++i) {
+        const QString &argument = parsed.options.urls.at(i);
+        const heiko::UrlList one
+            = argument.contains(u'\n') ? heiko::UrlList() : heiko::UrlList::parse(argument.toUtf8());
+        if (argument.contains(u'\n') || one.entries().isEmpty()) {
+            const QString reason = argument.contains(u'\n') ? u"contains a line break"_s
+                : one.rejected().isEmpty()                  ? u"not a URL"_s
+                                                            : one.rejected().constFirst().reason;
+            std::fprintf(stderr, "heiko: argument %lld skipped: %s: %s\n", static_cast<long long>(i + 1),
+                         qPrintable(reason), qPrintable(argument.left(120)));
+            ++skipped;
+            continue;
+        }
+        urls.append(heiko::UrlList::toLines(one.entries()));
+    }
     if (!parsed.options.inputFile.isEmpty()) {
         QString error;
         heiko::UrlList list;
@@ -58,6 +76,7 @@ int runWindow(int argc, char *argv[])
         const QString source = parsed.options.inputFile == u"-"_s
             ? u"stdin"_s
             : QFileInfo(parsed.options.inputFile).fileName();
+        skipped += int(list.rejected().size());
         for (const heiko::UrlList::Rejected &rejected : list.rejected())
             std::fprintf(stderr, "heiko: [list] %s:%d skipped: %s: %s\n", qPrintable(source),
                          rejected.lineNumber, qPrintable(rejected.reason), qPrintable(rejected.text));
@@ -74,13 +93,22 @@ int runWindow(int argc, char *argv[])
     SingleInstance instance(SingleInstance::defaultServerName());
     if (!instance.listen()) {
         QString error;
+        bool reached = false;
         const QStringList message
             = directory.isEmpty() ? urls : QStringList { u"--dir="_s + directory } + urls;
-        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), message, &error))
-            return 0;
-        std::fprintf(stderr,
-                     "heiko: another Heiko seems to run but did not answer (%s); opening a new window\n",
-                     qPrintable(error));
+        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), message, &error,
+                                     SingleInstance::kDefaultSendTimeout, &reached))
+            return skipped > 0 ? HeadlessRunner::SomeFailed : 0;
+        if (reached) {
+            // It took the connection: the URLs may still arrive there. A second window would run the same
+            // queue and the same .part files beside it.
+            std::fprintf(stderr,
+                         "heiko: %s; the URLs may still arrive in the running Heiko, so no second "
+                         "window is opened\n",
+                         qPrintable(error));
+            return HeadlessRunner::SomeFailed;
+        }
+        std::fprintf(stderr, "heiko: %s; opening a new window\n", qPrintable(error));
     }
 
     heiko::LogHub log;
@@ -122,6 +150,8 @@ int runWindow(int argc, char *argv[])
     // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
     window.queueUrls(urls, directory);
     const int status = QApplication::exec();
+    // No more URLs handed over from here on: this window is going away, and they would be lost with it.
+    instance.close();
     // Workers stop and sync their .part files before the queue is saved for the last time (persistence's
     // destructor, which runs before the manager's).
     manager.stopAndWait();

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocalServer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
@@ -82,6 +83,7 @@ private Q_SLOTS:
     void interruptKeepsPartFiles();
     void terminalShowsLiveProgress();
     void secondInstanceHandsUrlsToTheFirst();
+    void silentFirstInstanceGetsNoSecondWindowBesideIt();
     void killedRunContinuesWhenRunAgain_data();
     void killedRunContinuesWhenRunAgain();
     void windowRestoresItsQueueAfterAKill();
@@ -568,6 +570,26 @@ void TestCli::terminalShowsLiveProgress()
     QVERIFY(out.contains(u"[summary] 1 finished"_s));
     QCOMPARE(readFile(m_dir->filePath(u"live.bin"_s)), TestHttpServer::patternBytes(4, 0, 600 * 1024));
 #endif
+}
+
+void TestCli::silentFirstInstanceGetsNoSecondWindowBesideIt()
+{
+    // A running Heiko that takes the connection but does not confirm in time (busy starting up): the URLs may
+    // still arrive there, so the second `heiko URL` says so and exits instead of opening a second window on
+    // the same queue and .part files. Its skipped arguments are said on its own terminal.
+    const QString name = u"heiko-cli-silent-%1"_s.arg(QCoreApplication::applicationPid());
+    QLocalServer silent;
+    QVERIFY(silent.listen(name));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    environment.insert(u"HOME"_s, m_dir->path());
+    environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s, name);
+    const Run run
+        = heiko({ u"https://example.org/a.iso"_s, u"ftp://example.org/b.iso"_s }, {}, 20'000, environment);
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains(u"no second window"_s), qPrintable(run.err));
+    QVERIFY2(run.err.contains(u"argument 2 skipped"_s) && run.err.contains(u"ftp"_s), qPrintable(run.err));
 }
 
 void TestCli::secondInstanceHandsUrlsToTheFirst()

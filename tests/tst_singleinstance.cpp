@@ -9,6 +9,7 @@
 #include <QRandomGenerator>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTest>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -24,6 +25,7 @@
 #endif
 
 using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -376,6 +378,54 @@ private Q_SLOTS:
         QVERIFY2(error.contains(u"NUL"_s), qPrintable(error));
     }
 
+    void unconfirmedHandOverSaysItReachedTheServer()
+    {
+        // A primary that takes the connection and never answers (stuck, or still starting): sendUrls() fails,
+        // but says that it reached one, so the caller does not open a second window beside it.
+        const QString name = uniqueName();
+        QLocalServer silent;
+        QVERIFY(silent.listen(name));
+        QString error;
+        bool reached = false;
+        QFuture<bool> sent = QtConcurrent::run([&] {
+            return SingleInstance::sendUrls(name, { u"https://example.org/x"_s }, &error, 300ms, &reached);
+        });
+        QTRY_VERIFY(sent.isFinished());
+        QVERIFY(!sent.result());
+        QVERIFY(reached);
+        QVERIFY2(error.contains(u"did not confirm"_s) || error.contains(u"did not take"_s),
+                 qPrintable(error));
+        // Nobody there: not reached, and a new window is the right answer.
+        reached = true;
+        QVERIFY(
+            !SingleInstance::sendUrls(uniqueName(), { u"https://example.org/x"_s }, &error, 300ms, &reached));
+        QVERIFY(!reached);
+    }
+
+    void anotherUsersSocketIsNeverUsed()
+    {
+#ifndef Q_OS_UNIX
+        QSKIP("a named pipe's access list does this elsewhere");
+#else
+        if (::getuid() != 0)
+            QSKIP("needs root to give a socket file to another user");
+        // Someone else listening on the name first would receive the URLs, passwords included.
+        const QString name = uniqueName();
+        QLocalServer foreign;
+        QVERIFY(foreign.listen(name));
+        QVERIFY(::chown(QFile::encodeName(foreign.fullServerName()).constData(), 65534, 65534) == 0);
+        QSignalSpy connected(&foreign, &QLocalServer::newConnection);
+        QString error;
+        QVERIFY(!SingleInstance::sendUrls(name, { u"https://user:secret@example.org/x"_s }, &error, 300ms));
+        QVERIFY2(error.contains(u"another user"_s), qPrintable(error));
+        SingleInstance primary(name);
+        QVERIFY(!primary.listen());
+        QVERIFY2(primary.errorString().contains(u"another user"_s), qPrintable(primary.errorString()));
+        QCoreApplication::processEvents();
+        QCOMPARE(connected.count(), 0);
+#endif
+    }
+
     void defaultServerName()
     {
         const QByteArray saved = qgetenv("HEIKO_INSTANCE_NAME");
@@ -391,9 +441,16 @@ private Q_SLOTS:
 
         qunsetenv("HEIKO_INSTANCE_NAME");
         const QString name = SingleInstance::defaultServerName();
-        QVERIFY2(name.startsWith(u"heiko-"_s), qPrintable(name));
-        QCOMPARE(name.size(), 18);
+        const QString fileName = QFileInfo(name).fileName();
+        QVERIFY2(fileName.startsWith(u"heiko-"_s), qPrintable(name));
+        QCOMPARE(fileName.size(), 18);
         QCOMPARE(SingleInstance::defaultServerName(), name); // stable
+#ifdef Q_OS_UNIX
+        // In the user's own runtime folder, never in the shared temporary one.
+        const QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+        QCOMPARE(name, runtime + u"/"_s + fileName);
+        QCOMPARE(QFileInfo(runtime).ownerId(), uint(::getuid()));
+#endif
 
         // Another settings location (another application name here) is another instance.
         const QString appName = QCoreApplication::applicationName();

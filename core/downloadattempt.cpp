@@ -965,10 +965,28 @@ void DownloadAttempt::handleReadyRead()
     // Every few seconds the bytes so far go to the disk itself: a crash or power loss then costs at most
     // that much of the download.
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
+        if (!partStillThere())
+            return;
         if (platform::syncFile(m_file))
             m_job.state->setDurableBytes(m_onDisk);
         m_sinceSync.restart();
     }
+}
+
+bool DownloadAttempt::partStillThere()
+{
+    // Writes go on into a .part that was deleted (or whose folder was removed), and only the rename at the
+    // end would find out, with every byte lost: looked at with each sync instead.
+    if (!platform::isDeleted(m_file))
+        return true;
+    stopReply(DownloadError(
+        DownloadError::Kind::Disk,
+        QFileInfo(m_job.directory).isDir()
+            ? u"%1 was deleted while it downloaded; start the download again to fetch it anew"_s.arg(
+                m_files.partPath)
+            : u"the folder %1 was removed while %2 downloaded; choose a folder and start the download again"_s
+                  .arg(QDir::toNativeSeparators(m_job.directory), m_files.fileName)));
+    return false;
 }
 
 bool DownloadAttempt::writeBody(const char *data, qint64 size)
@@ -1276,6 +1294,8 @@ void DownloadAttempt::readSegment(int connection)
     }
     m_readingConnection = -1;
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {
+        if (!partStillThere())
+            return;
         if (platform::syncFile(m_file)) {
             m_files.segments = sortedSegments(false);
             m_job.state->setFiles(m_files, m_onDisk);

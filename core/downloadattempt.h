@@ -65,6 +65,8 @@ private:
     bool enoughDiskSpace(const QString &name); // `name`: the file's, for the message
     // A .part to continue: bytes from m_offset on, or the pieces of a segmented one (m_offset may be 0).
     bool resuming() const { return m_offset > 0 || !m_segments.isEmpty(); }
+    // False, with the reply stopped by a Disk error, when the open .part no longer has a name.
+    bool partStillThere();
     // What a ranged request sends in If-Range: a strong ETag, else a Last-Modified kept as strong; or
     // nothing.
     QByteArray ifRangeValidator() const;

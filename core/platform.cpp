@@ -114,6 +114,18 @@ bool syncFile(QFileDevice &file)
 #endif
 }
 
+bool isDeleted(const QFileDevice &openFile)
+{
+#if defined(Q_OS_UNIX)
+    struct stat info;
+    return openFile.isOpen() && openFile.handle() >= 0 && ::fstat(openFile.handle(), &info) == 0
+        && info.st_nlink == 0;
+#else
+    Q_UNUSED(openFile);
+    return false;
+#endif
+}
+
 bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode mode)
 {
 #if defined(Q_OS_UNIX)

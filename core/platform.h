@@ -33,6 +33,10 @@ int terminalColumns(std::FILE *stream);
 // where fsync alone does not reach the disk). QFile::flush() only empties Qt's own buffer.
 bool syncFile(QFileDevice &file);
 
+// Whether the open file has been deleted (Unix: it has no name left, st_nlink == 0): writes still succeed
+// into a file nobody will find. False where it cannot be told (Windows does not delete an open file).
+bool isDeleted(const QFileDevice &openFile);
+
 // Opens an existing regular file for writing without following a symbolic link in its place (O_NOFOLLOW):
 // a .part that someone replaced with a link to ~/.bashrc is refused, not written through. `mode` is
 // WriteOnly with Append or Truncate. Elsewhere than Unix it opens normally after checking for a link.

@@ -130,6 +130,8 @@ private Q_SLOTS:
     void manySameNamesGetDistinctFiles();
     void overloadedHostCoolsDown();
     void notEnoughDiskSpaceFailsAtOnce();
+    void removedFolderIsNoticedWhileDownloading_data();
+    void removedFolderIsNoticedWhileDownloading();
     void partReplacedBySymlinkIsNotWrittenThrough();
     void lastModifiedGuardsResumeOnlyWhenStrong_data();
     void lastModifiedGuardsResumeOnlyWhenStrong();
@@ -1401,6 +1403,37 @@ void TestDownloadManager::overloadedHostCoolsDown()
     QVERIFY2(startB - coolDownAt >= 900,
              qPrintable(u"b started %1 ms after the cool-down began"_s.arg(startB - coolDownAt)));
     QVERIFY2(startC < startB, "the other host's download should not wait");
+}
+
+void TestDownloadManager::removedFolderIsNoticedWhileDownloading_data()
+{
+    QTest::addColumn<int>("connections");
+    QTest::newRow("one connection") << 1;
+    QTest::newRow("in pieces") << 4;
+}
+
+void TestDownloadManager::removedFolderIsNoticedWhileDownloading()
+{
+    // The target folder (or just the .part) is deleted while the download runs. Writes go on into the open,
+    // nameless file; without a look the download would run to the end and fail at the rename, every byte
+    // lost. It must fail at the next sync (every 2 s), saying what happened and what to do.
+    QFETCH(int, connections);
+    constexpr qint64 size = 8 * 1024 * 1024;
+    m_server->setResponse("/gone.bin", TestHttpServer::generated(size, 121, 512 * 1024)); // 16 s in all
+    m_options.connectionsPerFile = connections;
+    const QString folder = m_dir->filePath(u"target"_s);
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/gone.bin"), folder, {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 256 * 1024, kWaitMs);
+    QVERIFY(QDir(folder).removeRecursively());
+    QElapsedTimer noticed;
+    noticed.start();
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).state, DownloadState::Failed, kWaitMs);
+    QVERIFY2(noticed.elapsed() < 8000, "noticed only after the whole body had arrived");
+    const DownloadError error = manager->info(id).error;
+    QCOMPARE(error.kind(), DownloadError::Kind::Disk);
+    QVERIFY2(error.message().contains(u"was removed"_s) && error.message().contains(folder),
+             qPrintable(error.message()));
 }
 
 void TestDownloadManager::notEnoughDiskSpaceFailsAtOnce()

@@ -380,6 +380,27 @@ private Q_SLOTS:
         QVERIFY(child<QSpinBox>(dialog, u"connections"_s)->toolTip().contains(u"pieces"_s));
     }
 
+    void settingsThatCannotBeSavedAreSaidSo()
+    {
+        // A settings file that cannot be written (here: a folder where the file should be, which stops root
+        // too): the settings still apply, and the dialog says that they were not saved, and what to do.
+        QVERIFY(QDir(m_dir->path()).mkdir(u"heiko.ini"_s));
+        QSettings ini(iniPath(), QSettings::IniFormat);
+        AppSettings settings(ini);
+        SettingsDialog dialog(settings);
+        QSignalSpy applied(&dialog, &SettingsDialog::settingsApplied);
+        QSignalSpy notSaved(&dialog, &SettingsDialog::notSaved);
+        dialog.show();
+        child<QSpinBox>(dialog, u"maxWorkers"_s)->setValue(7);
+        child<QDialogButtonBox>(dialog, u"buttons"_s)->button(QDialogButtonBox::Ok)->click();
+        QCOMPARE(applied.size(), 1);
+        QCOMPARE(applied.at(0).at(0).value<heiko::EngineOptions>().maxWorkers, 7);
+        QCOMPARE(notSaved.size(), 1);
+        const QString problem = notSaved.at(0).at(0).toString();
+        QVERIFY2(problem.contains(u"could not be saved"_s) && problem.contains(u"heiko.ini"_s),
+                 qPrintable(problem));
+    }
+
     void dialogOkPersistsAndEmits()
     {
         const QString target = m_dir->filePath(u"new/nested folder"_s); // created on OK

@@ -228,9 +228,22 @@ void AppSettings::setWindowState(const QByteArray &state)
     m_settings.setValue(kStateKey, state);
 }
 
-void AppSettings::sync()
+QString AppSettings::sync()
 {
     m_settings.sync();
+    switch (m_settings.status()) {
+    case QSettings::NoError:
+        return {};
+    case QSettings::AccessError:
+        return tr("The settings could not be saved to %1; they apply until Heiko quits. Check that the file "
+                  "and its folder are writable.")
+            .arg(QDir::toNativeSeparators(m_settings.fileName()));
+    case QSettings::FormatError:
+        return tr("The settings file %1 is damaged, so the settings could not be saved; they apply until "
+                  "Heiko quits. Move the file away to start from the defaults.")
+            .arg(QDir::toNativeSeparators(m_settings.fileName()));
+    }
+    return {};
 }
 
 int AppSettings::readInt(const QString &key, int defaultValue, int min, int max) const

@@ -3,6 +3,7 @@
 #include "engineoptions.h"
 
 #include <QByteArray>
+#include <QCoreApplication>
 #include <QString>
 #include <QStringView>
 
@@ -22,6 +23,7 @@ class QSettings;
 class AppSettings final
 {
     Q_DISABLE_COPY_MOVE(AppSettings)
+    Q_DECLARE_TR_FUNCTIONS(AppSettings)
 
 public:
     static constexpr int kMinWorkers = 1;
@@ -60,7 +62,9 @@ public:
     QByteArray tableHeaderState() const; // column order, widths and sort of the downloads table
     void setTableHeaderState(const QByteArray &state);
 
-    void sync(); // writes pending changes to disk now (QSettings otherwise does it later)
+    // Writes pending changes to disk now (QSettings otherwise does it later). Returns why that failed (what
+    // to do included), or an empty string.
+    QString sync();
 
     // The values a fresh installation has; the settings dialog's Restore Defaults uses them.
     static heiko::EngineOptions defaultEngineOptions();

@@ -205,6 +205,10 @@ void MainWindow::buildActions()
         auto *dialog = new SettingsDialog(m_settings, m_manager.options(), this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         connect(dialog, &SettingsDialog::settingsApplied, this, &MainWindow::applySettings);
+        connect(dialog, &SettingsDialog::notSaved, this, [this](const QString &problem) {
+            m_log.warning(HEIKO_HERE, u"[settings] "_s + problem);
+            showMessage(problem);
+        });
         dialog->open();
     });
     connect(m_actions.value(Action::Quit), &QAction::triggered, this, [this] {

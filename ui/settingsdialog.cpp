@@ -279,8 +279,10 @@ void SettingsDialog::accept()
     m_settings.setStartAutomatically(m_startAutomatically->isChecked());
     m_settings.setNotifications(m_notifications->isChecked());
     m_settings.setCloseToTray(m_closeToTray->isChecked());
-    m_settings.sync();
+    const QString problem = m_settings.sync();
     Q_EMIT settingsApplied(withShownFields(m_running));
+    if (!problem.isEmpty())
+        Q_EMIT notSaved(problem);
     QDialog::accept();
 }
 

@@ -43,6 +43,8 @@ public:
 
 Q_SIGNALS:
     void settingsApplied(const heiko::EngineOptions &engine);
+    // The settings apply, but could not be written to disk: `problem` says why and what to do.
+    void notSaved(const QString &problem);
 
 private:
     void buildForm();

@@ -155,6 +155,8 @@ private Q_SLOTS:
     void segmentsSurvivePauseAndRestart();
     void segmentedResumeWithAnEmptyFirstPiece();
     void fileChangedDuringSegmentsStartsOver();
+    void pieceAnsweredWithOtherBytesIsDropped();
+    void longRetryAfterIsCapped();
     void piecesCountAgainstTheHostCap();
     void piecesCountAgainstTheOverallCap();
     void pieceRefusedBeforeAnswerIsTakenOverAtOnce();
@@ -1859,6 +1861,51 @@ void TestDownloadManager::fileChangedDuringSegmentsStartsOver()
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(manager->info(id).attempt, 2);
     QCOMPARE(readFile(m_dir->filePath(u"changed.bin"_s)), TestHttpServer::patternBytes(107, 0, size));
+}
+
+void TestDownloadManager::pieceAnsweredWithOtherBytesIsDropped()
+{
+    // The second connection asks for its piece and gets a 206 for other bytes (the start of the file): that
+    // connection is dropped and its piece fetched by the other; nothing of the wrong answer is written.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    Response wrongPiece;
+    wrongPiece.status = 206;
+    wrongPiece.acceptRanges = false;
+    wrongPiece.etag = "\"v122\"";
+    wrongPiece.body = QByteArray(1024 * 1024, 'Z');
+    wrongPiece.headers = { { "Content-Range", "bytes 0-1048575/4194304" } };
+    m_server->setResponseSequence("/piece.bin",
+                                  { TestHttpServer::generated(size, 122, 2 * 1024 * 1024), wrongPiece,
+                                    TestHttpServer::generated(size, 122) });
+    m_options.connectionsPerFile = 2;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/piece.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 1); // the download went on: no start over
+    QVERIFY2(readFile(m_dir->filePath(u"piece.bin"_s)) == TestHttpServer::patternBytes(122, 0, size),
+             "the file is not the server's");
+    const QList<TestHttpServer::RecordedRequest> requests = m_server->requests();
+    QVERIFY(requests.size() >= 2);
+    QVERIFY(!requests.at(1).header("Range").isEmpty()); // the wrong answer was to a piece's request
+}
+
+void TestDownloadManager::longRetryAfterIsCapped()
+{
+    // "Retry-After: 3600" is waited for at most retryMaxDelay (60 s by default; 300 ms here), not an hour.
+    Response busy;
+    busy.status = 503;
+    busy.headers = { { "Retry-After", "3600" } };
+    m_server->setResponseSequence("/later.bin", { busy, TestHttpServer::generated(1000, 123) });
+    m_options.retryMaxDelay = std::chrono::milliseconds(300);
+    auto manager = makeManager();
+    const int id = manager->add({ m_server->url("/later.bin"), m_dir->path(), {}, false });
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QVERIFY(waitIdle(*manager, 20'000));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QVERIFY2(elapsed.elapsed() < 10'000, "the retry waited for the server's hour");
+    QCOMPARE(m_server->requestCount("/later.bin"), 2);
 }
 
 void TestDownloadManager::piecesCountAgainstTheHostCap()

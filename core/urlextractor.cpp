@@ -711,7 +711,21 @@ UrlExtractor::UriListResult UrlExtractor::fromUriList(QByteArrayView data)
                 return;
             }
             const QUrl url(QString::fromUtf8(content), QUrl::StrictMode);
-            const QString path = url.isValid() && url.isLocalFile() ? url.toLocalFile() : QString();
+            // file://server/share/list.txt: reading it makes the system connect to that computer (on Windows
+            // with the user's network credentials, which a link in a web page could harvest). Only files on
+            // this computer are read.
+            if (url.isValid() && !url.host().isEmpty()
+                && url.host().compare(u"localhost"_s, Qt::CaseInsensitive) != 0) {
+                result.urls.addRejected(
+                    number, line,
+                    u"a file on another computer (%1) is not read; copy it to this computer "
+                    u"first"_s.arg(url.host().left(64)));
+                return;
+            }
+            QUrl local = url;
+            local.setHost(
+                QString()); // "localhost" is this computer; toLocalFile() would make it "//localhost/..."
+            const QString path = local.isValid() && local.isLocalFile() ? local.toLocalFile() : QString();
             if (path.isEmpty() || !QDir::isAbsolutePath(path))
                 result.urls.addRejected(number, line, u"not a valid file URL"_s);
             else

@@ -364,6 +364,10 @@ void TestUrlExtractor::fromUriList_data()
         << QStringList { u"/home/joe/my links.txt"_s, u"/tmp/é.csv"_s };
     QTest::newRow("file URL in capitals")
         << "FILE:///tmp/a.txt\r\n"_ba << none << none << QStringList { u"/tmp/a.txt"_s };
+    QTest::newRow("a file on another computer is not read (Windows would hand it the user's credentials)")
+        << "file://attacker.example/share/list.txt\r\nfile://localhost/tmp/b.txt\r\n"_ba << none
+        << QStringList { u"1 a file on another computer (attacker.example) is not read"_s }
+        << QStringList { u"/tmp/b.txt"_s };
     QTest::newRow("relative file URL refused")
         << "file:a.txt\r\n"_ba << none << QStringList { u"1 not a valid file URL"_s } << none;
     QTest::newRow("blanks and blank lines") << "\r\n  https://a.example/1  \r\n\r\n"_ba

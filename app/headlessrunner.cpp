@@ -154,7 +154,6 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
         if (m_json)
             m_json->added(m_manager->info(id));
     }
-    m_bytesAtStart = m_manager->bytesReceived();
     m_persistence = std::make_unique<heiko::QueuePersistence>(
         *m_manager, store, heiko::QueuePersistence::Mode::UnfinishedOnly, m_log);
     m_persistence->setKeptEntries(saved);
@@ -301,9 +300,9 @@ void HeadlessRunner::printSummary()
 {
     const heiko::DownloadManager::StateCounts counts = m_manager->stateCounts();
     // Not info() per download: it builds each one's masked address, 5,000 of them at the end of a run. What
-    // this run fetched: without the bytes an earlier run had left in its .part files (the size and the speed
-    // would count them as if they had come now). A download that had to start over counts from zero.
-    const qint64 bytes = qMax<qint64>(0, m_manager->bytesReceived() - m_bytesAtStart);
+    // this run fetched: not the bytes an earlier run had left in its .part files (the size and the speed
+    // would count them as if they had come now).
+    const qint64 bytes = m_manager->bytesFetched();
     const double seconds = qMax(0.001, double(m_elapsed.elapsed()) / 1000.0);
     m_log.info(HEIKO_HERE,
                u"[summary] %1 finished, %2 failed, %3 paused, %4 skipped; %5 in %6 s (%7)"_s.arg(

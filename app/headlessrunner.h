@@ -55,7 +55,6 @@ private:
     QHash<int, qint64> m_lastJsonProgress; // id -> time of its last progress event
     qint64 m_lastRecord = 0;
     int m_skipped = 0;
-    qint64 m_bytesAtStart = 0; // what the .part files of an earlier run held: not fetched by this one
     bool m_interrupted = false;
     QElapsedTimer m_elapsed;
     int m_exitCode = Success;

@@ -462,7 +462,7 @@ void DownloadAttempt::acceptRangeNotSatisfiable()
     const qint64 knownTotal = m_job.state->bytesTotal();
     // Same validator, and the same length as announced before: a server that now says "1 byte" about a file
     // it announced as 72 PB has changed it, and the .part is not that file.
-    const bool sameFile = (etag.isEmpty() || m_files.etag.isEmpty() || etag == m_files.etag)
+    const bool sameFile = http::etagsMatchWeakly(etag, m_files.etag)
         && (knownTotal < 0 || (range && range->total == knownTotal));
     if (range && range->total == m_offset && sameFile) {
         m_rangeAlreadyComplete = true;
@@ -565,7 +565,7 @@ bool DownloadAttempt::acceptBody(int status)
         const QByteArray etag = m_reply->rawHeader("ETag"_ba);
         const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
         const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
-        const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
+        const bool sameFile = http::etagsMatchWeakly(m_files.etag, etag)
             && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
                 || lastModified == m_files.lastModified)
             && (encoding.isEmpty() || encoding == "identity");
@@ -651,6 +651,8 @@ bool DownloadAttempt::acceptBody(int status)
         return false;
     }
     m_onDisk = m_published ? m_expectedTotal : m_offset;
+    if (m_published)
+        state.addBytesFetched(m_expectedTotal);
     state.setBytesOnDisk(m_onDisk);
     state.setBytesTotal(m_expectedTotal);
     // Files and synced length together: after a restart from zero the .part was just truncated, and a save
@@ -1007,6 +1009,7 @@ bool DownloadAttempt::writeBody(const char *data, qint64 size)
     }
     m_onDisk += size;
     m_job.state->setBytesOnDisk(m_onDisk);
+    m_job.state->addBytesFetched(size);
     return true;
 }
 
@@ -1203,7 +1206,7 @@ void DownloadAttempt::handleSegmentMetaData(int connection)
         const QByteArray etag = c.reply->rawHeader("ETag"_ba);
         const QByteArray lastModified = c.reply->rawHeader("Last-Modified"_ba);
         const QByteArray encoding = c.reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
-        const bool sameFile = (m_files.etag.isEmpty() || etag.isEmpty() || etag == m_files.etag)
+        const bool sameFile = http::etagsMatchWeakly(m_files.etag, etag)
             && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
                 || lastModified == m_files.lastModified)
             && (encoding.isEmpty() || encoding == "identity");
@@ -1291,6 +1294,7 @@ void DownloadAttempt::readSegment(int connection)
         piece.position += got;
         m_onDisk += got;
         m_job.state->setBytesOnDisk(m_onDisk);
+        m_job.state->addBytesFetched(got);
     }
     m_readingConnection = -1;
     if (m_sinceSync.elapsed() >= kSyncIntervalMs && m_file.isOpen()) {

@@ -885,13 +885,11 @@ DownloadManager::StateCounts DownloadManager::stateCounts() const
     return counts;
 }
 
-qint64 DownloadManager::bytesReceived() const
+qint64 DownloadManager::bytesFetched() const
 {
     qint64 bytes = 0;
-    for (const auto &e : m_entries) {
-        if (!e->removeWhenStopped)
-            bytes += e->transfer->bytesOnDisk();
-    }
+    for (const auto &e : m_entries)
+        bytes += e->transfer->bytesFetched();
     return bytes;
 }
 

@@ -93,7 +93,9 @@ public:
         int queued = 0, running = 0, paused = 0, finished = 0, failed = 0, cancelled = 0;
     };
     StateCounts stateCounts() const; // over all downloads, cheap enough for every progress tick
-    qint64 bytesReceived() const; // over all downloads (what each info().bytesReceived says)
+    // What this process fetched over all downloads, removed ones included: without the bytes of .part files
+    // an earlier run left (TransferState::bytesFetched()).
+    qint64 bytesFetched() const;
     QList<int> runningIds() const { return m_running; }
 
     int busyWorkers() const; // attempts running, including ones being stopped

@@ -198,6 +198,15 @@ bool isStrongEtag(QByteArrayView etag)
     return text.size() >= 2 && text.front() == '"' && text.back() == '"';
 }
 
+bool etagsMatchWeakly(QByteArrayView a, QByteArrayView b)
+{
+    const auto opaque = [](QByteArrayView tag) {
+        tag = tag.trimmed();
+        return tag.startsWith("W/") ? tag.sliced(2) : tag;
+    };
+    return a.trimmed().isEmpty() || b.trimmed().isEmpty() || opaque(a) == opaque(b);
+}
+
 QByteArray reasonPhrase(int status)
 {
     switch (status) {

@@ -34,6 +34,9 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value, c
 
 // A strong entity tag ("abc"), not a weak one (W/"abc"): only strong validators may guard a resume.
 bool isStrongEtag(QByteArrayView etag);
+// RFC 9110 §8.8.3.2 weak comparison: the same opaque tag, whether or not either is marked weak (W/). An
+// empty tag (not sent) matches anything: only two tags that say different things tell of another file.
+bool etagsMatchWeakly(QByteArrayView a, QByteArrayView b);
 
 // The standard reason phrase for a status code, for messages when the server sent none.
 QByteArray reasonPhrase(int status);

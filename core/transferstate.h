@@ -47,6 +47,10 @@ public:
     qint64 bytesOnDisk() const { return m_bytesOnDisk.load(std::memory_order_relaxed); }
     void setBytesOnDisk(qint64 bytes) { m_bytesOnDisk.store(bytes, std::memory_order_relaxed); }
     void addBytesOnDisk(qint64 bytes) { m_bytesOnDisk.fetch_add(bytes, std::memory_order_relaxed); }
+    // Bytes this process fetched and wrote for the download, over all its attempts: unlike bytesOnDisk(),
+    // never counts a .part an earlier run left, and keeps counting across a start over.
+    qint64 bytesFetched() const { return m_bytesFetched.load(std::memory_order_relaxed); }
+    void addBytesFetched(qint64 bytes) { m_bytesFetched.fetch_add(bytes, std::memory_order_relaxed); }
 
     qint64 bytesTotal() const { return m_bytesTotal.load(std::memory_order_relaxed); }
     void setBytesTotal(qint64 bytes) { m_bytesTotal.store(bytes, std::memory_order_relaxed); }
@@ -83,6 +87,7 @@ public:
 
 private:
     std::atomic<qint64> m_bytesOnDisk { 0 };
+    std::atomic<qint64> m_bytesFetched { 0 };
     std::atomic<qint64> m_bytesTotal { -1 };
     std::atomic<qint64> m_durableBytes { -1 };
     std::atomic<quint64> m_workerThread { 0 };

@@ -21,6 +21,8 @@ private Q_SLOTS:
     void retryAfter();
     void strongEtag_data();
     void strongEtag();
+    void etagsMatchWeakly_data();
+    void etagsMatchWeakly();
 };
 
 void TestHttpHeaders::contentLength_data()
@@ -167,6 +169,34 @@ void TestHttpHeaders::strongEtag()
     QFETCH(QByteArray, etag);
     QFETCH(bool, strong);
     QCOMPARE(http::isStrongEtag(etag), strong);
+}
+
+void TestHttpHeaders::etagsMatchWeakly_data()
+{
+    QTest::addColumn<QByteArray>("a");
+    QTest::addColumn<QByteArray>("b");
+    QTest::addColumn<bool>("match");
+    QTest::newRow("same strong") << "\"x\""_ba
+                                 << "\"x\""_ba << true;
+    QTest::newRow("same weak") << "W/\"x\""_ba
+                               << "W/\"x\""_ba << true;
+    QTest::newRow("weak and strong of one tag") << "W/\"x\""_ba
+                                                << "\"x\""_ba << true;
+    QTest::newRow("different weak") << "W/\"x\""_ba
+                                    << "W/\"y\""_ba << false;
+    QTest::newRow("different strong") << "\"x\""_ba
+                                      << "\"y\""_ba << false;
+    QTest::newRow("one not sent") << "\"x\""_ba
+                                  << ""_ba << true;
+}
+
+void TestHttpHeaders::etagsMatchWeakly()
+{
+    QFETCH(QByteArray, a);
+    QFETCH(QByteArray, b);
+    QFETCH(bool, match);
+    QCOMPARE(http::etagsMatchWeakly(a, b), match);
+    QCOMPARE(http::etagsMatchWeakly(b, a), match);
 }
 
 QTEST_GUILESS_MAIN(TestHttpHeaders)

@@ -119,7 +119,8 @@ QStringList CommandLine::splitAttachedValues(const QStringList &arguments,
         const QString word = arg.sliced(arg[1] == u'-' ? 2 : 1);
         const qsizetype equals = word.indexOf(u'=');
         const QString name = equals < 0 ? word : word.first(equals);
-        if (arg[1] != u'-' && arg.size() > 2 && !longNames.contains(name)
+        // "-d=/tmp/x" is the parser's own form of an option and its value: left as it is.
+        if (arg[1] != u'-' && arg.size() > 2 && arg[2] != u'=' && !longNames.contains(name)
             && takingValues.contains(arg.mid(1, 1))) {
             out.append(arg.first(2));
             out.append(arg.sliced(2));

@@ -269,6 +269,11 @@ void TestCli::attachedValuesAndSingleDashWords()
     const CommandLine::Result longWord = CommandLine::parse({ u"heiko"_s, u"-dir"_s, u"/tmp/y"_s });
     QCOMPARE(longWord.action, CommandLine::Action::Run);
     QCOMPARE(longWord.options.directory, u"/tmp/y"_s);
+    // "-d=/tmp/z" and "-j=4": the option and its value, as the parser has always read them.
+    const CommandLine::Result withEquals = CommandLine::parse({ u"heiko"_s, u"-d=/tmp/z"_s, u"-j=4"_s });
+    QCOMPARE(withEquals.action, CommandLine::Action::Run);
+    QCOMPARE(withEquals.options.directory, u"/tmp/z"_s);
+    QCOMPARE(withEquals.options.engine.maxWorkers, 4);
 }
 
 void TestCli::singleDashWordsNeverOpenTheWindow()

@@ -654,25 +654,17 @@ bool isUrlHeader(const QByteArray &field)
     return isOneOf(field, { "url", "uri", "link", "href", "address" });
 }
 
-// The separator of a CSV file, from its first record: ',' unless that record has no comma and reads as ';'
-// columns. Spreadsheets in many locales (German, French...) save "URL;name". A URL may hold a ';' itself
-// ("f.zip;jsessionid=A"), so a record without a header counts only when what follows the URL looks like a
-// name: no '=' and no '/'.
+// The separator of a CSV file, from its first record: ',' unless that record is a header without a comma
+// that reads as ';' columns ("url;name"), as spreadsheets in many locales (German, French...) save it. Data
+// alone never decides: a URL may hold a ';' itself ("report;v2.pdf", "f.zip;jsessionid=A").
 char csvSeparator(QByteArrayView firstRecord)
 {
-    if (firstRecord.contains(',') || !firstRecord.contains(';'))
+    if (firstRecord.contains(',') || !firstRecord.contains(';') || firstRecord.contains("://"))
         return ',';
     QList<QByteArray> fields;
     if (!splitCsvLine(firstRecord, &fields, ';') || fields.size() < 2)
         return ',';
-    const bool holdsUrl
-        = std::any_of(fields.cbegin(), fields.cend(), [](const QByteArray &f) { return f.contains("://"); });
-    if (!holdsUrl)
-        return std::any_of(fields.cbegin(), fields.cend(), isUrlHeader) ? ';' : ',';
-    const bool restAreNames = fields.first().contains("://")
-        && std::all_of(fields.cbegin() + 1, fields.cend(),
-                       [](const QByteArray &f) { return !f.contains('=') && !f.contains('/'); });
-    return restAreNames ? ';' : ',';
+    return std::any_of(fields.cbegin(), fields.cend(), isUrlHeader) ? ';' : ',';
 }
 
 QString fileLabel(const QString &path)
@@ -711,21 +703,23 @@ UrlExtractor::UriListResult UrlExtractor::fromUriList(QByteArrayView data)
                 return;
             }
             const QUrl url(QString::fromUtf8(content), QUrl::StrictMode);
-            // file://server/share/list.txt: reading it makes the system connect to that computer (on Windows
-            // with the user's network credentials, which a link in a web page could harvest). Only files on
-            // this computer are read.
-            if (url.isValid() && !url.host().isEmpty()
-                && url.host().compare(u"localhost"_s, Qt::CaseInsensitive) != 0) {
-                result.urls.addRejected(
-                    number, line,
-                    u"a file on another computer (%1) is not read; copy it to this computer "
-                    u"first"_s.arg(url.host().left(64)));
-                return;
-            }
+            // file://server/share/list.txt (or file:////server/share/..., a path that is one): reading it
+            // makes the system connect to that computer (on Windows with the user's network credentials,
+            // which a link in a web page could harvest). Only files on this computer are read.
             QUrl local = url;
+            const QString host = url.host();
             local.setHost(
                 QString()); // "localhost" is this computer; toLocalFile() would make it "//localhost/..."
             const QString path = local.isValid() && local.isLocalFile() ? local.toLocalFile() : QString();
+            const bool remote = (!host.isEmpty() && host.compare(u"localhost"_s, Qt::CaseInsensitive) != 0)
+                || path.startsWith(u"//"_s) || path.startsWith(u"\\\\"_s);
+            if (remote) {
+                result.urls.addRejected(
+                    number, line,
+                    u"a file on another computer (%1) is not read; copy it to this computer "
+                    u"first"_s.arg((host.isEmpty() ? path.section(u'/', 2, 2) : host).left(64)));
+                return;
+            }
             if (path.isEmpty() || !QDir::isAbsolutePath(path))
                 result.urls.addRejected(number, line, u"not a valid file URL"_s);
             else

@@ -71,12 +71,12 @@ public:
     static UrlList fromListFile(const QString &path, QString *error);
 
     // CSV lists: one record per line (quoted fields may not span lines), fields separated by ',' (or by ';'
-    // when the first record has no comma and is a header, or a URL followed by names: see csvSeparator()),
-    // RFC 4180 quoting ("a ""b"", c" is one field). Columns: URL then name, or as named by a header line (the
-    // first record, when one of its fields is url/uri/link/href/address; name/filename/file/out name the name
-    // column). Further columns are ignored. A name becomes Entry::fileName (as written; not sanitised)
-    // unless it is not valid UTF-8 or holds a control character: then the URL is kept and a warning says
-    // why. Blank lines and lines starting with '#' are skipped; a UTF-8 BOM is ignored.
+    // when the first record is a header without a comma, such as "url;name"), RFC 4180 quoting ("a ""b"", c"
+    // is one field). Columns: URL then name, or as named by a header line (the first record, when one of its
+    // fields is url/uri/link/href/address; name/filename/file/out name the name column). Further columns are
+    // ignored. A name becomes Entry::fileName (as written; not sanitised) unless it is not valid UTF-8 or
+    // holds a control character: then the URL is kept and a warning says why. Blank lines and lines starting
+    // with '#' are skipped; a UTF-8 BOM is ignored.
     static UrlList fromCsv(QByteArrayView data);
 
     // The form in which two URLs of the same download compare equal, for duplicate checks: scheme and host

@@ -365,8 +365,11 @@ void TestUrlExtractor::fromUriList_data()
     QTest::newRow("file URL in capitals")
         << "FILE:///tmp/a.txt\r\n"_ba << none << none << QStringList { u"/tmp/a.txt"_s };
     QTest::newRow("a file on another computer is not read (Windows would hand it the user's credentials)")
-        << "file://attacker.example/share/list.txt\r\nfile://localhost/tmp/b.txt\r\n"_ba << none
-        << QStringList { u"1 a file on another computer (attacker.example) is not read"_s }
+        << "file://attacker.example/share/list.txt\r\nfile://localhost/tmp/b.txt\r\n"
+           "file:////attacker.example/share/c.txt\r\n"_ba
+        << none
+        << QStringList { u"1 a file on another computer (attacker.example) is not read"_s,
+                         u"3 not a valid file URL"_s }
         << QStringList { u"/tmp/b.txt"_s };
     QTest::newRow("relative file URL refused")
         << "file:a.txt\r\n"_ba << none << QStringList { u"1 not a valid file URL"_s } << none;
@@ -519,10 +522,9 @@ void TestUrlExtractor::fromCsv_data()
         << "url;name\nhttps://a.example/x.zip;file.zip\nhttps://a.example/y.zip\n"_ba
         << QStringList { u"2 https://a.example/x.zip out=file.zip"_s, u"3 https://a.example/y.zip"_s } << none
         << none;
-    QTest::newRow("';' columns without a header")
-        << "https://a.example/x.zip;file.zip\nhttps://a.example/y.zip;\"y 1.zip\"\n"_ba
-        << QStringList { u"1 https://a.example/x.zip out=file.zip"_s,
-                         u"2 https://a.example/y.zip out=y 1.zip"_s }
+    QTest::newRow("';' without a header is part of the URL (\"report;v2.pdf\")")
+        << "https://a.example/report;v2.pdf\nhttps://a.example/b.zip,name.zip\n"_ba
+        << QStringList { u"1 https://a.example/report;v2.pdf"_s, u"2 https://a.example/b.zip out=name.zip"_s }
         << none << none;
     QTest::newRow("a ';' inside the URL is no separator")
         << "https://a.example/f.zip;jsessionid=A1\n"_ba

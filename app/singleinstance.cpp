@@ -118,9 +118,19 @@ QString SingleInstance::defaultServerName()
         = QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex().left(12);
     const QString name = u"heiko-"_s + QString::fromLatin1(hash);
 #if defined(Q_OS_UNIX)
-    // In the user's own runtime folder (XDG_RUNTIME_DIR, mode 0700): in the shared temporary folder another
-    // user could take the name first and receive the URLs. A socket path has room for about 100 bytes.
-    const QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    // In the user's own runtime folder (mode 0700): in the shared temporary folder another user could take
+    // the name first and receive the URLs. On Linux logind's /run/user/UID whenever it exists, whatever
+    // XDG_RUNTIME_DIR says: a window started from the desktop and a `heiko URL` from ssh, su or cron (where
+    // it is unset, and Qt falls back to /tmp/runtime-USER) must find each other. A socket path has room for
+    // about 100 bytes.
+    QString runtime;
+#if defined(Q_OS_LINUX)
+    const QString logind = u"/run/user/"_s + QString::number(::getuid());
+    if (const QFileInfo info(logind); info.isDir() && info.ownerId() == uint(::getuid()))
+        runtime = logind;
+#endif
+    if (runtime.isEmpty())
+        runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
     if (!runtime.isEmpty() && QFileInfo(runtime).isDir()) {
         const QString path = runtime + u'/' + name;
         if (QFile::encodeName(path).size() < 100)
@@ -371,7 +381,9 @@ bool SingleInstance::sendUrls(const QString &serverName, const QStringList &urls
                 return fail(error,
                             tr("The running Heiko closed the connection without confirming the URLs."));
             return fail(error,
-                        tr("The running Heiko did not confirm the URLs within %1 ms.").arg(timeout.count()));
+                        tr("The running Heiko did not confirm the URLs within %1 ms (they may still arrive "
+                           "there)")
+                            .arg(timeout.count()));
         }
     }
     const QByteArray reply = socket.readLine(kMaxReplyBytes).trimmed();

@@ -56,6 +56,11 @@ int runWindow(int argc, char *argv[])
             std::fprintf(stderr, "heiko: argument %lld skipped: %s: %s\n", static_cast<long long>(i + 1),
                          qPrintable(reason), qPrintable(argument.left(120)));
             ++skipped;
+            // Passed on all the same (a line break would make it more than one line): the window says so
+            // too, in its status bar and log, for a start from a file manager or a browser, without a
+            // terminal.
+            if (!argument.contains(u'\n'))
+                urls.append(argument);
             continue;
         }
         urls.append(heiko::UrlList::toLines(one.entries()));
@@ -100,11 +105,9 @@ int runWindow(int argc, char *argv[])
                                      SingleInstance::kDefaultSendTimeout, &reached))
             return skipped > 0 ? HeadlessRunner::SomeFailed : 0;
         if (reached) {
-            // It took the connection: the URLs may still arrive there. A second window would run the same
-            // queue and the same .part files beside it.
-            std::fprintf(stderr,
-                         "heiko: %s; the URLs may still arrive in the running Heiko, so no second "
-                         "window is opened\n",
+            // It took the connection (and refused the URLs, or did not confirm them: they may still arrive).
+            // A second window would run the same queue and the same .part files beside it.
+            std::fprintf(stderr, "heiko: %s; no second window is opened beside the running Heiko\n",
                          qPrintable(error));
             return HeadlessRunner::SomeFailed;
         }

@@ -1,5 +1,6 @@
 #include "singleinstance.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -446,10 +447,13 @@ private Q_SLOTS:
         QCOMPARE(fileName.size(), 18);
         QCOMPARE(SingleInstance::defaultServerName(), name); // stable
 #ifdef Q_OS_UNIX
-        // In the user's own runtime folder, never in the shared temporary one.
-        const QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
-        QCOMPARE(name, runtime + u"/"_s + fileName);
-        QCOMPARE(QFileInfo(runtime).ownerId(), uint(::getuid()));
+        // In a folder of the user's own that nobody else can write to, never in the shared temporary one.
+        const QFileInfo folder(QFileInfo(name).absolutePath());
+        QVERIFY2(QDir::isAbsolutePath(name), qPrintable(name));
+        QCOMPARE(folder.ownerId(), uint(::getuid()));
+        QVERIFY2(!(folder.permissions() & (QFile::WriteGroup | QFile::WriteOther)),
+                 qPrintable(folder.filePath()));
+        QVERIFY(folder.filePath() != QDir::tempPath());
 #endif
 
         // Another settings location (another application name here) is another instance.

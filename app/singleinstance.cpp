@@ -129,7 +129,9 @@ QString SingleInstance::defaultServerName()
     if (const QFileInfo info(logind); info.isDir() && info.ownerId() == uint(::getuid()))
         runtime = logind;
 #endif
-    if (runtime.isEmpty())
+    // Without XDG_RUNTIME_DIR Qt would make /tmp/runtime-USER and warn on every start; the plain name (in the
+    // temporary folder, where a socket of another user's is refused, see listen()) does as well.
+    if (runtime.isEmpty() && !qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR"))
         runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
     if (!runtime.isEmpty() && QFileInfo(runtime).isDir()) {
         const QString path = runtime + u'/' + name;

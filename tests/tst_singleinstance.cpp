@@ -11,6 +11,7 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -441,6 +442,18 @@ private Q_SLOTS:
         QCOMPARE(SingleInstance::defaultServerName(), u"heiko-override"_s);
 
         qunsetenv("HEIKO_INSTANCE_NAME");
+        // A runtime folder as a desktop session has one (logind's /run/user/UID is taken first when it
+        // exists).
+        const QByteArray savedRuntime = qgetenv("XDG_RUNTIME_DIR");
+        QTemporaryDir runtimeDir; // mode 0700
+        QVERIFY(runtimeDir.isValid());
+        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtimeDir.path()));
+        const auto restoreRuntime = qScopeGuard([&] {
+            if (savedRuntime.isNull())
+                qunsetenv("XDG_RUNTIME_DIR");
+            else
+                qputenv("XDG_RUNTIME_DIR", savedRuntime);
+        });
         const QString name = SingleInstance::defaultServerName();
         const QString fileName = QFileInfo(name).fileName();
         QVERIFY2(fileName.startsWith(u"heiko-"_s), qPrintable(name));

@@ -56,10 +56,12 @@ int runWindow(int argc, char *argv[])
             std::fprintf(stderr, "heiko: argument %lld skipped: %s: %s\n", static_cast<long long>(i + 1),
                          qPrintable(reason), qPrintable(argument.left(120)));
             ++skipped;
-            // Passed on all the same (a line break would make it more than one line): the window says so
-            // too, in its status bar and log, for a start from a file manager or a browser, without a
-            // terminal.
-            if (!argument.contains(u'\n'))
+            // Passed on all the same, so that the window says so too, in its status bar and log, for a start
+            // from a file manager or a browser, without a terminal; not one that would read as more than one
+            // line, or as a list's option or comment line ("  out=...") belonging to the URL before it.
+            const bool oneLineOfItsOwn = !argument.contains(u'\n') && !argument.startsWith(u' ')
+                && !argument.startsWith(u'\t') && !argument.startsWith(u'#');
+            if (oneLineOfItsOwn)
                 urls.append(argument);
             continue;
         }

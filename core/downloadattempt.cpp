@@ -311,6 +311,17 @@ HttpRequest DownloadAttempt::makeRequest() const
     return request;
 }
 
+bool DownloadAttempt::describesOurFile(const HttpReply &reply) const
+{
+    // A 206 continues our bytes only if it is the same file: validators that do not contradict the ones kept,
+    // and the identity encoding (offsets into an encoded body do not map to the file).
+    const QByteArray lastModified = reply.rawHeader("Last-Modified"_ba);
+    const QByteArray encoding = reply.rawHeader("Content-Encoding"_ba).trimmed().toLower();
+    return http::etagsMatchWeakly(m_files.etag, reply.rawHeader("ETag"_ba))
+        && (m_files.lastModified.isEmpty() || lastModified.isEmpty() || lastModified == m_files.lastModified)
+        && (encoding.isEmpty() || encoding == "identity");
+}
+
 QByteArray DownloadAttempt::ifRangeValidator() const
 {
     // RFC 9110 §13.1.5: If-Range takes only a strong validator; a server compares a weak one as "changed" and
@@ -561,14 +572,7 @@ bool DownloadAttempt::acceptBody(int status)
     bool restartFromZero = false;
     if (status == 206) {
         const auto range = http::parseContentRange(m_reply->rawHeader("Content-Range"_ba));
-        // A 206 continues our bytes only if it is the same file: same validators, same (identity) encoding.
-        const QByteArray etag = m_reply->rawHeader("ETag"_ba);
-        const QByteArray lastModified = m_reply->rawHeader("Last-Modified"_ba);
-        const QByteArray encoding = m_reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
-        const bool sameFile = http::etagsMatchWeakly(m_files.etag, etag)
-            && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
-                || lastModified == m_files.lastModified)
-            && (encoding.isEmpty() || encoding == "identity");
+        const bool sameFile = describesOurFile(*m_reply);
         const bool valid = sameFile && resuming() && range && range->first == m_offset
             && (range->total < 0 || m_expectedTotal < 0 || range->total == m_expectedTotal)
             && (!length || *length == range->last - range->first + 1)
@@ -1203,13 +1207,7 @@ void DownloadAttempt::handleSegmentMetaData(int connection)
     const Segment &piece = m_segments[c.segment];
     if (status == 206) {
         const auto range = http::parseContentRange(c.reply->rawHeader("Content-Range"_ba));
-        const QByteArray etag = c.reply->rawHeader("ETag"_ba);
-        const QByteArray lastModified = c.reply->rawHeader("Last-Modified"_ba);
-        const QByteArray encoding = c.reply->rawHeader("Content-Encoding"_ba).trimmed().toLower();
-        const bool sameFile = http::etagsMatchWeakly(m_files.etag, etag)
-            && (m_files.lastModified.isEmpty() || lastModified.isEmpty()
-                || lastModified == m_files.lastModified)
-            && (encoding.isEmpty() || encoding == "identity");
+        const bool sameFile = describesOurFile(*c.reply);
         if (sameFile && range && range->first == piece.position && range->last == c.requestEnd - 1
             && range->total == m_expectedTotal) {
             c.accepted = true;

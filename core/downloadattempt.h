@@ -70,6 +70,8 @@ private:
     // What a ranged request sends in If-Range: a strong ETag, else a Last-Modified kept as strong; or
     // nothing.
     QByteArray ifRangeValidator() const;
+    // Whether a 206's validators and encoding allow its bytes into our .part (see the .cpp).
+    bool describesOurFile(const HttpReply &reply) const;
     enum class NameChoice { Taken, Next, Stop };
     // Offers `first`, then the numbered forms of `name`, to `tryName` (with its path in the target folder)
     // until it takes one or stops; Next when every name was refused. Remembers the number taken.

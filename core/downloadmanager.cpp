@@ -11,6 +11,7 @@
 #include "units.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QPointer>
@@ -569,6 +570,15 @@ void DownloadManager::handleAttemptFinished(int id)
     if (completed) {
         if (e->skippedExisting)
             e->finalPath = finishedPath;
+        if (e->stopping && (e->state == DownloadState::Paused || e->state == DownloadState::Cancelled)) {
+            // The log already says "[paused]" or "[cancelled]": without this line it would be the last word
+            // on a download that is in fact finished, and whose file is kept.
+            m_log.info(HEIKO_HERE,
+                       u"[finished] %1 was complete before the %2 reached it; the file is kept: %3"_s.arg(
+                           info(id).fileName, e->state == DownloadState::Paused ? u"pause"_s : u"cancel"_s,
+                           QDir::toNativeSeparators(finishedPath)),
+                       id);
+        }
         e->stopping = false;
         e->requeueWhenStopped = false;
         e->deletePartWhenStopped = false;

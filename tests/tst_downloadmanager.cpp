@@ -122,6 +122,7 @@ private Q_SLOTS:
     void removingFinishedEntryKeepsOtherDownloadsPart();
     void removeWithFilesLeavesReplacedFileAlone();
     void pauseAfterCompletionKeepsFinished();
+    void cancelAfterCompletionKeepsTheFileAndSaysSo();
     void resumeOfCompletePartFinishesWithoutRequest();
     void rangeNotSatisfiableButSameLengthFinishes();
     void rangeNotSatisfiableWithNewLengthStartsOver();
@@ -187,6 +188,7 @@ private:
     std::unique_ptr<DownloadManager> makeManager(int workers = 2);
     bool waitIdle(DownloadManager &manager, int timeoutMs = kWaitMs);
     QStringList filesInDir() const;
+    bool hasLogLine(const QString &start) const;
     bool unnamedFilesWork() const;
 
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -232,6 +234,13 @@ bool TestDownloadManager::waitIdle(DownloadManager &manager, int timeoutMs)
 QStringList TestDownloadManager::filesInDir() const
 {
     return QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden | QDir::System, QDir::Name);
+}
+
+bool TestDownloadManager::hasLogLine(const QString &start) const
+{
+    const QList<heiko::LogRecord> records = m_log->recordsSince(0);
+    return std::any_of(records.cbegin(), records.cend(),
+                       [&](const heiko::LogRecord &record) { return record.message.startsWith(start); });
 }
 
 bool TestDownloadManager::unnamedFilesWork() const
@@ -1102,6 +1111,27 @@ void TestDownloadManager::pauseAfterCompletionKeepsFinished()
     manager->resume(id); // nothing to resume: no second copy
     QVERIFY(manager->isIdle());
     QCOMPARE(filesInDir(), QStringList { u"t.bin"_s });
+    QVERIFY(hasLogLine(u"[finished] t.bin was complete before the pause reached it; the file is kept"_s));
+}
+
+void TestDownloadManager::cancelAfterCompletionKeepsTheFileAndSaysSo()
+{
+    m_server->setResponse("/k.bin", TestHttpServer::generated(1000, 39));
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/k.bin"), m_dir->path(), {}, false });
+    // As above: the cancel lands after the worker linked the file in, before the manager heard of it.
+    QElapsedTimer clock;
+    clock.start();
+    while (!(QFile::exists(m_dir->filePath(u"k.bin"_s)) && manager->info(id).filePath.isEmpty())
+           && clock.elapsed() < kWaitMs)
+        QThread::yieldCurrentThread();
+    manager->cancel(id);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(readFile(m_dir->filePath(u"k.bin"_s)), TestHttpServer::patternBytes(39, 0, 1000));
+    // "[cancelled]" was logged when the cancel was asked for; the line after it says what came of it.
+    QVERIFY(hasLogLine(u"[cancelled] k.bin"_s));
+    QVERIFY(hasLogLine(u"[finished] k.bin was complete before the cancel reached it; the file is kept"_s));
 }
 
 void TestDownloadManager::resumeOfCompletePartFinishesWithoutRequest()

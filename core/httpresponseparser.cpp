@@ -415,6 +415,11 @@ bool HttpResponseParser::finishHead()
 
     // RFC 9112 §6.3, in its order.
     if (m_head || m_status == 204 || m_status == 304) {
+        // No body by rule, but some servers send one anyway (a 304 with the page, a HEAD answered like a
+        // GET), and not always at once: the pool's look before reuse would miss bytes still on their way,
+        // which would then be read as the next response. Rare answers to a GET: the connection is not worth
+        // that risk.
+        m_reusable = false;
         m_framing = Framing::None;
         complete();
         return true;

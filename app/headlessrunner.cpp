@@ -1,5 +1,6 @@
 #include "headlessrunner.h"
 
+#include "commandlineurls.h"
 #include "downloadmanager.h"
 #include "filenaming.h"
 #include "jsoneventwriter.h"
@@ -27,7 +28,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 constexpr qint64 kJsonProgressIntervalMs = 1000;
-constexpr qint64 kMaxListBytes = qint64(1) << 30; // a URL list beyond 1 GiB is a mistake, not a list
 } // namespace
 
 HeadlessRunner::HeadlessRunner(CommandLine::Options options, heiko::LogHub &log, QObject *parent)
@@ -161,74 +161,36 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
 
 bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)
 {
-    const auto addEntries = [&](const heiko::UrlList &list, const QString &source, bool isArgument) {
-        for (const heiko::UrlList::Rejected &rejected : list.rejected()) {
-            const QString where = isArgument ? source : source + u':' + QString::number(rejected.lineNumber);
-            reportSkipped(where, rejected.text, rejected.reason);
-        }
-        for (const heiko::UrlList::Rejected &warning : list.warnings()) {
-            const QString where = isArgument ? source : source + u':' + QString::number(warning.lineNumber);
-            m_log.warning(HEIKO_HERE, u"[list] %1: %2"_s.arg(where, warning.reason));
-        }
-        for (const heiko::UrlList::Entry &entry : list.entries()) {
-            heiko::DownloadRequest request;
-            request.url = entry.url;
-            request.fileName = entry.fileName;
-            request.directory = m_options.directory;
-            if (!entry.directory.isEmpty()) {
-                // A list may come from anyone: its dir= stays inside the target folder.
-                const QString subfolder = heiko::naming::safeSubfolder(entry.directory);
-                if (subfolder.isEmpty()) {
-                    const QString where
-                        = isArgument ? source : source + u':' + QString::number(entry.lineNumber);
-                    reportSkipped(
-                        where, u"dir="_s + entry.directory.left(120),
-                        u"dir= must name a folder inside the target folder (no absolute path, no ..)"_s);
-                    continue;
-                }
-                request.directory = QDir(m_options.directory).filePath(subfolder);
-            }
-            requests->append(request);
-        }
-    };
-
-    for (qsizetype i = 0; i < m_options.urls.size(); ++i) {
-        const QByteArray argument = m_options.urls.at(i).toUtf8();
-        const QString source = u"argument %1"_s.arg(i + 1);
-        if (argument.contains('\n')) {
-            reportSkipped(source, m_options.urls.at(i).left(120), u"contains a line break"_s);
-            continue;
-        }
-        addEntries(heiko::UrlList::parse(argument), source, true);
+    QFile standardInput;
+    if (m_options.inputFile == u"-"_s)
+        standardInput.open(stdin, QIODevice::ReadOnly);
+    const CommandLineUrls urls = CommandLineUrls::read(m_options.urls, m_options.inputFile, &standardInput);
+    if (!urls.error().isEmpty()) {
+        std::fprintf(stderr, "heiko: %s\n", qPrintable(urls.error()));
+        return false;
     }
-
-    if (!m_options.inputFile.isEmpty()) {
-        QFile file;
-        const bool isStdin = m_options.inputFile == u"-"_s;
-        const bool opened = isStdin ? file.open(stdin, QIODevice::ReadOnly)
-                                    : (file.setFileName(m_options.inputFile), file.open(QIODevice::ReadOnly));
-        if (!opened) {
-            std::fprintf(stderr, "heiko: cannot read the URL list %s: %s\n", qPrintable(m_options.inputFile),
-                         qPrintable(file.errorString()));
-            return false;
+    for (const CommandLineUrls::Problem &refused : urls.refused())
+        reportSkipped(refused.where, refused.text, refused.reason);
+    m_skipped += int(urls.refusedCount() - urls.refused().size()); // lines only counted in a summary record
+    for (const CommandLineUrls::Problem &warning : urls.warnings())
+        m_log.warning(HEIKO_HERE, u"[list] %1: %2"_s.arg(warning.where, warning.reason));
+    for (const CommandLineUrls::Entry &entry : urls.entries()) {
+        heiko::DownloadRequest request;
+        request.url = entry.entry.url;
+        request.fileName = entry.entry.fileName;
+        request.directory = m_options.directory;
+        if (!entry.entry.directory.isEmpty()) {
+            // A list may come from anyone: its dir= stays inside the target folder.
+            const QString subfolder = heiko::naming::safeSubfolder(entry.entry.directory);
+            if (subfolder.isEmpty()) {
+                reportSkipped(
+                    entry.where, u"dir="_s + entry.entry.directory.left(120),
+                    u"dir= must name a folder inside the target folder (no absolute path, no ..)"_s);
+                continue;
+            }
+            request.directory = QDir(m_options.directory).filePath(subfolder);
         }
-        // Read in chunks: asking QIODevice::read() for the 1 GiB limit at once would allocate it.
-        QByteArray data;
-        bool tooLarge = !isStdin && file.size() > kMaxListBytes;
-        while (!tooLarge) {
-            const QByteArray chunk = file.read(1024 * 1024);
-            if (chunk.isEmpty())
-                break;
-            data += chunk;
-            tooLarge = data.size() > kMaxListBytes;
-        }
-        if (tooLarge) {
-            std::fprintf(stderr, "heiko: the URL list %s is larger than 1 GiB; split it\n",
-                         qPrintable(m_options.inputFile));
-            return false;
-        }
-        const QString source = isStdin ? u"stdin"_s : QFileInfo(m_options.inputFile).fileName();
-        addEntries(heiko::UrlList::parse(data), source, false);
+        requests->append(request);
     }
     return true;
 }

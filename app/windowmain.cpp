@@ -2,6 +2,7 @@
 
 #include "appsettings.h"
 #include "commandline.h"
+#include "commandlineurls.h"
 #include "downloadmanager.h"
 #include "headlessrunner.h"
 #include "loghub.h"
@@ -10,14 +11,12 @@
 #include "queuestore.h"
 #include "singleinstance.h"
 #include "startup.h"
-#include "urlextractor.h"
 #include "urllist.h"
 
 #include <QApplication>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QIcon>
 #include <QSettings>
 #include <QStandardPaths>
@@ -43,55 +42,38 @@ int runWindow(int argc, char *argv[])
     // travel as its option lines; its refused lines are said on stderr, as a headless run says them.
     // Each argument is checked here, as a headless run checks it: a second window hands its URLs to the
     // first, and the terminal it was started from is the only place that can say which were skipped.
+    QFile standardInput;
+    if (parsed.options.inputFile == u"-"_s)
+        standardInput.open(stdin, QIODevice::ReadOnly);
+    const CommandLineUrls read
+        = CommandLineUrls::read(parsed.options.urls, parsed.options.inputFile, &standardInput);
+    if (!read.error().isEmpty()) {
+        std::fprintf(stderr, "heiko: %s\n", qPrintable(read.error()));
+        return HeadlessRunner::UsageError;
+    }
+    const qsizetype skipped = read.refusedCount();
     QStringList urls;
-    int skipped = 0;
-    for (qsizetype i = 0; i < parsed.options.urls.size(); ++i) {
-        const QString &argument = parsed.options.urls.at(i);
-        const heiko::UrlList one
-            = argument.contains(u'\n') ? heiko::UrlList() : heiko::UrlList::parse(argument.toUtf8());
-        if (argument.contains(u'\n') || one.entries().isEmpty()) {
-            const QString reason = argument.contains(u'\n') ? u"contains a line break"_s
-                : one.rejected().isEmpty()                  ? u"not a URL"_s
-                                                            : one.rejected().constFirst().reason;
-            std::fprintf(stderr, "heiko: argument %lld skipped: %s: %s\n", static_cast<long long>(i + 1),
-                         qPrintable(reason), qPrintable(argument.left(120)));
-            ++skipped;
-            // Passed on all the same, so that the window says so too, in its status bar and log, for a start
-            // from a file manager or a browser, without a terminal; not one that would read as more than one
-            // line, or as a list's option or comment line ("  out=...") belonging to the URL before it.
-            const bool oneLineOfItsOwn = !argument.contains(u'\n') && !argument.startsWith(u' ')
-                && !argument.startsWith(u'\t') && !argument.startsWith(u'#');
-            if (oneLineOfItsOwn)
+    for (const CommandLineUrls::Problem &refused : read.refused()) {
+        std::fprintf(stderr, "heiko: [list] %s skipped: %s: %s\n", qPrintable(refused.where),
+                     qPrintable(refused.reason), qPrintable(refused.text));
+        // A refused argument is passed on all the same, so that the window says so too, in its status bar
+        // and log, for a start from a file manager or a browser, without a terminal; not one that would read
+        // as more than one line, or as a list's option or comment line ("  out=...") belonging to the URL
+        // before it.
+        if (refused.argument >= 0) {
+            const QString &argument = parsed.options.urls.at(refused.argument);
+            if (!argument.contains(u'\n') && !argument.startsWith(u' ') && !argument.startsWith(u'\t')
+                && !argument.startsWith(u'#') && !argument.isEmpty())
                 urls.append(argument);
-            continue;
         }
-        urls.append(heiko::UrlList::toLines(one.entries()));
     }
-    if (!parsed.options.inputFile.isEmpty()) {
-        QString error;
-        heiko::UrlList list;
-        if (parsed.options.inputFile == u"-"_s) {
-            QFile in;
-            list = heiko::UrlList::parse(in.open(stdin, QIODevice::ReadOnly) ? in.readAll() : QByteArray());
-        } else {
-            list = heiko::UrlExtractor::fromListFile(parsed.options.inputFile, &error);
-        }
-        if (!error.isEmpty()) {
-            std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
-            return HeadlessRunner::UsageError;
-        }
-        const QString source = parsed.options.inputFile == u"-"_s
-            ? u"stdin"_s
-            : QFileInfo(parsed.options.inputFile).fileName();
-        skipped += int(list.rejected().size());
-        for (const heiko::UrlList::Rejected &rejected : list.rejected())
-            std::fprintf(stderr, "heiko: [list] %s:%d skipped: %s: %s\n", qPrintable(source),
-                         rejected.lineNumber, qPrintable(rejected.reason), qPrintable(rejected.text));
-        for (const heiko::UrlList::Rejected &warning : list.warnings())
-            std::fprintf(stderr, "heiko: [list] %s:%d: %s\n", qPrintable(source), warning.lineNumber,
-                         qPrintable(warning.reason));
-        urls.append(heiko::UrlList::toLines(list.entries()));
-    }
+    for (const CommandLineUrls::Problem &warning : read.warnings())
+        std::fprintf(stderr, "heiko: [list] %s: %s\n", qPrintable(warning.where), qPrintable(warning.reason));
+    QList<heiko::UrlList::Entry> entries;
+    entries.reserve(read.entries().size());
+    for (const CommandLineUrls::Entry &entry : read.entries())
+        entries.append(entry.entry);
+    urls.append(heiko::UrlList::toLines(entries));
     const QString directory
         = parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath();
 

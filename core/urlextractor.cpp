@@ -673,6 +673,13 @@ QString fileLabel(const QString &path)
     return u"\u201C"_s + (name.isEmpty() ? path : name) + u"\u201D"_s;
 }
 
+QString notTextMessage(const QString &label)
+{
+    return label
+        + u" is not a text file. Heiko reads lists of links saved as plain text (UTF-8), .csv or aria2 input "
+          "files."_s;
+}
+
 } // namespace
 
 UrlList UrlExtractor::fromText(QStringView text)
@@ -833,7 +840,7 @@ UrlList UrlExtractor::fromListFile(const QString &path, QString *error)
         return fail(u"Cannot read "_s + label
                     + u": it does not exist. Check that it was not moved or deleted."_s);
     if (info.isDir())
-        return fail(label + u" is a folder. Drop the list files inside it instead."_s);
+        return fail(label + u" is a folder. Choose one of the list files inside it instead."_s);
     if (!info.isFile())
         return fail(label
                     + u" is not a regular file (a device, pipe or socket). Save the links to a text file and "
@@ -846,34 +853,44 @@ UrlList UrlExtractor::fromListFile(const QString &path, QString *error)
     if (!file.open(QIODevice::ReadOnly))
         return fail(u"Cannot read "_s + label + u": "_s + file.errorString()
                     + u". Check that you are allowed to read it."_s);
-    const QString notText = label
-        + u" is not a text file. Heiko reads lists of links saved as plain text (UTF-8), .csv or aria2 input "
-          "files."_s;
-
     // The head decides before the rest is read: a dropped 90 MB video costs 8 KiB.
     QByteArray data = file.read(kSniffBytes);
     const bool utf16 = data.startsWith("\xFF\xFE") || data.startsWith("\xFE\xFF");
     if (!utf16 && !looksLikeText(data))
-        return fail(notText);
+        return fail(notTextMessage(label));
     // Reads one byte more than allowed: a file that grew since it was measured is caught too.
     data.append(file.read(kMaxListFileBytes + 1 - data.size()));
     if (file.error() != QFileDevice::NoError)
         return fail(u"Cannot read "_s + label + u": "_s + file.errorString() + u". Try again."_s);
+    return fromListBytes(std::move(data), info.fileName(), error);
+}
+
+UrlList UrlExtractor::fromListBytes(QByteArray data, const QString &name, QString *error)
+{
+    const auto fail = [&](QString message) {
+        if (error != nullptr)
+            *error = std::move(message);
+        return UrlList();
+    };
+    if (error != nullptr)
+        error->clear();
+    const QString label = fileLabel(name);
     if (data.size() > kMaxListFileBytes)
         return fail(label
                     + u" is larger than 100 MB. Split it into smaller lists and add them one at a time."_s);
-
+    const bool utf16 = data.startsWith("\xFF\xFE") || data.startsWith("\xFE\xFF");
     if (utf16) {
         QStringDecoder decoder(data.startsWith("\xFF\xFE") ? QStringConverter::Utf16LE
                                                            : QStringConverter::Utf16BE);
         const QString text = decoder.decode(QByteArrayView(data).sliced(2));
         data = text.toUtf8();
-        if (decoder.hasError()
-            || !looksLikeText(QByteArrayView(data).first(std::min(data.size(), kSniffBytes))))
-            return fail(notText);
+        if (decoder.hasError())
+            return fail(notTextMessage(label));
     }
+    if (!looksLikeText(QByteArrayView(data).first(std::min(data.size(), kSniffBytes))))
+        return fail(notTextMessage(label));
 
-    const QString suffix = info.suffix().toLower();
+    const QString suffix = QFileInfo(name).suffix().toLower();
     if (suffix == u"csv"_s)
         return fromCsv(data);
     if (suffix == u"html"_s || suffix == u"htm"_s)

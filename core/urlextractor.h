@@ -69,6 +69,9 @@ public:
     //   anything else (.txt, .lst, aria2 input files, no extension) UrlList::parse().
     // Which files to offer here at all is the caller's policy.
     static UrlList fromListFile(const QString &path, QString *error);
+    // What fromListFile() does once the file is read, for a list that comes from elsewhere (standard input):
+    // `name` stands for the file name in messages and its extension picks the format.
+    static UrlList fromListBytes(QByteArray data, const QString &name, QString *error);
 
     // CSV lists: one record per line (quoted fields may not span lines), fields separated by ',' (or by ';'
     // when the first record is a header without a comma, such as "url;name"), RFC 4180 quoting ("a ""b"", c"

@@ -73,6 +73,7 @@ private Q_SLOTS:
     void failedDownloadExits1AndOthersFinish();
     void badListLinesAreReportedAndSkipped();
     void readsTheListFromStdin();
+    void listFilesAreReadAsTheWindowReadsThem();
     void listOptionsNameAndPlaceFiles();
     void twoWorkersTakeFiveFilesInTurn();
     void jsonEventsOnePerLine();
@@ -213,8 +214,9 @@ void TestCli::usageErrorsExitWith2_data()
         << u"invalid --max-connections '0'"_s;
     QTest::newRow("json in the window")
         << QStringList { u"--json"_s, u"http://x/"_s } << u"--json needs --headless"_s;
-    QTest::newRow("missing list") << QStringList { u"--headless"_s, u"-i"_s, u"/nonexistent/urls.txt"_s }
-                                  << u"cannot read the URL list /nonexistent/urls.txt"_s;
+    QTest::newRow("missing list") << QStringList {
+        u"--headless"_s, u"-i"_s, u"/nonexistent/urls.txt"_s
+    } << u"-i /nonexistent/urls.txt: Cannot read \u201Curls.txt\u201D: it does not exist"_s;
 }
 
 void TestCli::usageErrorsExitWith2()
@@ -366,6 +368,38 @@ void TestCli::readsTheListFromStdin()
     QCOMPARE(run.exitCode, 0);
     QCOMPARE(readFile(m_dir->filePath(u"a.txt"_s)), TestHttpServer::patternBytes(1, 0, 10));
     QCOMPARE(readFile(m_dir->filePath(u"b.txt"_s)), TestHttpServer::patternBytes(2, 0, 20));
+}
+
+void TestCli::listFilesAreReadAsTheWindowReadsThem()
+{
+    // A headless run reads a list as a dropped list file is read (CSV with its name column, UTF-16), refuses
+    // what is not text, and points out an argument that is not a URL at all.
+    m_server->setResponse("/a", generated(10, 1));
+    m_server->setResponse("/b", generated(20, 2));
+    QFile csv(m_dir->filePath(u"links.csv"_s));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write("url,name\n" + m_server->url("/a").toEncoded() + ",first.bin\n");
+    csv.close();
+    const QString out = m_dir->filePath(u"out"_s);
+    Run run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, csv.fileName() });
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(readFile(out + u"/first.bin"_s), TestHttpServer::patternBytes(1, 0, 10));
+
+    const QString line = m_server->url("/b").toString() + u'\n';
+    QByteArray utf16 = "\xFF\xFE"_ba;
+    for (const QChar c : line)
+        utf16.append(char(c.unicode() & 0xff)).append(char(c.unicode() >> 8));
+    run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, u"-"_s }, utf16);
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(readFile(out + u"/b"_s), TestHttpServer::patternBytes(2, 0, 20));
+
+    run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, u"-"_s }, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR"_ba);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(u"-i -: \u201Cstdin\u201D is not a text file"_s), qPrintable(run.err));
+
+    run = heiko({ u"--headless"_s, u"-d"_s, out, u"# a comment"_s, m_server->url("/a").toString() });
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.err.contains(u"argument 1 skipped: not a URL: # a comment"_s), qPrintable(run.err));
 }
 
 void TestCli::listOptionsNameAndPlaceFiles()

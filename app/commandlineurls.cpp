@@ -1,0 +1,72 @@
+#include "commandlineurls.h"
+
+#include "urlextractor.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QIODevice>
+
+using namespace Qt::StringLiterals;
+
+CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QString &listPath,
+                                      QIODevice *standardInput)
+{
+    CommandLineUrls urls;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString &argument = arguments.at(i);
+        const QString where = u"argument %1"_s.arg(i + 1);
+        // One argument is one line: a line break in it would make one argument several list lines, the
+        // second of which could pass for an option of the first ("  out=...").
+        const heiko::UrlList list
+            = argument.contains(u'\n') ? heiko::UrlList() : heiko::UrlList::parse(argument.toUtf8());
+        if (list.entries().isEmpty() && list.rejected().isEmpty()) {
+            // A blank argument or a '#' comment, which a list skips without a word: typed as an argument,
+            // it is a mistake to point out.
+            const QString reason = argument.contains(u'\n') ? u"contains a line break"_s : u"not a URL"_s;
+            urls.m_refused.append({ where, argument.left(120), reason, i });
+            ++urls.m_refusedCount;
+            continue;
+        }
+        urls.add(list, where, i);
+    }
+
+    if (listPath.isEmpty())
+        return urls;
+    QString error;
+    heiko::UrlList list;
+    if (listPath == u"-"_s) {
+        // Read in pieces up to one byte past the limit: asking for the limit at once would allocate it.
+        QByteArray data;
+        while (standardInput && data.size() <= heiko::UrlExtractor::kMaxListFileBytes) {
+            const QByteArray piece = standardInput->read(1024 * 1024);
+            if (piece.isEmpty())
+                break;
+            data += piece;
+        }
+        list = heiko::UrlExtractor::fromListBytes(std::move(data), u"stdin"_s, &error);
+    } else {
+        list = heiko::UrlExtractor::fromListFile(listPath, &error);
+    }
+    if (!error.isEmpty()) {
+        // The message names the file only: the path as typed says which of the options it was.
+        urls.m_error = u"-i %1: %2"_s.arg(QDir::toNativeSeparators(listPath), error);
+        return urls;
+    }
+    urls.add(list, listPath == u"-"_s ? u"stdin"_s : QFileInfo(listPath).fileName(), -1);
+    return urls;
+}
+
+void CommandLineUrls::add(const heiko::UrlList &list, const QString &source, qsizetype argument)
+{
+    // An argument is one line: its line number would say nothing.
+    const auto where = [&](int lineNumber) {
+        return argument >= 0 ? source : source + u':' + QString::number(lineNumber);
+    };
+    for (const heiko::UrlList::Rejected &rejected : list.rejected())
+        m_refused.append({ where(rejected.lineNumber), rejected.text, rejected.reason, argument });
+    m_refusedCount += list.rejectedLineCount();
+    for (const heiko::UrlList::Rejected &warning : list.warnings())
+        m_warnings.append({ where(warning.lineNumber), warning.text, warning.reason, argument });
+    for (const heiko::UrlList::Entry &entry : list.entries())
+        m_entries.append({ entry, where(entry.lineNumber) });
+}

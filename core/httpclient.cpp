@@ -1,8 +1,10 @@
 #include "httpclient.h"
 
 #include "httpreply.h"
+#include "platform.h"
 
 #include <QAbstractSocket>
+#include <QSslSocket>
 
 #include <utility>
 
@@ -70,7 +72,13 @@ QAbstractSocket *HttpClient::takeIdle(const QString &origin)
         char probe = 0;
         const qint64 peeked
             = socket->state() == QAbstractSocket::ConnectedState ? socket->peek(&probe, 1) : -1;
-        if (peeked == 0 && socket->state() == QAbstractSocket::ConnectedState) {
+        // A TLS socket's peek sees only what it has decrypted, which it does in the event loop, and a worker
+        // goes from one download to the next without one: ask the system's socket whether records wait.
+        // (Unknown: a system where this cannot be asked; Qt's look stands alone there.)
+        const platform::PeerState raw
+            = idle.tls ? platform::peekConnection(socket->socketDescriptor()) : platform::PeerState::Nothing;
+        const bool rawIdle = raw == platform::PeerState::Nothing || raw == platform::PeerState::Unknown;
+        if (peeked == 0 && rawIdle && socket->state() == QAbstractSocket::ConnectedState) {
             disconnect(idle.closedWhileIdle); // by its handle: disconnect(this) looks through every signal
             return socket;
         }
@@ -98,6 +106,7 @@ void HttpClient::giveBack(const QString &origin, QAbstractSocket *socket)
         socket->deleteLater();
     });
     idle.socket = socket;
+    idle.tls = qobject_cast<QSslSocket *>(socket) != nullptr;
     idle.since.start();
     list.append(idle);
     if (!m_expiry.isActive())

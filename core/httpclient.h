@@ -59,6 +59,7 @@ private:
         QPointer<QAbstractSocket> socket;
         QElapsedTimer since;
         QMetaObject::Connection closedWhileIdle;
+        bool tls = false;
     };
     void expireIdle();
     static void discard(QAbstractSocket *socket);

@@ -1,5 +1,7 @@
 #include "httpreply.h"
 
+#include "platform.h"
+
 #include <QSslConfiguration>
 #include <QSslError>
 #include <QSslSocket>
@@ -105,14 +107,23 @@ void HttpReply::connectSocket(QAbstractSocket *socket)
         connect(socket, &QAbstractSocket::disconnected, this, &HttpReply::handleDisconnected));
     m_socketConnections.append(
         connect(socket, &QAbstractSocket::errorOccurred, this, &HttpReply::handleSocketError));
+    if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
+        // A body that ends with the connection is whole only if the server said it was closing (RFC 9112
+        // §9.8): anyone on the way can end the TCP connection early, but not forge this alert.
+        m_socketConnections.append(
+            connect(tls, &QSslSocket::alertReceived, this, [this](QSsl::AlertLevel, QSsl::AlertType type) {
+                if (type == QSsl::AlertType::CloseNotify)
+                    m_closeNotified = true;
+            }));
+    }
 }
 
 void HttpReply::sendRequest()
 {
     const QUrl &url = m_request.url;
     QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
-    if (target.isEmpty())
-        target = "/";
+    if (target.isEmpty() || target.startsWith('?'))
+        target.prepend('/'); // RFC 9112 §3.2.1: an empty path is sent as "/", also before a query
     QByteArray host = url.host(QUrl::FullyEncoded).toUtf8();
     if (host.contains(':'))
         host = '[' + host + ']'; // IPv6 literal
@@ -181,6 +192,18 @@ void HttpReply::handleReadyRead()
                 && m_headSignalled)) {
         // Taken here, not before the loop: a reply that reads nothing now must not make the thread allocate a
         // new block when the last one was taken over.
+        if (m_parser->headComplete() && m_parser->framing() == HttpResponseParser::Framing::UntilClose
+            && wasReset()) {
+            const QPointer<HttpReply> stillHere(this);
+            if (headNow)
+                Q_EMIT metaDataChanged();
+            if (stillHere)
+                fail(Error::RemoteClosed,
+                     u"the connection was reset before the end of the file (the server gave no length, so "
+                     u"only "
+                     "a clean close ends it)"_s);
+            return;
+        }
         QByteArray &chunk = threadReadChunk();
         const qint64 room = qMin<qint64>(chunk.size(), m_readBufferSize - bufferedBytes());
         const qint64 got = m_socket->read(chunk.data(), room);
@@ -348,6 +371,14 @@ void HttpReply::handleDisconnected()
     }
     if (retryStaleConnection())
         return;
+    if (m_parser->state() == HttpResponseParser::State::Body
+        && m_parser->framing() == HttpResponseParser::Framing::UntilClose && isHttps(m_request.url)
+        && !m_closeNotified) {
+        fail(Error::RemoteClosed,
+             u"the connection ended without the server's TLS closing message, and the server gave no length: "
+             "the file may be cut short"_s);
+        return;
+    }
     m_parser->finishAtEof();
     if (m_parser->state() == HttpResponseParser::State::Complete) {
         if (bytesAvailable() > 0)
@@ -358,6 +389,14 @@ void HttpReply::handleDisconnected()
     }
     fail(Error::RemoteClosed,
          m_parser->errorString().isEmpty() ? u"the server closed the connection"_s : m_parser->errorString());
+}
+
+bool HttpReply::wasReset() const
+{
+    // Qt reads a reset as the end of the connection, which for this body would mean the end of the file.
+    // A TLS socket has read the reset itself by now; its close is judged by the closing alert instead.
+    return !isHttps(m_request.url)
+        && platform::peekConnection(m_socket->socketDescriptor()) == platform::PeerState::Reset;
 }
 
 void HttpReply::handleSocketError()

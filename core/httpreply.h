@@ -87,6 +87,8 @@ private:
     void handleDisconnected();
     bool retryStaleConnection();
     void handleSocketError();
+    // Whether the server reset the connection (plain TCP; looked at without reading).
+    bool wasReset() const;
     void fail(Error error, const QString &message);
     void finish();
     void releaseSocket(bool reuse);
@@ -106,6 +108,7 @@ private:
     bool m_headSignalled = false;
     bool m_stoppedOnFullBuffer = false; // the last read of the socket stopped at the read buffer's size
     bool m_noReuse = false; // the server sent more than the response: never reuse this connection
+    bool m_closeNotified = false; // a TLS server said it ends the connection (a close_notify alert)
     bool m_finished = false;
     Error m_error = Error::None;
     QString m_errorString;

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(Q_OS_LINUX)
@@ -350,6 +351,32 @@ QStringList namesEndingWith(const QString &folder, QStringView suffix, qsizetype
     }
 #endif
     return names;
+}
+
+PeerState peekConnection(qintptr descriptor)
+{
+#if defined(Q_OS_UNIX)
+    if (descriptor < 0)
+        return PeerState::Unknown;
+    char byte = 0;
+    ssize_t result = 0;
+    do
+        result = ::recv(int(descriptor), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    while (result < 0 && errno == EINTR);
+    if (result > 0)
+        return PeerState::Data;
+    if (result == 0)
+        return PeerState::Closed;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return PeerState::Nothing;
+    if (errno == ECONNRESET)
+        return PeerState::Reset;
+    return PeerState::Unknown;
+#else
+    // Windows would need Winsock's recv() and WSAGetLastError(); until then, Qt's own view stands.
+    Q_UNUSED(descriptor);
+    return PeerState::Unknown;
+#endif
 }
 
 void tuneAllocator()

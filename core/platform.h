@@ -79,6 +79,12 @@ void closeUnnamedFile(int descriptor);
 // so that a huge folder costs a bounded look. A folder that cannot be read has no names.
 QStringList namesEndingWith(const QString &folder, QStringView suffix, qsizetype maxEntries, bool *tooMany);
 
+// What the next read of a connected socket would meet, looked at without taking anything (recv(2) with
+// MSG_PEEK). Qt reports a connection reset by the peer as an ordinary end (its read returns end of file), and
+// a TLS socket's own look sees only the bytes it has decrypted: this asks the system's socket itself.
+enum class PeerState { Nothing, Data, Closed, Reset, Unknown };
+PeerState peekConnection(qintptr descriptor);
+
 // glibc: keeps the allocator from holding on to freed network buffers. Qt passes body data between its
 // HTTP thread and ours in short-lived 64-128 KiB blocks; with glibc's adaptive thresholds a burst of them
 // (while a write waits for the disk) left tens of MB in the arenas. Fixed thresholds keep peak RSS flat at

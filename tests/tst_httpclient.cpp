@@ -10,6 +10,10 @@
 #include <memory>
 #include <vector>
 
+#if defined(Q_OS_UNIX)
+#include <sys/socket.h>
+#endif
+
 using namespace Qt::StringLiterals;
 using Response = TestHttpServer::Response;
 
@@ -83,6 +87,9 @@ private Q_SLOTS:
     void idleConnectionIsReused();
     void idleConnectionClosedByTheServerIsNotReused();
     void connectionWithUnaskedBytesIsNotReused();
+    void bodyEndingWithTheConnectionIsNotWholeAfterAReset_data();
+    void bodyEndingWithTheConnectionIsNotWholeAfterAReset();
+    void emptyPathIsSentAsASlash();
     void connectionAfterAnAnswerWithoutBodyIsNotReused_data();
     void connectionAfterAnAnswerWithoutBodyIsNotReused();
     void reusedConnectionDroppedBeforeAnswerIsRetriedOnANewOne();
@@ -191,6 +198,73 @@ void TestHttpClient::connectionWithUnaskedBytesIsNotReused()
     QCOMPARE(second.body, "ok"_ba);
     QVERIFY(!second.reused);
     QCOMPARE(accepted, 2);
+}
+
+void TestHttpClient::bodyEndingWithTheConnectionIsNotWholeAfterAReset_data()
+{
+    QTest::addColumn<bool>("reset");
+    QTest::newRow("closed") << false;
+    QTest::newRow("reset") << true;
+}
+
+void TestHttpClient::bodyEndingWithTheConnectionIsNotWholeAfterAReset()
+{
+    // Without a length, the end of the connection is the end of the body; but a reset is a connection that
+    // broke, not a server that finished. Qt reads both as the end.
+#if !defined(Q_OS_UNIX)
+    QSKIP("a reset is made with SO_LINGER here");
+#else
+    QFETCH(bool, reset);
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    const QByteArray body = TestHttpServer::patternBytes(7, 0, 1000);
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *socket = server.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, this, [socket, body, reset] {
+            if (!socket->readAll().contains("\r\n\r\n"))
+                return;
+            socket->write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body);
+            socket->flush();
+            if (reset) {
+                const linger abortive { 1, 0 }; // close() then sends a reset instead of a FIN
+                ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &abortive,
+                             sizeof abortive);
+            }
+            socket->close();
+            socket->deleteLater();
+        });
+    });
+    heiko::HttpClient client;
+    const Fetched fetched = fetch(client, QUrl(u"http://127.0.0.1:%1/x"_s.arg(server.serverPort())));
+    QVERIFY(fetched.finished);
+    if (reset) {
+        QCOMPARE(fetched.error, heiko::HttpReply::Error::RemoteClosed);
+    } else {
+        QCOMPARE(fetched.error, heiko::HttpReply::Error::None);
+        QCOMPARE(fetched.body, body);
+    }
+#endif
+}
+
+void TestHttpClient::emptyPathIsSentAsASlash()
+{
+    // RFC 9112 §3.2.1: "GET ?x=1" is no request line; the empty path is "/", also before a query.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QByteArray requestLine;
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *socket = server.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, this, [socket, &requestLine] {
+            const QByteArray request = socket->readAll();
+            requestLine = request.left(request.indexOf("\r\n"));
+            socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+    });
+    heiko::HttpClient client;
+    const Fetched fetched = fetch(client, QUrl(u"http://127.0.0.1:%1?x=1"_s.arg(server.serverPort())));
+    QVERIFY(fetched.finished);
+    QCOMPARE(fetched.body, "ok"_ba);
+    QCOMPARE(requestLine, "GET /?x=1 HTTP/1.1"_ba);
 }
 
 void TestHttpClient::connectionAfterAnAnswerWithoutBodyIsNotReused_data()

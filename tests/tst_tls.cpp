@@ -1,8 +1,13 @@
 #include "downloadmanager.h"
+#include "httpclient.h"
+#include "httpreply.h"
 #include "loghub.h"
+#include "platform.h"
 #include "testhttpserver.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -11,8 +16,15 @@
 #include <QSslSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <memory>
+
+#if defined(Q_OS_UNIX)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
 
 using namespace Qt::StringLiterals;
 using heiko::DownloadError;
@@ -26,6 +38,51 @@ QByteArray readData(const QString &name)
     QFile file(qEnvironmentVariable("HEIKO_SOURCE_DIR") + u"/tests/data/"_s + name);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
+
+struct Fetched
+{
+    bool finished = false;
+    heiko::HttpReply::Error error = heiko::HttpReply::Error::None;
+    QString errorString;
+    QByteArray body;
+    bool reused = false;
+};
+
+// One GET through Heiko's HTTP client, run to its end.
+Fetched fetch(heiko::HttpClient &client, const QUrl &url)
+{
+    std::unique_ptr<heiko::HttpReply> reply(client.get({ url, {}, "tst_tls" }));
+    Fetched result;
+    const auto drain = [&] {
+        char buffer[4096];
+        for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
+            result.body.append(buffer, n);
+    };
+    QObject::connect(reply.get(), &heiko::HttpReply::readyRead, reply.get(), drain);
+    QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
+    reply->start();
+    result.finished = finished.wait(30'000) || !finished.isEmpty();
+    drain();
+    result.error = reply->error();
+    result.errorString = reply->errorString();
+    result.reused = reply->reusedConnection();
+    return result;
+}
+
+#if defined(Q_OS_UNIX)
+// This process's descriptor of the TCP connection whose local end is `localPort` on 127.0.0.1, or -1.
+int descriptorOfLocalPort(quint16 localPort)
+{
+    for (int fd = 0; fd < 4096; ++fd) {
+        sockaddr_in address {};
+        socklen_t length = sizeof address;
+        if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0
+            && address.sin_family == AF_INET && ntohs(address.sin_port) == localPort)
+            return fd;
+    }
+    return -1;
+}
+#endif
 
 } // namespace
 
@@ -44,6 +101,8 @@ private Q_SLOTS:
     void trustedCertificateDownloads();
     void httpsToHttpRedirectIsRefused();
     void httpsToHttpsRedirectIsFollowed();
+    void bodyEndingWithTheConnectionNeedsTheClosingAlert();
+    void recordsWaitingOnAnIdleConnectionPreventItsReuse();
 
 private:
     void serve(QSslSocket *socket);
@@ -58,6 +117,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<heiko::LogHub> m_log;
     int m_tlsRequests = 0;
+    QPointer<QSslSocket> m_lastServed;
 };
 
 void TestTls::initTestCase()
@@ -116,8 +176,21 @@ void TestTls::serve(QSslSocket *socket)
         const QByteArray path = request.split(' ').value(1);
         ++m_tlsRequests;
         QByteArray response;
+        m_lastServed = socket;
         if (path == "/file.bin") {
             response = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\nsecure data";
+        } else if (path == "/until-close" || path == "/cut") {
+            // No length: the body ends with the connection.
+            socket->write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nsecure data");
+            socket->flush();
+            if (path == "/cut")
+                socket->abort(); // TCP's close without TLS's closing alert, as a cut on the way looks
+            else
+                socket->disconnectFromHost(); // the alert, then the close
+            return;
+        } else if (path == "/keep") {
+            socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return; // kept open for the next request
         } else if (path == "/to-http") {
             response = "HTTP/1.1 302 Found\r\nLocation: " + m_plain->url("/file.bin").toEncoded()
                 + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -206,6 +279,61 @@ void TestTls::httpsToHttpsRedirectIsFollowed()
     QVERIFY(waitIdle(manager));
     QCOMPARE(manager.info(id).state, DownloadState::Finished);
     QCOMPARE(manager.info(id).fileName, u"file.bin"_s);
+}
+
+void TestTls::bodyEndingWithTheConnectionNeedsTheClosingAlert()
+{
+    // RFC 9112 §9.8: without a length, the body is whole only if the server said it was closing. A TCP close
+    // alone is what anyone on the way can cause.
+    trustTestCertificate(true);
+    heiko::HttpClient client;
+    QUrl url(u"https://127.0.0.1/until-close"_s);
+    url.setPort(m_tls->serverPort());
+    const Fetched whole = fetch(client, url);
+    QVERIFY(whole.finished);
+    QCOMPARE(whole.error, heiko::HttpReply::Error::None);
+    QCOMPARE(whole.body, "secure data"_ba);
+
+    url.setPath(u"/cut"_s);
+    const Fetched cut = fetch(client, url);
+    QVERIFY(cut.finished);
+    QCOMPARE(cut.error, heiko::HttpReply::Error::RemoteClosed);
+    QVERIFY2(cut.errorString.contains(u"may be cut short"_s), qPrintable(cut.errorString));
+}
+
+void TestTls::recordsWaitingOnAnIdleConnectionPreventItsReuse()
+{
+    // A server that sends something after a complete response, while no event loop runs on the client's
+    // thread (a worker going from one download to the next): the bytes wait undecrypted, out of sight of the
+    // TLS socket's own look. Reused, they would be read as the answer to the next request.
+    trustTestCertificate(true);
+    heiko::HttpClient client;
+    QUrl url(u"https://127.0.0.1/keep"_s);
+    url.setPort(m_tls->serverPort());
+    const Fetched first = fetch(client, url);
+    QVERIFY(first.finished);
+    QCOMPARE(first.body, "ok"_ba);
+    QCOMPARE(client.idleCount(), 1);
+    QVERIFY(m_lastServed);
+#if defined(Q_OS_UNIX)
+    // The client's end of the connection, to see the bytes arrive without running its event loop.
+    const int clientEnd = descriptorOfLocalPort(m_lastServed->peerPort());
+    QVERIFY(clientEnd >= 0);
+    m_lastServed->write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL");
+    QVERIFY(m_lastServed->flush());
+    QDeadlineTimer deadline(10'000);
+    while (heiko::platform::peekConnection(clientEnd) != heiko::platform::PeerState::Data
+           && !deadline.hasExpired())
+        QThread::yieldCurrentThread();
+    QCOMPARE(heiko::platform::peekConnection(clientEnd), heiko::platform::PeerState::Data);
+#else
+    QSKIP("needs a look at the client's socket from outside Qt");
+#endif
+    const Fetched second = fetch(client, url);
+    QVERIFY(second.finished);
+    QCOMPARE(second.body, "ok"_ba);
+    QVERIFY(!second.reused);
+    QCOMPARE(m_tlsRequests, 2);
 }
 
 QTEST_GUILESS_MAIN(TestTls)

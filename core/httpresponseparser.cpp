@@ -329,10 +329,22 @@ bool HttpResponseParser::parseField(QByteArrayView line, bool keep)
 {
     const QLatin1StringView section = keep ? "header"_L1 : "trailer"_L1;
     if (isOws(line.front())) {
-        // RFC 9112 §5.2: obs-fold. Unfolding would change what the field means to other parsers; refuse.
-        fail(u"the server sent a folded %1 line (obsolete line folding): \"%2\""_s.arg(section,
-                                                                                       excerpt(line)));
-        return false;
+        // RFC 9112 §5.2: obs-fold, the rest of the field above on a line of its own (old servers fold long
+        // fields). A user agent replaces the fold with a space; only a proxy, whose next hop might read it
+        // otherwise, must refuse. Before any field there is nothing to continue.
+        if (m_sectionFields == 0) {
+            fail(u"the server sent a folded %1 line (obsolete line folding) with no field before it: "
+                 "\"%2\""_s.arg(section, excerpt(line)));
+            return false;
+        }
+        const QByteArrayView more = trimmedOws(line);
+        if (keep && !more.isEmpty() && !m_headers.isEmpty()) {
+            QByteArray &value = m_headers.last().second;
+            if (!value.isEmpty())
+                value += ' ';
+            value += more;
+        }
+        return true;
     }
     const qsizetype colon = line.indexOf(':');
     if (colon < 0) {

@@ -1074,8 +1074,8 @@ bool DownloadAttempt::shouldSegment() const
 {
     if (!m_segments.isEmpty())
         return true; // a segmented .part: its pieces must be fetched as pieces, even over one connection
-    return !m_published && m_job.connections > 1 && m_files.rangesSupported && m_expectedTotal > 0
-        && m_expectedTotal - m_offset >= 2 * segments::kMinimumSize;
+    return !m_published && m_job.connections > 1 && m_files.rangesSupported && !m_files.rangesIgnored
+        && m_expectedTotal > 0 && m_expectedTotal - m_offset >= 2 * segments::kMinimumSize;
 }
 
 void DownloadAttempt::startSegments()
@@ -1221,14 +1221,22 @@ void DownloadAttempt::handleSegmentMetaData(int connection)
         }
     }
     if (status == 200 || status == 206) {
-        // A whole file instead of a piece: If-Range saw another version. The pieces so far are of the old
-        // one.
+        // A whole file instead of a piece. Of the same file (its validators agree, or there are none): the
+        // server announced ranges but ignores them, and every split would end here again; the file is
+        // fetched over one connection from now on. Else If-Range saw another version, and the pieces so far
+        // are of the old one. Either way the download starts over.
+        const bool ignored = status == 200 && describesOurFile(*c.reply);
         m_segments.clear();
         m_files.segments.clear();
         m_files.rangesSupported = false;
-        stopReply(DownloadError(DownloadError::Kind::Protocol,
-                                u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
-                                true));
+        m_files.rangesIgnored = m_files.rangesIgnored || ignored;
+        stopReply(DownloadError(
+            DownloadError::Kind::Protocol,
+            ignored
+                ? u"%1 sends the whole file when asked for a piece; starting over on one connection"_s.arg(
+                    describeUrl())
+                : u"%1 changed since the download began; starting over"_s.arg(describeUrl()),
+            true));
         return;
     }
     QByteArray reason = c.reply->reasonPhrase();

@@ -26,6 +26,7 @@ QJsonObject toJson(const SavedDownload &d)
                         { u"etag"_s, QString::fromLatin1(d.files.etag) },
                         { u"lastModified"_s, QString::fromLatin1(d.files.lastModified) },
                         { u"rangesSupported"_s, d.files.rangesSupported },
+                        { u"rangesIgnored"_s, d.files.rangesIgnored },
                         { u"skippedExisting"_s, d.files.skippedExisting } };
     if (!d.files.segments.isEmpty()) {
         QJsonArray segments;
@@ -80,6 +81,7 @@ bool fromJson(const QJsonObject &o, SavedDownload *d)
     d->files.etag = files.value(u"etag"_s).toString().toLatin1();
     d->files.lastModified = files.value(u"lastModified"_s).toString().toLatin1();
     d->files.rangesSupported = files.value(u"rangesSupported"_s).toBool();
+    d->files.rangesIgnored = files.value(u"rangesIgnored"_s).toBool();
     d->files.skippedExisting = files.value(u"skippedExisting"_s).toBool();
     for (const QJsonValue &value : files.value(u"segments"_s).toArray()) {
         const QJsonArray numbers = value.toArray();

@@ -34,6 +34,8 @@ public:
         QByteArray etag; // strong validator of the bytes in partPath, or empty
         QByteArray lastModified; // Last-Modified of those bytes, or empty
         bool rangesSupported = false; // the server answered ranges (Accept-Ranges: bytes or a 206)
+        // It says it serves ranges but answered a piece's request with the whole, same file: never split.
+        bool rangesIgnored = false;
         bool skippedExisting = false; // CollisionPolicy::Skip: finalPath is a file that was already there
         // The finished file as the worker left it (measured in the worker, not in the manager's thread);
         // the saved queue keeps them as SavedDownload::finalSize and finalModifiedMs.

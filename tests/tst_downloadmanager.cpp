@@ -157,6 +157,7 @@ private Q_SLOTS:
     void segmentedResumeWithAnEmptyFirstPiece();
     void fileChangedDuringSegmentsStartsOver();
     void pieceAnsweredWithOtherBytesIsDropped();
+    void serverThatIgnoresRangesIsFetchedOverOneConnection();
     void longRetryAfterIsCapped();
     void piecesCountAgainstTheHostCap();
     void piecesCountAgainstTheOverallCap();
@@ -1902,6 +1903,31 @@ void TestDownloadManager::fileChangedDuringSegmentsStartsOver()
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(manager->info(id).attempt, 2);
     QCOMPARE(readFile(m_dir->filePath(u"changed.bin"_s)), TestHttpServer::patternBytes(107, 0, size));
+}
+
+void TestDownloadManager::serverThatIgnoresRangesIsFetchedOverOneConnection()
+{
+    // "Accept-Ranges: bytes", but every request gets the whole file (a download script, a proxy): a piece's
+    // 200 of the same file means ranges are ignored, not that the file changed. The download starts over
+    // once, on one connection, instead of splitting again on every retry until it fails.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    Response ignoring = TestHttpServer::generated(size, 123);
+    ignoring.acceptRanges = false;
+    ignoring.headers = { { "Accept-Ranges", "bytes" } };
+    m_server->setResponse("/ignoring.bin", ignoring);
+    m_options.connectionsPerFile = 4;
+    m_options.retries = 2;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/ignoring.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 2);
+    QVERIFY2(readFile(m_dir->filePath(u"ignoring.bin"_s)) == TestHttpServer::patternBytes(123, 0, size),
+             "the file is not the server's");
+    QVERIFY(hasLogLine(u"[retry] ignoring.bin"_s));
+    // The first attempt: its request and at most three pieces'; the second: one request.
+    QVERIFY2(m_server->requestCount("/ignoring.bin") <= 5,
+             qPrintable(QString::number(m_server->requestCount("/ignoring.bin"))));
 }
 
 void TestDownloadManager::pieceAnsweredWithOtherBytesIsDropped()

@@ -52,6 +52,7 @@ SavedDownload sample()
     d.files.etag = "\"abc\"";
     d.files.lastModified = "Sun, 06 Nov 1994 08:49:37 GMT";
     d.files.rangesSupported = true;
+    d.files.rangesIgnored = true;
     d.bytesTotal = qint64(5) * 1024 * 1024 * 1024;
     d.durableBytes = qint64(4) * 1024 * 1024 * 1024 + 7;
     d.attempts = 3;
@@ -95,6 +96,7 @@ void TestQueueStore::roundTrip()
     QCOMPARE(a.files.etag, sample().files.etag);
     QCOMPARE(a.files.lastModified, sample().files.lastModified);
     QVERIFY(a.files.rangesSupported);
+    QVERIFY(a.files.rangesIgnored);
     QCOMPARE(a.bytesTotal, sample().bytesTotal); // 64-bit values survive JSON
     QCOMPARE(a.durableBytes, sample().durableBytes);
     QCOMPARE(a.attempts, 3);

@@ -390,6 +390,7 @@ void DownloadAttempt::handleWatchdog()
             else if (c.sinceData.elapsed() >= m_job.options.timeout.count())
                 dropConnection(i, u"no data for %1 s"_s.arg(double(m_job.options.timeout.count()) / 1000.0));
         }
+        growConnections();
         return;
     }
     if (!m_reply || m_reply->isFinished())
@@ -1082,8 +1083,10 @@ void DownloadAttempt::startSegments()
 {
     // The extra connections count against the host's and the overall caps, like other downloads' do.
     // Not more than there will be pieces: a 3 MiB file in pieces of at least 1 MiB needs 3 connections.
+    // A resumed .part asks for what its pieces left can use, not for the whole cap: 1 MiB left in one piece
+    // needs one connection, and the places it would hold idle are other downloads' from the same server.
     const qint64 pieces = m_segments.isEmpty() ? (m_expectedTotal - m_offset) / segments::kMinimumSize
-                                               : qint64(EngineOptions::kMaxConnectionsLimit);
+                                               : qint64(segments::usefulConnections(m_segments));
     const int wanted
         = int(qMin<qint64>(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit), pieces)) - 1;
     m_extraConnections
@@ -1128,6 +1131,30 @@ void DownloadAttempt::startSegments()
         assignWork(i);
 }
 
+void DownloadAttempt::growConnections()
+{
+    // The caps may have had no room when the pieces were handed out (other downloads from the server held
+    // the places); when they give them back, this download takes up to as many as it was asked to use.
+    const int wanted = qMin(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit),
+                            segments::usefulConnections(m_segments));
+    while (!m_error && !m_cancelled && m_job.connectionBudget && activeConnections() < wanted) {
+        int resting = -1;
+        for (int i = 0; i < int(m_connections.size()) && resting < 0; ++i) {
+            if (!m_connections[size_t(i)].dropped && m_connections[size_t(i)].segment < 0)
+                resting = i;
+        }
+        if (resting < 0) {
+            resting = int(m_connections.size());
+            m_connections.emplace_back().parked = true; // a new connection: no place yet
+        }
+        const int before = activeConnections();
+        assignWork(resting);
+        if (activeConnections() == before)
+            break; // no room in the caps, or nothing to split
+        publishSegments(true);
+    }
+}
+
 bool DownloadAttempt::isAssigned(int segment) const
 {
     return std::any_of(m_connections.cbegin(), m_connections.cend(),
@@ -1142,23 +1169,47 @@ int DownloadAttempt::activeConnections() const
 
 void DownloadAttempt::assignWork(int connection)
 {
-    if (m_connections[size_t(connection)].dropped || m_error || m_cancelled)
+    Connection &c = m_connections[size_t(connection)];
+    if (c.dropped || m_error || m_cancelled)
         return;
-    // First a piece nobody is fetching (left by a dropped connection, or from a resumed .part).
-    for (int k = 0; k < m_segments.size(); ++k) {
-        if (!m_segments[k].isDone() && !isAssigned(k)) {
-            requestSegment(connection, k);
+    const auto park = [&] {
+        // Nothing to take: its place goes back to the caps (other downloads from this server may use it) as
+        // long as an extra place is held; the attempt's own first place stays until run() ends.
+        if (!c.parked && m_extraConnections > 0 && m_job.connectionBudget) {
+            m_job.connectionBudget->release(m_job.host, 1);
+            --m_extraConnections;
+            c.parked = true;
+        }
+    };
+    // The work it could take, before a place is asked for it.
+    int piece = -1;
+    for (int k = 0; k < m_segments.size() && piece < 0; ++k) {
+        // First a piece nobody is fetching (left by a dropped connection, or from a resumed .part).
+        if (!m_segments[k].isDone() && !isAssigned(k))
+            piece = k;
+    }
+    int victim = -1;
+    if (piece < 0) {
+        // Else the second half of the piece with the most left.
+        for (int k = 0; k < m_segments.size(); ++k) {
+            if (isAssigned(k) && (victim < 0 || m_segments[k].remaining() > m_segments[victim].remaining()))
+                victim = k;
+        }
+        if (victim < 0 || m_segments[victim].remaining() < 2 * segments::kMinimumSize) {
+            park();
             return;
         }
     }
-    // Else the second half of the piece with the most left.
-    int victim = -1;
-    for (int k = 0; k < m_segments.size(); ++k) {
-        if (isAssigned(k) && (victim < 0 || m_segments[k].remaining() > m_segments[victim].remaining()))
-            victim = k;
+    if (c.parked) {
+        if (!m_job.connectionBudget || m_job.connectionBudget->acquire(m_job.host, 1) == 0)
+            return; // the caps are full: it stays parked
+        ++m_extraConnections;
+        c.parked = false;
     }
-    if (victim < 0)
+    if (piece >= 0) {
+        requestSegment(connection, piece);
         return;
+    }
     if (const auto stolen = segments::splitOff(m_segments[victim])) {
         m_segments.append(*stolen);
         m_job.log->debug(
@@ -1167,6 +1218,8 @@ void DownloadAttempt::assignWork(int connection)
                 units::formatBytes(stolen->remaining()), units::formatBytes(m_segments[victim].start)),
             m_job.downloadId);
         requestSegment(connection, int(m_segments.size()) - 1);
+    } else {
+        park();
     }
 }
 

@@ -91,6 +91,8 @@ private:
     bool shouldSegment() const;
     void startSegments();
     void assignWork(int connection);
+    // More connections while the job wants more and the caps have room again (see handleWatchdog()).
+    void growConnections();
     void requestSegment(int connection, int segment);
     void handleSegmentMetaData(int connection);
     void handleSegmentFinished(int connection);
@@ -141,6 +143,9 @@ private:
         qint64 requestEnd = -1; // one past the last byte this request asked for
         bool accepted = false; // its response was checked: its bytes go into the file
         bool dropped = false; // failed; not used again in this attempt
+        // Resting without a place in the connection caps: it gave its place back when nothing was left to
+        // take, and takes one again before its next request.
+        bool parked = false;
         bool throttled = false; // held back by a speed limit: quiet, but not stalled
         QElapsedTimer sinceData;
     };

@@ -1,5 +1,7 @@
 #include "segment.h"
 
+#include <limits>
+
 namespace heiko::segments {
 
 QList<Segment> split(qint64 from, qint64 total, int count, qint64 minimumSize)
@@ -37,6 +39,16 @@ qint64 remainingBytes(const QList<Segment> &segments)
     for (const Segment &segment : segments)
         left += qMax<qint64>(0, segment.remaining());
     return left;
+}
+
+int usefulConnections(const QList<Segment> &segments, qint64 minimumSize)
+{
+    qint64 connections = 0;
+    for (const Segment &segment : segments) {
+        if (!segment.isDone())
+            connections += qMax<qint64>(1, segment.remaining() / qMax<qint64>(1, minimumSize));
+    }
+    return int(qMin<qint64>(connections, std::numeric_limits<int>::max()));
 }
 
 bool isConsistent(const QList<Segment> &segments, qint64 total)

@@ -36,6 +36,10 @@ std::optional<Segment> splitOff(Segment &victim, qint64 minimumSize = kMinimumSi
 
 qint64 remainingBytes(const QList<Segment> &segments);
 
+// How many connections can work on what is left at once: each unfinished segment, and as many more as
+// splitting it into pieces of at least `minimumSize` would make.
+int usefulConnections(const QList<Segment> &segments, qint64 minimumSize = kMinimumSize);
+
 // Segments read back from a saved queue: within [0, total), start <= position <= end, sorted and not
 // overlapping. Anything else is not trusted (the download then starts over).
 bool isConsistent(const QList<Segment> &segments, qint64 total);

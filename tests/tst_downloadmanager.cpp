@@ -161,6 +161,8 @@ private Q_SLOTS:
     void longRetryAfterIsCapped();
     void piecesCountAgainstTheHostCap();
     void piecesCountAgainstTheOverallCap();
+    void resumedPiecesTakeOnlyThePlacesTheyCanUse();
+    void segmentedDownloadTakesPlacesGivenBackLater();
     void pieceRefusedBeforeAnswerIsTakenOverAtOnce();
     void closeUnderSpeedLimitIsNoticedAtOnce();
     void piecesShareASpeedLimit();
@@ -2007,6 +2009,70 @@ void TestDownloadManager::piecesCountAgainstTheOverallCap()
     QCOMPARE(manager->info(id).state, DownloadState::Finished);
     QCOMPARE(m_server->maxConcurrentRequests(), 3);
     QCOMPARE(readFile(m_dir->filePath(u"c.bin"_s)), TestHttpServer::patternBytes(110, 0, size));
+}
+
+void TestDownloadManager::resumedPiecesTakeOnlyThePlacesTheyCanUse()
+{
+    // A .part fetched in pieces, with one piece of 1 MiB left: one connection can finish it, so the download
+    // does not hold the server's other places while another download from it waits.
+    constexpr qint64 size = 8 * 1024 * 1024;
+    constexpr qint64 left = 1024 * 1024;
+    m_server->setResponse("/big.bin", TestHttpServer::generated(size, 124, 512 * 1024));
+    m_server->setResponse("/small.bin", TestHttpServer::generated(1000, 125));
+    QByteArray part = TestHttpServer::patternBytes(124, 0, size - left);
+    part.append(QByteArray(left, '\0'));
+    QVERIFY(writeFile(m_dir->filePath(u"big.bin.part"_s), part));
+    heiko::SavedDownload saved;
+    saved.url = m_server->url("/big.bin");
+    saved.directory = m_dir->path();
+    saved.state = DownloadState::Paused;
+    saved.files.fileName = u"big.bin"_s;
+    saved.files.partPath = m_dir->filePath(u"big.bin.part"_s);
+    saved.files.etag = "\"v124\"";
+    saved.files.rangesSupported = true;
+    saved.files.segments = { { size - left, size - left, size } };
+    saved.bytesTotal = size;
+    saved.durableBytes = size - left;
+    m_options.connectionsPerFile = 4;
+    m_options.maxConnectionsPerHost = 4;
+    auto manager = makeManager(2);
+    const int big = manager->restore(saved);
+    manager->resume(big);
+    // Its piece's bytes flow: the places it asks for are taken by now.
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(big).bytesReceived > size - left, kWaitMs);
+    const int small = manager->add({ m_server->url("/small.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(small).state, DownloadState::Finished, kWaitMs);
+    QCOMPARE(manager->info(big).state, DownloadState::Running); // the small one did not wait for it
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(big).state, DownloadState::Finished);
+    QVERIFY2(readFile(m_dir->filePath(u"big.bin"_s)) == TestHttpServer::patternBytes(124, 0, size),
+             "the file is not the server's");
+}
+
+void TestDownloadManager::segmentedDownloadTakesPlacesGivenBackLater()
+{
+    // The server allows 5 connections. A small file takes 3 of them; a big one that asks a moment later
+    // gets the last 2. When the small one ends, the big one takes the places it gives back, up to the 4
+    // connections it was asked to use, instead of finishing on 2.
+    constexpr qint64 size = 16 * 1024 * 1024;
+    Response big = TestHttpServer::generated(size, 126, 4 * 1024 * 1024);
+    big.headerDelayMs = 300;
+    m_server->setResponse("/big.bin", big);
+    m_server->setResponse("/small.bin", TestHttpServer::generated(3 * 1024 * 1024, 127, 1024 * 1024));
+    m_options.connectionsPerFile = 4;
+    m_options.maxConnectionsPerHost = 5;
+    m_options.timeout = std::chrono::seconds(2); // the attempt's tick, which looks for places, every 0.5 s
+    auto manager = makeManager(2);
+    const int small = manager->add({ m_server->url("/small.bin"), m_dir->path(), {}, false });
+    const int id = manager->add({ m_server->url("/big.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(small).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QVERIFY2(readFile(m_dir->filePath(u"big.bin"_s)) == TestHttpServer::patternBytes(126, 0, size),
+             "the file is not the server's");
+    // Its first request and its first piece, then at least two more pieces on the places given back.
+    QVERIFY2(m_server->requestCount("/big.bin") >= 4,
+             qPrintable(QString::number(m_server->requestCount("/big.bin"))));
 }
 
 void TestDownloadManager::pieceRefusedBeforeAnswerIsTakenOverAtOnce()

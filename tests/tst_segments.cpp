@@ -35,6 +35,8 @@ private Q_SLOTS:
     void stealingUntilNothingIsLeftLosesNothing();
     void remainingBytes_data();
     void remainingBytes();
+    void usefulConnections_data();
+    void usefulConnections();
     void isConsistent_data();
     void isConsistent();
 
@@ -212,6 +214,28 @@ void TestSegments::remainingBytes()
     QFETCH(QList<Segment>, pieces);
     QFETCH(qint64, expected);
     QCOMPARE(segments::remainingBytes(pieces), expected);
+}
+
+void TestSegments::usefulConnections_data()
+{
+    constexpr qint64 kMiB = 1024 * 1024;
+    QTest::addColumn<QList<Segment>>("pieces");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("none") << QList<Segment>() << 0;
+    QTest::newRow("all done") << QList<Segment> { { 0, kMiB, kMiB } } << 0;
+    QTest::newRow("one small piece left") << QList<Segment> { { 0, 100, kMiB } } << 1;
+    QTest::newRow("1 MiB left of a resumed piece") << QList<Segment> { { 0, 7 * kMiB, 8 * kMiB } } << 1;
+    QTest::newRow("a piece with room for three") << QList<Segment> { { 0, kMiB, 4 * kMiB + 5 } } << 3;
+    QTest::newRow("two pieces") << QList<Segment> { { 0, 0, 2 * kMiB }, { 2 * kMiB, 2 * kMiB + 1, 3 * kMiB } }
+                                << 3;
+    QTest::newRow("beyond 4 GiB") << QList<Segment> { { 0, 0, 5 * kGiB } } << 5 * 1024;
+}
+
+void TestSegments::usefulConnections()
+{
+    QFETCH(QList<Segment>, pieces);
+    QFETCH(int, expected);
+    QCOMPARE(segments::usefulConnections(pieces), expected);
 }
 
 void TestSegments::isConsistent_data()

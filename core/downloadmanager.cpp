@@ -48,7 +48,7 @@ struct DownloadManager::Entry
     int attempts = 0;
     int transientFailures = 0; // since the last attempt that made progress
     qint64 bytesAtAttemptStart = 0;
-    qint64 retryAtMs = 0;
+    qint64 retryAtMs = 0; // on nowMs()
     quint64 lastWorker = 0;
     bool startSignalled = false; // downloadStarted() was emitted for the attempt in flight
     DownloadError error;
@@ -98,6 +98,7 @@ DownloadManager::DownloadManager(LogHub &log, const EngineOptions &options, QObj
     m_connectionBudget
         = std::make_shared<ConnectionBudget>(m_options.maxConnectionsPerHost, m_options.maxConnections);
     m_overallLimit = std::make_shared<RateLimiter>(m_options.overallRateLimit);
+    m_clock.start();
     m_progressTimer.setInterval(kProgressIntervalMs);
     connect(&m_progressTimer, &QTimer::timeout, this, &DownloadManager::handleProgressTick);
     m_retryTimer.setSingleShot(true);
@@ -329,9 +330,10 @@ DownloadInfo DownloadManager::info(int id) const
     info.workerThread = e->lastWorker;
     info.attempt = e->attempts;
     info.rateLimit = e->limit->rate();
-    info.retryAtMs = e->state == DownloadState::Queued ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
-    if (info.retryAtMs <= QDateTime::currentMSecsSinceEpoch())
-        info.retryAtMs = 0;
+    // Shown as a time of day: the wait left, from now on the wall clock.
+    const qint64 retryAt = e->state == DownloadState::Queued ? qMax(e->retryAtMs, hostCoolDownUntil(*e)) : 0;
+    const qint64 now = nowMs();
+    info.retryAtMs = retryAt > now ? QDateTime::currentMSecsSinceEpoch() + (retryAt - now) : 0;
     info.error = e->error;
     return info;
 }
@@ -360,7 +362,7 @@ void DownloadManager::schedule()
 {
     if (m_stopped)
         return;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = nowMs();
     qint64 nextRetry = 0;
     // This runs after every finished download and every add: with 5,000 queued files of one host whose
     // connections are all in use, walking the whole queue each time made a list of small files quadratic.
@@ -605,7 +607,7 @@ void DownloadManager::handleAttemptFinished(int id)
         if (error.isTransient() && e->transientFailures < m_options.retries) {
             ++e->transientFailures;
             const auto delay = retryDelay(*e, error);
-            e->retryAtMs = QDateTime::currentMSecsSinceEpoch() + delay.count();
+            e->retryAtMs = nowMs() + delay.count();
             if (error.httpStatus() == 429 || error.httpStatus() == 503) {
                 // The server said it is overloaded: every download from it waits, not just this one.
                 qint64 &until = m_hostCoolDownUntil[e->host];
@@ -669,7 +671,7 @@ std::chrono::milliseconds DownloadManager::retryDelay(const Entry &e, const Down
 
 void DownloadManager::handleProgressTick()
 {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = nowMs();
     QList<int> changed;
     for (const int id : std::as_const(m_running)) {
         Entry *e = entry(id);

@@ -8,6 +8,7 @@
 #include "partclaims.h"
 #include "speedmeter.h"
 
+#include <QElapsedTimer>
 #include <QFuture>
 #include <QHash>
 #include <QList>
@@ -139,7 +140,7 @@ private:
     EngineOptions m_options;
     QThreadPool m_pool; // the workers; ~DownloadManager() waits for them before anything else goes
     QHash<int, std::shared_ptr<Entry>> m_entries;
-    QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> ms since epoch, after a 429/503
+    QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> nowMs() it ends, after a 429/503
     std::shared_ptr<RateLimiter> m_overallLimit;
     std::shared_ptr<ConnectionBudget>
         m_connectionBudget; // shared with the workers (pieces of segmented files)
@@ -150,6 +151,10 @@ private:
     FileNameHints m_nameHints;
     PartClaims m_partClaims;
     QTimer m_progressTimer;
+    // The manager's own time: retries, cool-downs and speeds are measured on it, so that the wall clock
+    // stepping (NTP at boot, the user changing it) neither holds a retry back nor ends a cool-down early.
+    QElapsedTimer m_clock;
+    qint64 nowMs() const { return m_clock.elapsed(); }
     int m_quietTicks = 0; // progress ticks in a row that found nothing changed
     QTimer m_retryTimer;
     int m_nextId = 1;

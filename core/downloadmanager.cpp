@@ -563,6 +563,7 @@ void DownloadManager::handleAttemptFinished(int id)
 
     if (e->removeWhenStopped) {
         deleteFiles(*e, e->deleteFilesWhenStopped);
+        m_removedBytesFetched += e->transfer->bytesFetched();
         m_entries.remove(id);
         emitWorkersChanged();
         schedule();
@@ -789,6 +790,7 @@ void DownloadManager::remove(int id, bool deleteFilesToo)
     } else {
         // An unfinished download's .part is useless without its entry: it goes too.
         deleteFiles(*e, deleteFilesToo);
+        m_removedBytesFetched += e->transfer->bytesFetched();
         m_entries.remove(id);
     }
     Q_EMIT downloadRemoved(id);
@@ -899,7 +901,7 @@ DownloadManager::StateCounts DownloadManager::stateCounts() const
 
 qint64 DownloadManager::bytesFetched() const
 {
-    qint64 bytes = 0;
+    qint64 bytes = m_removedBytesFetched;
     for (const auto &e : m_entries)
         bytes += e->transfer->bytesFetched();
     return bytes;

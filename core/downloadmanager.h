@@ -140,6 +140,7 @@ private:
     EngineOptions m_options;
     QThreadPool m_pool; // the workers; ~DownloadManager() waits for them before anything else goes
     QHash<int, std::shared_ptr<Entry>> m_entries;
+    qint64 m_removedBytesFetched = 0; // what removed downloads had fetched, for bytesFetched()
     QHash<QString, qint64> m_hostCoolDownUntil; // "scheme://host:port" -> nowMs() it ends, after a 429/503
     std::shared_ptr<RateLimiter> m_overallLimit;
     std::shared_ptr<ConnectionBudget>

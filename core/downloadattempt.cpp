@@ -1091,6 +1091,7 @@ void DownloadAttempt::startSegments()
         = int(qMin<qint64>(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit), pieces)) - 1;
     m_extraConnections
         = m_job.connectionBudget && wanted > 0 ? m_job.connectionBudget->acquire(m_job.host, wanted) : 0;
+    m_placesShort = qMax(0, wanted - m_extraConnections);
     if (m_segments.isEmpty() && m_extraConnections == 0)
         return; // no connection to spare: one connection, as if segments were off
     m_segmented = true;
@@ -1135,9 +1136,13 @@ void DownloadAttempt::growConnections()
 {
     // The caps may have had no room when the pieces were handed out (other downloads from the server held
     // the places); when they give them back, this download takes up to as many as it was asked to use.
+    // Only the places it was short of at the start, and not once the server refused or lost a connection:
+    // a server that allows fewer connections than asked answers each new one with a 503, and replacing
+    // them every tick would knock on its door for the whole download.
     const int wanted = qMin(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit),
                             segments::usefulConnections(m_segments));
-    while (!m_error && !m_cancelled && m_job.connectionBudget && activeConnections() < wanted) {
+    while (!m_error && !m_cancelled && m_job.connectionBudget && m_placesShort > 0 && !m_connectionDropped
+           && activeConnections() < wanted) {
         int resting = -1;
         for (int i = 0; i < int(m_connections.size()) && resting < 0; ++i) {
             if (!m_connections[size_t(i)].dropped && m_connections[size_t(i)].segment < 0)
@@ -1151,6 +1156,7 @@ void DownloadAttempt::growConnections()
         assignWork(resting);
         if (activeConnections() == before)
             break; // no room in the caps, or nothing to split
+        --m_placesShort;
         publishSegments(true);
     }
 }
@@ -1201,10 +1207,16 @@ void DownloadAttempt::assignWork(int connection)
         }
     }
     if (c.parked) {
-        if (!m_job.connectionBudget || m_job.connectionBudget->acquire(m_job.host, 1) == 0)
-            return; // the caps are full: it stays parked
-        ++m_extraConnections;
-        c.parked = false;
+        // A place this attempt holds but no connection uses (the first one, after the connection that had it
+        // was dropped) is taken before a new one is asked for.
+        if (activeConnections() < 1 + m_extraConnections) {
+            c.parked = false;
+        } else {
+            if (!m_job.connectionBudget || m_job.connectionBudget->acquire(m_job.host, 1) == 0)
+                return; // the caps are full: it stays parked
+            ++m_extraConnections;
+            c.parked = false;
+        }
     }
     if (piece >= 0) {
         requestSegment(connection, piece);
@@ -1418,6 +1430,7 @@ void DownloadAttempt::dropConnection(int connection, const QString &why)
     retireReply(connection);
     c.segment = -1;
     c.dropped = true;
+    m_connectionDropped = true;
     m_lastDropReason = why;
     // Its place in the host's and the overall cap is free again for other downloads.
     if (m_extraConnections > 0 && m_job.connectionBudget) {

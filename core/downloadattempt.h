@@ -151,6 +151,8 @@ private:
     };
     bool m_segmented = false;
     int m_extraConnections = 0; // taken from the job's ConnectionBudget, given back when run() ends
+    int m_placesShort = 0; // extra places asked for at the start and not granted: growConnections() tries
+    bool m_connectionDropped = false; // a connection failed in this attempt: no growing any more
     QList<Segment> m_segments; // in the order they were made (stolen halves are appended)
     std::vector<Connection> m_connections; // [0] carries m_reply
     int m_readingConnection = -1; // readSegment() is running for it: a finished() inside waits for it

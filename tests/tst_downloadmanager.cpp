@@ -153,6 +153,8 @@ private Q_SLOTS:
     void segmentsNeedRangesAndSize();
     void freeConnectionStealsHalfOfASlowPiece();
     void refusedConnectionIsDroppedAndItsPieceTakenOver();
+    void refusedConnectionsAreNotReplacedByNewOnes();
+    void restingConnectionTakesTheFirstPlaceBack();
     void segmentsSurvivePauseAndRestart();
     void segmentedResumeWithAnEmptyFirstPiece();
     void fileChangedDuringSegmentsStartsOver();
@@ -1804,6 +1806,52 @@ void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()
         dropped += record.message.contains(u"[segments] a connection"_s)
             && record.message.contains(u"HTTP 503"_s);
     QCOMPARE(dropped, 2);
+}
+
+void TestDownloadManager::refusedConnectionsAreNotReplacedByNewOnes()
+{
+    // A server that allows two connections refuses the other two pieces' with 503. The download goes on
+    // with two: it does not open new connections in their place at every tick, each refused again.
+    constexpr qint64 size = 32 * 1024 * 1024;
+    const Response ok = TestHttpServer::generated(size, 128, 4 * 1024 * 1024);
+    m_server->setResponseSequence("/two.bin", { ok, ok, status(503) });
+    m_options.connectionsPerFile = 4;
+    m_options.timeout = std::chrono::seconds(2); // the attempt's tick every 0.5 s
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/two.bin"), m_dir->path(), {}, false });
+    // 12 MiB in: three ticks or more after the refusals, before either piece of 8 MiB is done.
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 12 * 1024 * 1024, kWaitMs);
+    QCOMPARE(m_server->requestCount("/two.bin"), 4);
+    manager->cancel(id);
+    QVERIFY(waitIdle(*manager));
+}
+
+void TestDownloadManager::restingConnectionTakesTheFirstPlaceBack()
+{
+    // Two connections, and a server that allows two. The second finishes its piece and, with nothing left to
+    // take, gives its place back, which a queued download takes. Then the first connection stalls and is
+    // dropped: the place it leaves is the download's own, and the resting connection uses it for the rest
+    // of the piece, instead of asking the full cap for another and failing the attempt.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    Response stalled = TestHttpServer::generated(size, 129);
+    stalled.stallAfter = 1024 * 1024;
+    m_server->setResponseSequence("/stalls.bin", { stalled, TestHttpServer::generated(size, 129) });
+    m_server->setResponse("/slow.bin", TestHttpServer::generated(1024 * 1024, 130, 256 * 1024));
+    m_options.connectionsPerFile = 2;
+    m_options.maxConnectionsPerHost = 2;
+    m_options.timeout = std::chrono::seconds(2);
+    m_options.retries = 0;
+    auto manager = makeManager(2);
+    const int id = manager->add({ m_server->url("/stalls.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(id).segments.size(), 2, kWaitMs);
+    const int slow = manager->add({ m_server->url("/slow.bin"), m_dir->path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(manager->info(slow).state, DownloadState::Running, kWaitMs);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(manager->info(id).attempt, 1);
+    QVERIFY2(readFile(m_dir->filePath(u"stalls.bin"_s)) == TestHttpServer::patternBytes(129, 0, size),
+             "the file is not the server's");
+    QCOMPARE(manager->info(slow).state, DownloadState::Finished);
 }
 
 void TestDownloadManager::segmentedResumeWithAnEmptyFirstPiece()

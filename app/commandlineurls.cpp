@@ -3,6 +3,7 @@
 #include "urlextractor.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QIODevice>
 
@@ -32,18 +33,32 @@ CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QStrin
 
     if (listPath.isEmpty())
         return urls;
-    QString error;
-    heiko::UrlList list;
-    if (listPath == u"-"_s) {
-        // Read in pieces up to one byte past the limit: asking for the limit at once would allocate it.
+    // Read in pieces up to one byte past the limit: asking for the limit at once would allocate it.
+    const auto readAll = [](QIODevice *device) {
         QByteArray data;
-        while (standardInput && data.size() <= heiko::UrlExtractor::kMaxListFileBytes) {
-            const QByteArray piece = standardInput->read(1024 * 1024);
+        while (device && data.size() <= heiko::UrlExtractor::kMaxListFileBytes) {
+            const QByteArray piece = device->read(1024 * 1024);
             if (piece.isEmpty())
                 break;
             data += piece;
         }
-        list = heiko::UrlExtractor::fromListBytes(std::move(data), u"stdin"_s, &error);
+        return data;
+    };
+    QString error;
+    heiko::UrlList list;
+    const QFileInfo info(listPath);
+    if (listPath == u"-"_s) {
+        list = heiko::UrlExtractor::fromListBytes(readAll(standardInput), u"stdin"_s, &error);
+    } else if (info.exists() && !info.isFile() && !info.isDir()) {
+        // A pipe or a device (`-i <(grep ... links.txt)`, `-i /dev/stdin`): read like standard input. A
+        // dropped file of that kind is refused in the window, where it is a mistake; here it is asked for.
+        QFile device(listPath);
+        if (!device.open(QIODevice::ReadOnly)) {
+            urls.m_error = u"-i %1: cannot read it: %2"_s.arg(QDir::toNativeSeparators(listPath),
+                                                              device.errorString());
+            return urls;
+        }
+        list = heiko::UrlExtractor::fromListBytes(readAll(&device), info.fileName(), &error);
     } else {
         list = heiko::UrlExtractor::fromListFile(listPath, &error);
     }

@@ -397,6 +397,13 @@ void TestCli::listFilesAreReadAsTheWindowReadsThem()
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains(u"-i -: \u201Cstdin\u201D is not a text file"_s), qPrintable(run.err));
 
+    // A pipe named as the list (`-i <(...)`, `-i /dev/stdin`) is read like standard input.
+    QFile::remove(out + u"/b"_s);
+    run = heiko({ u"--headless"_s, u"-d"_s, out, u"-i"_s, u"/dev/stdin"_s },
+                m_server->url("/b").toEncoded() + '\n');
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(readFile(out + u"/b"_s), TestHttpServer::patternBytes(2, 0, 20));
+
     run = heiko({ u"--headless"_s, u"-d"_s, out, u"# a comment"_s, m_server->url("/a").toString() });
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.err.contains(u"argument 1 skipped: not a URL: # a comment"_s), qPrintable(run.err));

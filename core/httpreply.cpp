@@ -374,6 +374,7 @@ void HttpReply::handleDisconnected()
     if (m_parser->state() == HttpResponseParser::State::Body
         && m_parser->framing() == HttpResponseParser::Framing::UntilClose && isHttps(m_request.url)
         && !m_closeNotified) {
+        m_endUnconfirmed = true;
         fail(Error::RemoteClosed,
              u"the connection ended without the server's TLS closing message, and the server gave no length: "
              "the file may be cut short"_s);

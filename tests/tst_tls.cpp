@@ -103,6 +103,7 @@ private Q_SLOTS:
     void httpsToHttpsRedirectIsFollowed();
     void bodyEndingWithTheConnectionNeedsTheClosingAlert();
     void recordsWaitingOnAnIdleConnectionPreventItsReuse();
+    void serverThatNeverSendsTheAlertIsBelievedWhenTwoAttemptsAgree();
 
 private:
     void serve(QSslSocket *socket);
@@ -179,11 +180,14 @@ void TestTls::serve(QSslSocket *socket)
         m_lastServed = socket;
         if (path == "/file.bin") {
             response = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\nsecure data";
-        } else if (path == "/until-close" || path == "/cut") {
-            // No length: the body ends with the connection.
-            socket->write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nsecure data");
+        } else if (path == "/until-close" || path == "/cut" || path == "/cut-short") {
+            // No length: the body ends with the connection. "/cut-short" ends a byte earlier each time.
+            QByteArray body = QByteArray("secure data, and more");
+            if (path == "/cut-short")
+                body.chop(m_tlsRequests);
+            socket->write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body);
             socket->flush();
-            if (path == "/cut")
+            if (path != "/until-close")
                 socket->abort(); // TCP's close without TLS's closing alert, as a cut on the way looks
             else
                 socket->disconnectFromHost(); // the alert, then the close
@@ -292,7 +296,7 @@ void TestTls::bodyEndingWithTheConnectionNeedsTheClosingAlert()
     const Fetched whole = fetch(client, url);
     QVERIFY(whole.finished);
     QCOMPARE(whole.error, heiko::HttpReply::Error::None);
-    QCOMPARE(whole.body, "secure data"_ba);
+    QCOMPARE(whole.body, "secure data, and more"_ba);
 
     url.setPath(u"/cut"_s);
     const Fetched cut = fetch(client, url);
@@ -334,6 +338,39 @@ void TestTls::recordsWaitingOnAnIdleConnectionPreventItsReuse()
     QCOMPARE(second.body, "ok"_ba);
     QVERIFY(!second.reused);
     QCOMPARE(m_tlsRequests, 2);
+}
+
+void TestTls::serverThatNeverSendsTheAlertIsBelievedWhenTwoAttemptsAgree()
+{
+    // Some servers never send the closing alert. A cut on the way would not fall on the same byte twice: when
+    // the retry ends exactly where the attempt before it did, the file is kept, with a warning.
+    trustTestCertificate(true);
+    heiko::EngineOptions options;
+    options.retries = 2;
+    options.retryBaseDelay = std::chrono::milliseconds(20);
+    DownloadManager manager(*m_log, options);
+    QUrl url(u"https://127.0.0.1/cut"_s);
+    url.setPort(m_tls->serverPort());
+    const int agreed = manager.add({ url, m_dir->path(), {}, false });
+    QVERIFY(waitIdle(manager));
+    QCOMPARE(manager.info(agreed).state, DownloadState::Finished);
+    QCOMPARE(manager.info(agreed).attempt, 2);
+    QFile file(m_dir->filePath(u"cut"_s));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), "secure data, and more"_ba);
+    bool warned = false;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0))
+        warned = warned || record.message.contains(u"never confirms the end of cut"_s);
+    QVERIFY(warned);
+
+    // Each attempt ends somewhere else: never kept.
+    url.setPath(u"/cut-short"_s);
+    const int shortened = manager.add({ url, m_dir->path(), {}, false });
+    QVERIFY(waitIdle(manager));
+    QCOMPARE(manager.info(shortened).state, DownloadState::Failed);
+    QVERIFY2(manager.info(shortened).error.message().contains(u"may be cut short"_s),
+             qPrintable(manager.info(shortened).error.message()));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"cut-short"_s)));
 }
 
 QTEST_GUILESS_MAIN(TestTls)

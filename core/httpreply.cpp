@@ -241,6 +241,11 @@ void HttpReply::handleReadyRead()
             headNow = true;
         }
         if (m_parser->state() == HttpResponseParser::State::Error) {
+            // Garbage where the answer should start, on a connection kept from an earlier exchange: most
+            // likely something the last server sent after its response (a stray line end), not this answer.
+            // Once more on a new connection, as for a connection found closed.
+            if (!headNow && m_parser->statusCode() == 0 && retryStaleConnection(true))
+                return;
             const QPointer<HttpReply> stillHere(this); // a consumer may delete us in metaDataChanged()
             if (headNow)
                 Q_EMIT metaDataChanged();
@@ -337,15 +342,17 @@ void HttpReply::releaseBody()
     m_bodyOffset = 0;
 }
 
-bool HttpReply::retryStaleConnection()
+bool HttpReply::retryStaleConnection(bool receivedGarbage)
 {
     // An idle keep-alive connection the server had closed: try once more on a new one. Safe for a GET, and
-    // only when nothing of the response arrived.
-    if (!m_reused || m_retriedStale || m_receivedAnything)
+    // only when nothing of the response arrived (or nothing that was one: no status line).
+    if (!m_reused || m_retriedStale || (m_receivedAnything && !receivedGarbage))
         return false;
     m_retriedStale = true;
     releaseSocket(false);
     m_reused = false;
+    m_receivedAnything = false;
+    releaseBody();
     m_parser = std::make_unique<HttpResponseParser>();
     QTimer::singleShot(0, this, &HttpReply::start);
     return true;

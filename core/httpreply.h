@@ -88,7 +88,7 @@ private:
     void sendRequest();
     void handleReadyRead();
     void handleDisconnected();
-    bool retryStaleConnection();
+    bool retryStaleConnection(bool receivedGarbage = false);
     void handleSocketError();
     // Whether the server reset the connection (plain TCP; looked at without reading).
     bool wasReset() const;

@@ -90,6 +90,7 @@ private Q_SLOTS:
     void bodyEndingWithTheConnectionIsNotWholeAfterAReset_data();
     void bodyEndingWithTheConnectionIsNotWholeAfterAReset();
     void emptyPathIsSentAsASlash();
+    void garbageOnAReusedConnectionIsRetriedOnANewOne();
     void connectionAfterAnAnswerWithoutBodyIsNotReused_data();
     void connectionAfterAnAnswerWithoutBodyIsNotReused();
     void reusedConnectionDroppedBeforeAnswerIsRetriedOnANewOne();
@@ -244,6 +245,39 @@ void TestHttpClient::bodyEndingWithTheConnectionIsNotWholeAfterAReset()
         QCOMPARE(fetched.body, body);
     }
 #endif
+}
+
+void TestHttpClient::garbageOnAReusedConnectionIsRetriedOnANewOne()
+{
+    // A kept connection whose next answer starts with something that is no status line (here a stray line
+    // end before it): likely left over from the exchange before, so the request is sent once more on a new
+    // connection instead of failing the download for good.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    int accepted = 0;
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *socket = server.nextPendingConnection()) {
+            const int connection = ++accepted;
+            auto *answered = new int(0);
+            connect(socket, &QObject::destroyed, this, [answered] { delete answered; });
+            connect(socket, &QTcpSocket::readyRead, this, [socket, connection, answered] {
+                if (!socket->readAll().contains("\r\n\r\n"))
+                    return;
+                if (connection == 1 && ++*answered == 2)
+                    socket->write("\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno");
+                else
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            });
+        }
+    });
+    heiko::HttpClient client;
+    const QUrl url(u"http://127.0.0.1:%1/a"_s.arg(server.serverPort()));
+    QCOMPARE(fetch(client, url).body, "ok"_ba);
+    const Fetched second = fetch(client, url);
+    QVERIFY(second.finished);
+    QCOMPARE(second.error, heiko::HttpReply::Error::None);
+    QCOMPARE(second.body, "ok"_ba);
+    QCOMPARE(accepted, 2);
 }
 
 void TestHttpClient::emptyPathIsSentAsASlash()

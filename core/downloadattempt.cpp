@@ -233,24 +233,9 @@ AttemptResult DownloadAttempt::run()
 
     // A body that arrived whole is kept even if a pause or cancel raced with its last bytes: the user
     // would otherwise get the same file twice, or lose it.
-    // A body without a length that ended without TLS's closing alert is not whole, unless the attempt before
-    // ended the same way at the same length: a server that never sends the alert (some do not), not a cut
-    // on the way, which would not fall on the same byte twice.
-    const bool endUnconfirmed = !m_segmented && !m_error && m_reply && m_reply->endUnconfirmed()
-        && m_offset == 0 && m_expectedTotal < 0 && m_onDisk > 0 && m_file.isOpen();
-    const bool endRepeated = endUnconfirmed && state.unconfirmedLength() == m_onDisk;
-    state.setUnconfirmedLength(endUnconfirmed ? m_onDisk : -1);
-    if (endRepeated) {
-        m_job.log->warning(
-            HEIKO_HERE,
-            u"[download] %1 never confirms the end of %2 (no TLS closing alert); kept, as two "
-            "attempts got the same %3"_s.arg(m_url.host(), m_files.fileName, units::formatBytes(m_onDisk)),
-            m_job.downloadId);
-    }
     const bool segmentsComplete = m_segmented && !m_error && m_file.isOpen()
         && segments::remainingBytes(m_segments) == 0 && m_onDisk == m_expectedTotal;
     const bool bodyComplete = m_published || alreadyComplete || m_rangeAlreadyComplete || segmentsComplete
-        || endRepeated
         || (!m_segmented && !m_error && m_reply && m_reply->isFinished()
             && m_reply->error() == HttpReply::Error::None && !m_redirectTarget
             && (m_file.isOpen() || !m_files.partPath.isEmpty())

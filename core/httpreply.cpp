@@ -243,7 +243,7 @@ void HttpReply::handleReadyRead()
         if (m_parser->state() == HttpResponseParser::State::Error) {
             // Garbage where the answer should start, on a connection kept from an earlier exchange: most
             // likely something the last server sent after its response (a stray line end), not this answer.
-            // Once more on a new connection, as for a connection found closed.
+            // Once more on another connection, as for a connection found closed.
             if (!headNow && m_parser->statusCode() == 0 && retryStaleConnection(true))
                 return;
             const QPointer<HttpReply> stillHere(this); // a consumer may delete us in metaDataChanged()
@@ -368,8 +368,8 @@ void HttpReply::handleDisconnected()
     if (m_socket && m_socket->bytesAvailable() > 0 && !readsDirectly()
         && bufferedBytes() < m_readBufferSize) {
         handleReadyRead();
-        if (!alive || m_finished)
-            return;
+        if (!alive || m_finished || !m_socket)
+            return; // ended, or sent once more (garbage instead of an answer): no longer this socket's end
     }
     if (m_socket && m_socket->bytesAvailable() > 0) {
         if (readsDirectly())
@@ -381,10 +381,10 @@ void HttpReply::handleDisconnected()
     if (m_parser->state() == HttpResponseParser::State::Body
         && m_parser->framing() == HttpResponseParser::Framing::UntilClose && isHttps(m_request.url)
         && !m_closeNotified) {
-        m_endUnconfirmed = true;
-        fail(Error::RemoteClosed,
-             u"the connection ended without the server's TLS closing message, and the server gave no length: "
-             "the file may be cut short"_s);
+        fail(
+            Error::RemoteClosed,
+            u"the connection ended without the server's TLS closing message, and the server gave no length: "
+            "the file may be cut short, so it is not called complete (what arrived stays in its .part file)"_s);
         return;
     }
     m_parser->finishAtEof();

@@ -68,9 +68,6 @@ public:
     qint64 heldBytes() const { return m_body.capacity(); }
     // The connection was an idle one from an earlier exchange (for tests and the retry of a stale one).
     bool reusedConnection() const { return m_reused; }
-    // The error is RemoteClosed because a body without a length ended without TLS's closing alert: whole, or
-    // cut on the way; this reply cannot tell.
-    bool endUnconfirmed() const { return m_endUnconfirmed; }
 
     // Stops at once (finished() is emitted, error() is Aborted); the connection is closed, not reused.
     void abort();
@@ -112,7 +109,6 @@ private:
     bool m_stoppedOnFullBuffer = false; // the last read of the socket stopped at the read buffer's size
     bool m_noReuse = false; // the server sent more than the response: never reuse this connection
     bool m_closeNotified = false; // a TLS server said it ends the connection (a close_notify alert)
-    bool m_endUnconfirmed = false; // see endUnconfirmed()
     bool m_finished = false;
     Error m_error = Error::None;
     QString m_errorString;

@@ -54,11 +54,6 @@ public:
     qint64 bytesFetched() const { return m_bytesFetched.load(std::memory_order_relaxed); }
     void addBytesFetched(qint64 bytes) { m_bytesFetched.fetch_add(bytes, std::memory_order_relaxed); }
 
-    // A body without a length whose end the server did not confirm (HTTPS without TLS's closing alert): its
-    // length, so that the next attempt can tell a server that never confirms from a cut. -1: none.
-    qint64 unconfirmedLength() const { return m_unconfirmedLength.load(std::memory_order_relaxed); }
-    void setUnconfirmedLength(qint64 bytes) { m_unconfirmedLength.store(bytes, std::memory_order_relaxed); }
-
     qint64 bytesTotal() const { return m_bytesTotal.load(std::memory_order_relaxed); }
     void setBytesTotal(qint64 bytes) { m_bytesTotal.store(bytes, std::memory_order_relaxed); }
 
@@ -96,7 +91,6 @@ private:
     std::atomic<qint64> m_bytesOnDisk { 0 };
     std::atomic<qint64> m_bytesFetched { 0 };
     std::atomic<qint64> m_bytesTotal { -1 };
-    std::atomic<qint64> m_unconfirmedLength { -1 };
     std::atomic<qint64> m_durableBytes { -1 };
     std::atomic<quint64> m_workerThread { 0 };
     std::atomic<int> m_connections { 0 };

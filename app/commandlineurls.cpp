@@ -58,7 +58,14 @@ CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QStrin
                                                               device.errorString());
             return urls;
         }
-        list = heiko::UrlExtractor::fromListBytes(readAll(&device), info.fileName(), &error);
+        QByteArray data = readAll(&device);
+        if (device.error() != QFileDevice::NoError) {
+            // Not a shorter list: the rest would be missing without a word.
+            urls.m_error = u"-i %1: reading it failed: %2"_s.arg(QDir::toNativeSeparators(listPath),
+                                                                 device.errorString());
+            return urls;
+        }
+        list = heiko::UrlExtractor::fromListBytes(std::move(data), info.fileName(), &error);
     } else {
         list = heiko::UrlExtractor::fromListFile(listPath, &error);
     }

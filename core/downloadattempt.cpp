@@ -1091,11 +1091,9 @@ void DownloadAttempt::startSegments()
         = int(qMin<qint64>(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit), pieces)) - 1;
     m_extraConnections
         = m_job.connectionBudget && wanted > 0 ? m_job.connectionBudget->acquire(m_job.host, wanted) : 0;
-    m_placesShort = m_job.connectionBudget ? qMax(0, wanted - m_extraConnections) : 0;
-    // With no place to spare now, the file is still fetched as a piece, on this one connection, so that
-    // connections can join when other downloads give their places back (growConnections()).
-    if (m_segments.isEmpty() && m_extraConnections == 0 && m_placesShort == 0)
-        return; // nothing to spare and nothing to wait for: one connection, as if segments were off
+    m_placesShort = qMax(0, wanted - m_extraConnections);
+    if (m_segments.isEmpty() && m_extraConnections == 0)
+        return; // no connection to spare: one connection, as if segments were off
     m_segmented = true;
     if (m_segments.isEmpty())
         m_segments = segments::split(m_offset, m_expectedTotal, 1 + m_extraConnections);
@@ -1123,18 +1121,11 @@ void DownloadAttempt::startSegments()
     m_reply->disconnect(this);
     connect(m_reply, &HttpReply::readyRead, this, [this] { readSegment(0); });
     connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
-    if (m_connections.size() == 1) {
-        m_job.log->info(HEIKO_HERE,
-                        u"[segments] %1 on one connection for now: the server's connections are in use; more "
-                        "join as they come free"_s.arg(m_files.fileName),
-                        m_job.downloadId);
-    } else {
-        m_job.log->info(
-            HEIKO_HERE,
-            u"[segments] %1 over %2 connections in %3 pieces"_s.arg(
-                m_files.fileName, QString::number(m_connections.size()), QString::number(m_segments.size())),
-            m_job.downloadId);
-    }
+    m_job.log->info(
+        HEIKO_HERE,
+        u"[segments] %1 over %2 connections in %3 pieces"_s.arg(
+            m_files.fileName, QString::number(m_connections.size()), QString::number(m_segments.size())),
+        m_job.downloadId);
     m_sincePublish.start();
     publishSegments(true);
     for (int i = 1; i < int(m_connections.size()); ++i)

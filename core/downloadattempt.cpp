@@ -1141,6 +1141,10 @@ void DownloadAttempt::growConnections()
     // them every tick would knock on its door for the whole download.
     const int wanted = qMin(qBound(1, m_job.connections, EngineOptions::kMaxConnectionsLimit),
                             segments::usefulConnections(m_segments));
+    // Nor without a validator for If-Range: a piece asked for minutes after the first answer could be of a
+    // file that changed since, and nothing would tell.
+    if (ifRangeValidator().isEmpty())
+        return;
     while (!m_error && !m_cancelled && m_job.connectionBudget && m_placesShort > 0 && !m_connectionDropped
            && activeConnections() < wanted) {
         int resting = -1;

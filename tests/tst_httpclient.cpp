@@ -1,4 +1,5 @@
 #include "httpclient.h"
+#include "httpfetch.h"
 #include "httpreply.h"
 #include "testhttpserver.h"
 
@@ -28,35 +29,6 @@ Response small(quint32 seed, bool closeAfterResponse = false)
     r.seed = seed;
     r.closeAfterResponse = closeAfterResponse;
     return r;
-}
-
-struct Fetched
-{
-    bool finished = false;
-    heiko::HttpReply::Error error = heiko::HttpReply::Error::None;
-    QByteArray body;
-    bool reused = false;
-};
-
-// One GET, run to its end (or kWaitMs).
-Fetched fetch(heiko::HttpClient &client, const QUrl &url)
-{
-    std::unique_ptr<heiko::HttpReply> reply(client.get({ url, {}, "tst_httpclient" }));
-    Fetched result;
-    QObject::connect(reply.get(), &heiko::HttpReply::readyRead, reply.get(), [&] {
-        char buffer[4096];
-        for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
-            result.body.append(buffer, n);
-    });
-    QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
-    reply->start();
-    result.finished = finished.wait(kWaitMs) || !finished.isEmpty();
-    char buffer[4096];
-    for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
-        result.body.append(buffer, n);
-    result.error = reply->error();
-    result.reused = reply->reusedConnection();
-    return result;
 }
 
 // Starts `count` GETs of `url` at once (so each needs a connection of its own), each reading its body to the

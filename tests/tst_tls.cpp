@@ -1,5 +1,6 @@
 #include "downloadmanager.h"
 #include "httpclient.h"
+#include "httpfetch.h"
 #include "httpreply.h"
 #include "loghub.h"
 #include "platform.h"
@@ -37,36 +38,6 @@ QByteArray readData(const QString &name)
 {
     QFile file(qEnvironmentVariable("HEIKO_SOURCE_DIR") + u"/tests/data/"_s + name);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-struct Fetched
-{
-    bool finished = false;
-    heiko::HttpReply::Error error = heiko::HttpReply::Error::None;
-    QString errorString;
-    QByteArray body;
-    bool reused = false;
-};
-
-// One GET through Heiko's HTTP client, run to its end.
-Fetched fetch(heiko::HttpClient &client, const QUrl &url)
-{
-    std::unique_ptr<heiko::HttpReply> reply(client.get({ url, {}, "tst_tls" }));
-    Fetched result;
-    const auto drain = [&] {
-        char buffer[4096];
-        for (qint64 n; (n = reply->read(buffer, sizeof buffer)) > 0;)
-            result.body.append(buffer, n);
-    };
-    QObject::connect(reply.get(), &heiko::HttpReply::readyRead, reply.get(), drain);
-    QSignalSpy finished(reply.get(), &heiko::HttpReply::finished);
-    reply->start();
-    result.finished = finished.wait(30'000) || !finished.isEmpty();
-    drain();
-    result.error = reply->error();
-    result.errorString = reply->errorString();
-    result.reused = reply->reusedConnection();
-    return result;
 }
 
 #if defined(Q_OS_UNIX)

@@ -7,10 +7,11 @@
 #include <QFileInfo>
 #include <QIODevice>
 
+#include <cstdio>
+
 using namespace Qt::StringLiterals;
 
-CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QString &listPath,
-                                      QIODevice *standardInput)
+CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QString &listPath)
 {
     CommandLineUrls urls;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
@@ -36,7 +37,7 @@ CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QStrin
     // Read in pieces up to one byte past the limit: asking for the limit at once would allocate it.
     const auto readAll = [](QIODevice *device) {
         QByteArray data;
-        while (device && data.size() <= heiko::UrlExtractor::kMaxListFileBytes) {
+        while (data.size() <= heiko::UrlExtractor::kMaxListFileBytes) {
             const QByteArray piece = device->read(1024 * 1024);
             if (piece.isEmpty())
                 break;
@@ -48,7 +49,12 @@ CommandLineUrls CommandLineUrls::read(const QStringList &arguments, const QStrin
     heiko::UrlList list;
     const QFileInfo info(listPath);
     if (listPath == u"-"_s) {
-        list = heiko::UrlExtractor::fromListBytes(readAll(standardInput), u"stdin"_s, &error);
+        QFile standardInput;
+        if (!standardInput.open(stdin, QIODevice::ReadOnly)) {
+            urls.m_error = u"-i -: cannot read standard input: %1"_s.arg(standardInput.errorString());
+            return urls;
+        }
+        list = heiko::UrlExtractor::fromListBytes(readAll(&standardInput), u"stdin"_s, &error);
     } else if (info.exists() && !info.isFile() && !info.isDir()) {
         // A pipe or a device (`-i <(grep ... links.txt)`, `-i /dev/stdin`): read like standard input. A
         // dropped file of that kind is refused in the window, where it is a mistake; here it is asked for.

@@ -6,8 +6,6 @@
 #include <QString>
 #include <QStringList>
 
-class QIODevice;
-
 // The URLs one command line names, its arguments and then its -i list, read and checked in one way for a
 // headless run and for the window: both accept, refuse and report the same lines, and read a list file the
 // same way (CSV, HTML and UTF-16 lists included, at most 100 MB).
@@ -27,9 +25,8 @@ public:
         QString where; // as in Problem, for what is said about the entry later (a refused dir=)
     };
 
-    // `listPath`: a list file, "-" for `standardInput`, empty for none. `standardInput` is read only for "-".
-    static CommandLineUrls read(const QStringList &arguments, const QString &listPath,
-                                QIODevice *standardInput);
+    // `listPath`: a list file (a pipe too), "-" for standard input, empty for none.
+    static CommandLineUrls read(const QStringList &arguments, const QString &listPath);
 
     const QList<Entry> &entries() const { return m_entries; }
     const QList<Problem> &refused() const { return m_refused; }

@@ -161,10 +161,7 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
 
 bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)
 {
-    QFile standardInput;
-    if (m_options.inputFile == u"-"_s)
-        standardInput.open(stdin, QIODevice::ReadOnly);
-    const CommandLineUrls urls = CommandLineUrls::read(m_options.urls, m_options.inputFile, &standardInput);
+    const CommandLineUrls urls = CommandLineUrls::read(m_options.urls, m_options.inputFile);
     if (!urls.error().isEmpty()) {
         std::fprintf(stderr, "heiko: %s\n", qPrintable(urls.error()));
         return false;

@@ -42,11 +42,7 @@ int runWindow(int argc, char *argv[])
     // travel as its option lines; its refused lines are said on stderr, as a headless run says them.
     // Each argument is checked here, as a headless run checks it: a second window hands its URLs to the
     // first, and the terminal it was started from is the only place that can say which were skipped.
-    QFile standardInput;
-    if (parsed.options.inputFile == u"-"_s)
-        standardInput.open(stdin, QIODevice::ReadOnly);
-    const CommandLineUrls read
-        = CommandLineUrls::read(parsed.options.urls, parsed.options.inputFile, &standardInput);
+    const CommandLineUrls read = CommandLineUrls::read(parsed.options.urls, parsed.options.inputFile);
     if (!read.error().isEmpty()) {
         std::fprintf(stderr, "heiko: %s\n", qPrintable(read.error()));
         return HeadlessRunner::UsageError;

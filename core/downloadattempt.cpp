@@ -1200,7 +1200,13 @@ void DownloadAttempt::assignWork(int connection)
     }
     int victim = -1;
     if (piece < 0) {
-        // Else the second half of the piece with the most left.
+        // Else the second half of the piece with the most left; not without a validator for If-Range: it is
+        // asked for long after the first answer, and a file changed since would be taken in half from each
+        // version with nothing to tell.
+        if (ifRangeValidator().isEmpty()) {
+            park();
+            return;
+        }
         for (int k = 0; k < m_segments.size(); ++k) {
             if (isAssigned(k) && (victim < 0 || m_segments[k].remaining() > m_segments[victim].remaining()))
                 victim = k;

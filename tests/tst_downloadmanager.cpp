@@ -152,6 +152,7 @@ private Q_SLOTS:
     void segmentsNeedRangesAndSize_data();
     void segmentsNeedRangesAndSize();
     void freeConnectionStealsHalfOfASlowPiece();
+    void noStealingWithoutAValidator();
     void refusedConnectionIsDroppedAndItsPieceTakenOver();
     void refusedConnectionsAreNotReplacedByNewOnes();
     void restingConnectionTakesTheFirstPlaceBack();
@@ -1786,6 +1787,29 @@ void TestDownloadManager::freeConnectionStealsHalfOfASlowPiece()
         stolen = stolen || (start > slowStart && start < slowEnd);
     }
     QVERIFY2(stolen, "no request took over part of the slow piece");
+}
+
+void TestDownloadManager::noStealingWithoutAValidator()
+{
+    // A server with neither ETag nor Last-Modified: nothing to send in If-Range. The file changes while one
+    // piece trickles; a stolen half asked for now would be of the new version, and the file half of each.
+    // Without a validator a free connection rests instead, and the file is the one version the pieces
+    // asked for at the first answer are of.
+    // Pieces of 3 MiB: the slow one has more than two pieces' minimum left when the others are done.
+    constexpr qint64 size = 12 * 1024 * 1024;
+    Response fast = TestHttpServer::generated(size, 105);
+    Response slow = TestHttpServer::generated(size, 105, 3 * 1024 * 1024);
+    Response changed = TestHttpServer::generated(size, 106);
+    for (Response *r : { &fast, &slow, &changed })
+        r->etag.clear();
+    m_server->setResponseSequence("/unvalidated.bin", { fast, slow, fast, fast, changed });
+    m_options.connectionsPerFile = 4;
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/unvalidated.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(id).state, DownloadState::Finished);
+    QCOMPARE(m_server->requestCount("/unvalidated.bin"), 4); // the first answer and three pieces
+    QVERIFY(readFile(m_dir->filePath(u"unvalidated.bin"_s)) == TestHttpServer::patternBytes(105, 0, size));
 }
 
 void TestDownloadManager::refusedConnectionIsDroppedAndItsPieceTakenOver()

@@ -1121,11 +1121,15 @@ void DownloadAttempt::startSegments()
     m_reply->disconnect(this);
     connect(m_reply, &HttpReply::readyRead, this, [this] { readSegment(0); });
     connect(m_reply, &HttpReply::finished, this, &DownloadAttempt::handleFinished);
-    m_job.log->info(
-        HEIKO_HERE,
-        u"[segments] %1 over %2 connections in %3 pieces"_s.arg(
-            m_files.fileName, QString::number(m_connections.size()), QString::number(m_segments.size())),
-        m_job.downloadId);
+    const auto counted = [](qsizetype n, const QString &one, const QString &many) -> QString {
+        return QString::number(n) + u' ' + (n == 1 ? one : many);
+    };
+    m_job.log->info(HEIKO_HERE,
+                    u"[segments] %1 over %2 in %3"_s.arg(
+                        m_files.fileName,
+                        counted(qsizetype(m_connections.size()), u"connection"_s, u"connections"_s),
+                        counted(m_segments.size(), u"piece"_s, u"pieces"_s)),
+                    m_job.downloadId);
     m_sincePublish.start();
     publishSegments(true);
     for (int i = 1; i < int(m_connections.size()); ++i)

@@ -2123,6 +2123,13 @@ void TestDownloadManager::resumedPiecesTakeOnlyThePlacesTheyCanUse()
     QCOMPARE(manager->info(big).state, DownloadState::Finished);
     QVERIFY2(readFile(m_dir->filePath(u"big.bin"_s)) == TestHttpServer::patternBytes(124, 0, size),
              "the file is not the server's");
+    // It asked for one place, not for four it would give back at once: its log says what it uses.
+    QStringList started;
+    for (const heiko::LogRecord &record : m_log->recordsSince(0)) {
+        if (record.message.startsWith(u"[segments] big.bin over"_s))
+            started.append(record.message);
+    }
+    QCOMPARE(started, QStringList { u"[segments] big.bin over 1 connection in 1 piece"_s });
 }
 
 void TestDownloadManager::segmentedDownloadTakesPlacesGivenBackLater_data()

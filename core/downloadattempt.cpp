@@ -141,13 +141,16 @@ AttemptResult DownloadAttempt::run()
         } else if (!m_files.segments.isEmpty() && m_files.rangesSupported && state.bytesTotal() > 0) {
             // A segmented .part has holes: each piece continues from what was synced of it.
             m_segments = m_files.segments;
-            qint64 furthest = 0;
-            for (const Segment &segment : std::as_const(m_segments))
-                furthest = qMax(furthest, segment.position);
+            std::sort(m_segments.begin(), m_segments.end(),
+                      [](const Segment &a, const Segment &b) { return a.start < b.start; });
             const auto firstOpen = std::find_if(m_segments.cbegin(), m_segments.cend(),
                                                 [](const Segment &segment) { return !segment.isDone(); });
-            if (part.size() < furthest || firstOpen == m_segments.cend()) {
-                m_segments.clear(); // shorter than what was synced: not ours as we left it; start over
+            // Shorter than the bytes the pieces call written (the last piece done first, then the file cut
+            // short): not ours as we left it; start over rather than call a file with a missing tail
+            // finished.
+            if (part.size() < segments::writtenLength(m_segments, state.bytesTotal())
+                || firstOpen == m_segments.cend()) {
+                m_segments.clear();
                 m_files.segments.clear();
                 m_files.rangesSupported = false;
                 m_offset = 0;
@@ -327,6 +330,11 @@ QByteArray DownloadAttempt::ifRangeValidator() const
     // RFC 9110 §13.1.5: If-Range takes only a strong validator; a server compares a weak one as "changed" and
     // sends the whole file every time.
     return http::isStrongEtag(m_files.etag) ? m_files.etag : m_files.lastModified;
+}
+
+bool DownloadAttempt::isHeldByAnother(const QString &name) const
+{
+    return m_job.partClaims && m_job.partClaims->isHeldByAnother(m_job.directory, name, m_job.downloadId);
 }
 
 void DownloadAttempt::sendRequest()
@@ -737,8 +745,9 @@ bool DownloadAttempt::publishWholeBody(const QString &name)
         // A download still writing NAME.part has claimed NAME (reserveFiles() checks the other way round).
         // Looked up in memory first: a look on the disk for every file waited for the folder's lock.
         const QString partName = candidate + u".part"_s;
-        if ((!m_job.partClaims || m_job.partClaims->mayExist(m_job.directory, partName))
-            && platform::pathExists(path + u".part"_s))
+        if (isHeldByAnother(partName) || isHeldByAnother(candidate)
+            || ((!m_job.partClaims || m_job.partClaims->mayExist(m_job.directory, partName))
+                && platform::pathExists(path + u".part"_s)))
             return NameChoice::Next;
         switch (platform::linkUnnamedFile(file, path)) {
         case platform::RenameResult::Renamed:
@@ -795,18 +804,22 @@ bool DownloadAttempt::reserveFiles(const QString &name)
     // The plain name first, so that a name that became free again is used again.
     const NameChoice choice = tryNames(name, name, [&](const QString &candidate, const QString &finalPath) {
         const QString partPath = finalPath + u".part"_s;
-        if (m_job.partClaims)
-            m_job.partClaims->claim(m_job.directory,
-                                    candidate + u".part"_s); // before the create: see PartClaims
+        // Held before the create (see PartClaims); a name another download holds is passed over even when its
+        // file is gone: that download, resumed or cancelled, would take this one's file for its own.
+        if (m_job.partClaims
+            && !m_job.partClaims->hold(m_job.directory, candidate + u".part"_s, m_job.downloadId))
+            return NameChoice::Next;
         m_file.setFileName(partPath);
         // NewOnly is an exclusive create (O_EXCL): two workers (or two listings of one URL) never share a
         // file, and an existing file or symlink is never opened.
         if (create()) {
             // The final name must be free too (Overwrite: it may hold a regular file, which is replaced at
-            // the end). Checked after the create, so that another worker finishing this very name meanwhile
-            // is seen.
-            const bool finalTaken = platform::pathExists(finalPath)
-                && (policy != CollisionPolicy::Overwrite || !QFileInfo(finalPath).isFile());
+            // the end, but never an unfinished download's .part, whoever's). Checked after the create, so
+            // that another worker finishing this very name meanwhile is seen.
+            const bool finalTaken = isHeldByAnother(candidate)
+                || (platform::pathExists(finalPath)
+                    && (policy != CollisionPolicy::Overwrite || !QFileInfo(finalPath).isFile()
+                        || candidate.endsWith(u".part"_s, Qt::CaseInsensitive)));
             if (finalTaken) {
                 m_file.remove();
                 return NameChoice::Next;
@@ -1521,7 +1534,9 @@ DownloadError DownloadAttempt::completeFile()
         return DownloadError(DownloadError::Kind::Protocol,
                              u"%1 ended without a response body"_s.arg(describeUrl()), true);
     const QDir dir(m_job.directory);
-    if (m_job.options.collisionPolicy == CollisionPolicy::Overwrite) {
+    // Not over a name another download's .part took since this one was named (a server may call its file
+    // "NAME.part"): that one goes the numbered way below.
+    if (m_job.options.collisionPolicy == CollisionPolicy::Overwrite && !isHeldByAnother(m_files.fileName)) {
         // rename(2) / MoveFileEx replace the target in one step: readers see the old file or the new one,
         // never a mix, and a symlink in the target's place is replaced, not followed.
         const QString finalPath = dir.filePath(m_files.fileName);
@@ -1549,7 +1564,8 @@ DownloadError DownloadAttempt::completeFile()
     const QString base = m_files.baseName.isEmpty() ? m_files.fileName : m_files.baseName;
     const NameChoice choice
         = tryNames(base, m_files.fileName, [&](const QString &candidate, const QString &finalPath) {
-              if (candidate != m_files.fileName && platform::pathExists(finalPath + u".part"_s))
+              if (isHeldByAnother(candidate)
+                  || (candidate != m_files.fileName && platform::pathExists(finalPath + u".part"_s)))
                   return NameChoice::Next;
               QString reason;
               // Never replaces: a name taken while we downloaded moves on to the next number.

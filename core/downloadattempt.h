@@ -70,6 +70,7 @@ private:
     // What a ranged request sends in If-Range: a strong ETag, else a Last-Modified kept as strong; or
     // nothing.
     QByteArray ifRangeValidator() const;
+    bool isHeldByAnother(const QString &name) const; // another download's .part has that name
     // Whether a 206's validators and encoding allow its bytes into our .part (see the .cpp).
     bool describesOurFile(const HttpReply &reply) const;
     enum class NameChoice { Taken, Next, Stop };

@@ -175,6 +175,15 @@ void DownloadManager::seed(Entry &e, const SavedDownload &saved)
             e.transfer->setFiles(files);
         return;
     }
+    if (!m_partClaims.hold(part.absolutePath(), part.fileName(), e.id)) {
+        // Two saved downloads name one .part (a list saved by two runs): the first one restored continues it.
+        m_log.warning(HEIKO_HERE,
+                      u"[resume] %1: %2 belongs to another download in the list; this one starts over"_s.arg(
+                          files.fileName, files.partPath),
+                      e.id);
+        files.partPath.clear();
+        return;
+    }
     e.transfer->setBytesTotal(saved.bytesTotal);
     e.transfer->setFiles(files, saved.durableBytes);
     const qint64 trusted = saved.durableBytes >= 0 ? qMin(saved.durableBytes, part.size()) : part.size();
@@ -555,6 +564,8 @@ void DownloadManager::handleAttemptFinished(int id)
     const QString finishedPath = files.finalPath;
     const bool completed = !finishedPath.isEmpty();
     e->skippedExisting = files.skippedExisting;
+    if (completed)
+        m_partClaims.release(id); // its .part is its file now
     if (completed && !files.skippedExisting) {
         e->finalPath = finishedPath;
         e->finalSize = files.finalSize;
@@ -811,7 +822,8 @@ void DownloadManager::deleteFiles(const Entry &e, bool includeFinished)
                               e.id);
         }
     }
-    // Whatever comes next (resume after a cancel) starts from nothing.
+    // Whatever comes next (resume after a cancel) starts from nothing, under whatever name is free then.
+    m_partClaims.release(e.id);
     TransferState::Files cleared;
     cleared.finalPath = files.finalPath;
     e.transfer->setFiles(cleared);

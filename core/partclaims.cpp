@@ -12,7 +12,7 @@ PartClaims::PartClaims(std::chrono::milliseconds listingMaxAge, qsizetype maxLis
     , m_maxListedEntries(maxListedEntries)
 { }
 
-PartClaims::Folder &PartClaims::folderLocked(const QString &folder)
+QString PartClaims::folderKeyLocked(const QString &folder)
 {
     auto known = m_canonical.constFind(folder);
     if (known == m_canonical.cend()) {
@@ -20,10 +20,10 @@ PartClaims::Folder &PartClaims::folderLocked(const QString &folder)
         // absolute path and resolved again next time.
         const QString canonical = QFileInfo(folder).canonicalFilePath();
         if (canonical.isEmpty())
-            return m_folders[QDir::cleanPath(QDir(folder).absolutePath())];
+            return QDir::cleanPath(QDir(folder).absolutePath());
         known = m_canonical.insert(folder, canonical);
     }
-    return m_folders[*known];
+    return *known;
 }
 
 void PartClaims::claim(const QString &folder, const QString &partName)
@@ -50,6 +50,44 @@ bool PartClaims::mayExist(const QString &folder, const QString &partName)
             return true;
     }
     return entry.listed.contains(partName);
+}
+
+bool PartClaims::hold(const QString &folder, const QString &partName, int downloadId)
+{
+    const std::lock_guard locker(m_mutex);
+    const QString key = folderKeyLocked(folder);
+    Folder &entry = m_folders[key];
+    const auto holder = entry.held.constFind(partName);
+    if (holder != entry.held.cend())
+        return *holder == downloadId;
+    releaseLocked(downloadId);
+    entry.held.insert(partName, downloadId);
+    entry.claimed.insert(partName);
+    m_holds.insert(downloadId, { key, partName });
+    return true;
+}
+
+bool PartClaims::isHeldByAnother(const QString &folder, const QString &name, int downloadId)
+{
+    const std::lock_guard locker(m_mutex);
+    const Folder &entry = folderLocked(folder);
+    const auto holder = entry.held.constFind(name);
+    return holder != entry.held.cend() && *holder != downloadId;
+}
+
+void PartClaims::release(int downloadId)
+{
+    const std::lock_guard locker(m_mutex);
+    releaseLocked(downloadId);
+}
+
+void PartClaims::releaseLocked(int downloadId)
+{
+    const auto held = m_holds.constFind(downloadId);
+    if (held == m_holds.cend())
+        return;
+    m_folders[held->folder].held.remove(held->partName);
+    m_holds.erase(held);
 }
 
 } // namespace heiko

@@ -23,6 +23,11 @@ namespace heiko {
 // every answer for it is "yes", which is the look on the disk for every file. Folders are told apart by
 // their canonical path, so a folder reached through a symbolic link is the same folder.
 //
+// It also knows which download holds which .part (hold()): a paused or failed download keeps its name even
+// when its file is gone (the user deleted it), so that no other download takes that name and the first one,
+// resumed, cancelled or removed, continues, cuts or deletes the other's file. And a download saving under the
+// Overwrite policy does not replace another's .part that happens to have its final name.
+//
 // Thread-safe; the manager owns one and its workers share it. A listing is made under the lock (the others
 // wait for one listing instead of each making its own); its size bounds how long.
 class PartClaims final
@@ -39,23 +44,39 @@ public:
     void claim(const QString &folder, const QString &partName);
     bool mayExist(const QString &folder, const QString &partName);
 
+    // `downloadId` holds `partName` (and claims it), and lets go of the one it held before. False, and
+    // nothing changes, when another download holds it.
+    bool hold(const QString &folder, const QString &partName, int downloadId);
+    bool isHeldByAnother(const QString &folder, const QString &name, int downloadId);
+    void release(int downloadId); // its .part is gone or became its final file
+
 private:
     struct Folder
     {
         QSet<QString> listed; // .part names found by the last listing
         QSet<QString> claimed; // .part names this process created (never forgotten: the disk confirms)
+        QHash<QString, int> held; // .part name -> the download that holds it
         std::chrono::steady_clock::time_point listedAt;
         bool everListed = false;
         bool tooLarge = false;
     };
 
-    Folder &folderLocked(const QString &folder);
+    struct Held
+    {
+        QString folder; // canonical
+        QString partName;
+    };
+
+    QString folderKeyLocked(const QString &folder);
+    Folder &folderLocked(const QString &folder) { return m_folders[folderKeyLocked(folder)]; }
+    void releaseLocked(int downloadId);
 
     const std::chrono::milliseconds m_listingMaxAge;
     const qsizetype m_maxListedEntries;
     std::mutex m_mutex;
     QHash<QString, QString> m_canonical; // folder as given -> its canonical path
     QHash<QString, Folder> m_folders; // by canonical path
+    QHash<int, Held> m_holds; // by download
 };
 
 } // namespace heiko

@@ -51,6 +51,20 @@ int usefulConnections(const QList<Segment> &segments, qint64 minimumSize)
     return int(qMin<qint64>(connections, std::numeric_limits<int>::max()));
 }
 
+qint64 writtenLength(const QList<Segment> &segments, qint64 total)
+{
+    // From the end: bytes after a piece, or the written start of one, are the last written byte.
+    qint64 cursor = total;
+    for (auto it = segments.crbegin(); it != segments.crend(); ++it) {
+        if (it->end < cursor)
+            return cursor;
+        if (it->position > it->start)
+            return it->position;
+        cursor = it->start;
+    }
+    return cursor;
+}
+
 bool isConsistent(const QList<Segment> &segments, qint64 total)
 {
     qint64 previousEnd = 0;

@@ -40,6 +40,10 @@ qint64 remainingBytes(const QList<Segment> &segments);
 // splitting it into pieces of at least `minimumSize` would make.
 int usefulConnections(const QList<Segment> &segments, qint64 minimumSize = kMinimumSize);
 
+// How long a .part fetched in these pieces (sorted, not overlapping) is at least: every byte no piece has
+// left to fetch is written, so the file reaches the last of them (`total` when the last piece is done).
+qint64 writtenLength(const QList<Segment> &segments, qint64 total);
+
 // Segments read back from a saved queue: within [0, total), start <= position <= end, sorted and not
 // overlapping. Anything else is not trusted (the download then starts over).
 bool isConsistent(const QList<Segment> &segments, qint64 total);

@@ -158,6 +158,10 @@ private Q_SLOTS:
     void restingConnectionTakesTheFirstPlaceBack();
     void segmentsSurvivePauseAndRestart();
     void segmentedResumeWithAnEmptyFirstPiece();
+    void segmentedPartCutShortIsNotFinishedShort();
+    void pausedDownloadKeepsItsNameWhenItsPartIsDeleted();
+    void removingADownloadWhosePartIsGoneDeletesNoOtherFile();
+    void overwriteNeverReplacesAnotherDownloadsPart();
     void fileChangedDuringSegmentsStartsOver();
     void pieceAnsweredWithOtherBytesIsDropped();
     void serverThatIgnoresRangesIsFetchedOverOneConnection();
@@ -1964,6 +1968,138 @@ void TestDownloadManager::segmentsSurvivePauseAndRestart()
             QVERIFY2(start < piece.start || start >= piece.position,
                      "bytes already on disk were fetched again");
     }
+}
+
+void TestDownloadManager::segmentedPartCutShortIsNotFinishedShort()
+{
+    // A segmented download whose last piece finished first (the saved pieces no longer list it) is paused,
+    // and its .part loses its tail between runs (a tool, a partial copy). Continuing only the open piece
+    // would call a file without its tail finished: the resume sees the .part shorter than the bytes its
+    // pieces call written, and starts over.
+    constexpr qint64 size = 4 * 1024 * 1024;
+    const Response slow = TestHttpServer::generated(size, 151, 256 * 1024); // the first answer: piece 1
+    const Response fast = TestHttpServer::generated(size, 151); // piece 2, done at once
+    m_server->setResponseSequence("/cut.bin", { slow, fast });
+    m_options.connectionsPerFile = 2;
+    QList<heiko::SavedDownload> saved;
+    {
+        auto first = makeManager(1);
+        const int id = first->add({ m_server->url("/cut.bin"), m_dir->path(), {}, false });
+        QTRY_VERIFY_WITH_TIMEOUT(first->info(id).bytesReceived > 2 * 1024 * 1024 + 300 * 1024, kWaitMs);
+        first->pause(id);
+        QVERIFY(waitIdle(*first));
+        saved = first->savedState();
+    }
+    QCOMPARE(saved.size(), 1);
+    const QList<heiko::Segment> pieces = saved.first().files.segments;
+    QVERIFY(!pieces.isEmpty());
+    qint64 furthest = 0;
+    qint64 lastEnd = 0;
+    for (const heiko::Segment &piece : pieces) {
+        furthest = qMax(furthest, piece.position);
+        lastEnd = qMax(lastEnd, piece.end);
+    }
+    QVERIFY2(lastEnd < size, "the last piece is not done: this test needs it done first");
+    QVERIFY(QFile::resize(saved.first().files.partPath, furthest)); // the tail is gone, the rest intact
+
+    m_server->setResponse("/cut.bin", TestHttpServer::generated(size, 151));
+    auto second = makeManager(1);
+    const int id = second->restore(saved.first());
+    second->resume(id);
+    QVERIFY(waitIdle(*second));
+    QCOMPARE(second->info(id).state, DownloadState::Finished);
+    const QByteArray got = readFile(second->info(id).filePath);
+    QVERIFY2(got == TestHttpServer::patternBytes(151, 0, size),
+             qPrintable(u"the file has %1 bytes of %2, or other bytes"_s.arg(got.size()).arg(size)));
+}
+
+void TestDownloadManager::pausedDownloadKeepsItsNameWhenItsPartIsDeleted()
+{
+    // Two files of one name from two places. A is paused and the user deletes its .part; B, added then, does
+    // not take that name (A, resumed, would continue B's file as its own): the name stays A's.
+    constexpr qint64 size = 1024 * 1024;
+    m_server->setResponse("/a/file.bin", TestHttpServer::generated(size, 161, 256 * 1024));
+    m_server->setResponse("/b/file.bin", TestHttpServer::generated(size, 162, 256 * 1024));
+    auto manager = makeManager();
+    const QString part = m_dir->filePath(u"file.bin.part"_s);
+    const int a = manager->add({ m_server->url("/a/file.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(a).bytesReceived > 64 * 1024, kWaitMs);
+    manager->pause(a);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(a).filePath, part);
+    QVERIFY(QFile::remove(part));
+    const int b = manager->add({ m_server->url("/b/file.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(b).bytesReceived > 128 * 1024, kWaitMs);
+    manager->pause(b);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(b).filePath, m_dir->filePath(u"file (1).bin.part"_s));
+
+    m_server->setResponse("/a/file.bin", TestHttpServer::generated(size, 161));
+    m_server->setResponse("/b/file.bin", TestHttpServer::generated(size, 162));
+    manager->resume(a);
+    manager->resume(b);
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(a).state, DownloadState::Finished);
+    QCOMPARE(manager->info(b).state, DownloadState::Finished);
+    QCOMPARE(manager->info(a).filePath, m_dir->filePath(u"file.bin"_s));
+    QVERIFY2(readFile(manager->info(a).filePath) == TestHttpServer::patternBytes(161, 0, size),
+             "A's file is not A's bytes");
+    QVERIFY2(readFile(manager->info(b).filePath) == TestHttpServer::patternBytes(162, 0, size),
+             "B's file is not B's bytes");
+}
+
+void TestDownloadManager::removingADownloadWhosePartIsGoneDeletesNoOtherFile()
+{
+    // As above, then A is removed from the list ("its .part goes too"): B's unfinished file stays.
+    constexpr qint64 size = 1024 * 1024;
+    m_server->setResponse("/a/file.bin", TestHttpServer::generated(size, 171, 256 * 1024));
+    m_server->setResponse("/b/file.bin", TestHttpServer::generated(size, 172, 256 * 1024));
+    auto manager = makeManager();
+    const QString part = m_dir->filePath(u"file.bin.part"_s);
+    const int a = manager->add({ m_server->url("/a/file.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(a).bytesReceived > 64 * 1024, kWaitMs);
+    manager->pause(a);
+    QVERIFY(waitIdle(*manager));
+    QVERIFY(QFile::remove(part));
+    const int b = manager->add({ m_server->url("/b/file.bin"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(b).bytesReceived > 128 * 1024, kWaitMs);
+    manager->pause(b);
+    QVERIFY(waitIdle(*manager));
+    const QString bPart = manager->info(b).filePath;
+    const qint64 bHad = QFileInfo(bPart).size();
+    QVERIFY(bHad > 0);
+    manager->remove(a, false);
+    QVERIFY2(QFile::exists(bPart), "removing A deleted B's .part");
+    QCOMPARE(QFileInfo(bPart).size(), bHad);
+    // And the name is free again once A is gone.
+    manager->resume(b);
+    QVERIFY(waitIdle(*manager));
+    const int c = manager->add({ m_server->url("/a/file.bin"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(c).filePath, m_dir->filePath(u"file.bin"_s));
+}
+
+void TestDownloadManager::overwriteNeverReplacesAnotherDownloadsPart()
+{
+    // Under Overwrite, B's server names its file "report.pdf.part": the name of A's unfinished file. B must
+    // not replace it (A would write on into a file without a name, fail, and its cancel delete B's file).
+    m_options.collisionPolicy = heiko::CollisionPolicy::Overwrite;
+    constexpr qint64 size = 1024 * 1024;
+    m_server->setResponse("/a/report.pdf", TestHttpServer::generated(size, 181, 384 * 1024));
+    Response named = TestHttpServer::generated(200 * 1024, 182);
+    named.headers = { { "Content-Disposition", "attachment; filename=\"report.pdf.part\"" } };
+    m_server->setResponse("/b/get", named);
+    auto manager = makeManager();
+    const int a = manager->add({ m_server->url("/a/report.pdf"), m_dir->path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(a).bytesReceived > 64 * 1024, kWaitMs);
+    const int b = manager->add({ m_server->url("/b/get"), m_dir->path(), {}, false });
+    QVERIFY(waitIdle(*manager));
+    QCOMPARE(manager->info(a).state, DownloadState::Finished);
+    QCOMPARE(manager->info(b).state, DownloadState::Finished);
+    QVERIFY(manager->info(b).filePath != m_dir->filePath(u"report.pdf.part"_s));
+    QVERIFY2(readFile(manager->info(a).filePath) == TestHttpServer::patternBytes(181, 0, size),
+             "A's file is not A's");
+    QCOMPARE(readFile(manager->info(b).filePath), TestHttpServer::patternBytes(182, 0, 200 * 1024));
 }
 
 void TestDownloadManager::fileChangedDuringSegmentsStartsOver()

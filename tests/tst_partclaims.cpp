@@ -22,6 +22,7 @@ private Q_SLOTS:
     void missingFolderHasNoParts();
     void hugeFolderIsLookedAtOnTheDisk();
     void folderThroughASymlinkIsTheSameFolder();
+    void heldNameIsNobodyElses();
 
 private:
     static bool touch(const QString &path)
@@ -125,6 +126,30 @@ void TestPartClaims::folderThroughASymlinkIsTheSameFolder()
     QVERIFY(claims.mayExist(real, u"a.bin.part"_s));
     claims.claim(real + u"/../real/."_s, u"b.bin.part"_s); // spelled another way
     QVERIFY(claims.mayExist(link, u"b.bin.part"_s));
+}
+
+void TestPartClaims::heldNameIsNobodyElses()
+{
+    // A download's .part name is its own while it holds it, file or no file; its next hold lets the first
+    // go, and so does a release. Held through a symlinked spelling of the folder, it is held in the folder.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString folder = folderOf(dir);
+    QVERIFY(QFile::link(folder, dir.filePath(u"via"_s)));
+    const QString via = dir.filePath(u"via"_s);
+    PartClaims claims(1h);
+    QVERIFY(claims.hold(folder, u"a.bin.part"_s, 1));
+    QVERIFY(claims.hold(folder, u"a.bin.part"_s, 1)); // again: still its own
+    QVERIFY(!claims.hold(via, u"a.bin.part"_s, 2));
+    QVERIFY(claims.isHeldByAnother(folder, u"a.bin.part"_s, 2));
+    QVERIFY(!claims.isHeldByAnother(folder, u"a.bin.part"_s, 1));
+    QVERIFY(claims.mayExist(folder, u"a.bin.part"_s)); // a hold is a claim
+    QVERIFY(claims.hold(folder, u"b.bin.part"_s, 1)); // its next name: the first is free
+    QVERIFY(!claims.isHeldByAnother(folder, u"a.bin.part"_s, 2));
+    QVERIFY(claims.hold(via, u"a.bin.part"_s, 2));
+    claims.release(1);
+    QVERIFY(!claims.isHeldByAnother(folder, u"b.bin.part"_s, 3));
+    QVERIFY(claims.isHeldByAnother(folder, u"a.bin.part"_s, 3));
 }
 
 QTEST_GUILESS_MAIN(TestPartClaims)

@@ -37,6 +37,8 @@ private Q_SLOTS:
     void remainingBytes();
     void usefulConnections_data();
     void usefulConnections();
+    void writtenLength_data();
+    void writtenLength();
     void isConsistent_data();
     void isConsistent();
 
@@ -236,6 +238,28 @@ void TestSegments::usefulConnections()
     QFETCH(QList<Segment>, pieces);
     QFETCH(int, expected);
     QCOMPARE(segments::usefulConnections(pieces), expected);
+}
+
+void TestSegments::writtenLength_data()
+{
+    QTest::addColumn<QList<Segment>>("pieces");
+    QTest::addColumn<qint64>("expected");
+    QTest::newRow("no pieces left: the whole file") << QList<Segment> {} << qint64(100);
+    QTest::newRow("last piece open, written to 70") << QList<Segment> { { 50, 70, 100 } } << qint64(70);
+    QTest::newRow("last piece done first: the tail is written")
+        << QList<Segment> { { 0, 10, 50 } } << qint64(100);
+    QTest::newRow("last piece not begun: the one before it")
+        << QList<Segment> { { 0, 20, 50 }, { 50, 50, 100 } } << qint64(20);
+    QTest::newRow("last piece not begun, a done stretch before it")
+        << QList<Segment> { { 0, 20, 40 }, { 60, 60, 100 } } << qint64(60);
+    QTest::newRow("nothing written") << QList<Segment> { { 0, 0, 100 } } << qint64(0);
+}
+
+void TestSegments::writtenLength()
+{
+    QFETCH(QList<Segment>, pieces);
+    QFETCH(qint64, expected);
+    QCOMPARE(segments::writtenLength(pieces, 100), expected);
 }
 
 void TestSegments::isConsistent_data()

@@ -3,6 +3,7 @@
 #include "loghub.h"
 #include "platform.h"
 #include "startup.h"
+#include "windowhandover.h"
 #if defined(HEIKO_WINDOW_MODULE)
 #include "windowmodule.h"
 #else
@@ -15,14 +16,18 @@ int main(int argc, char *argv[])
 {
     heiko::platform::tuneAllocator();
     // A headless run (and --help, --version) must work without a display, so the kind of application
-    // object is decided before one exists: QCoreApplication loads no GUI platform at all.
-    if (!CommandLine::wantsWindow(argc, argv)) {
+    // object is decided before one exists: QCoreApplication loads no GUI platform at all. So must a
+    // `heiko URL` where no window can be opened (ssh, cron): it hands the URLs to the window on the desktop.
+    const bool windowWanted = CommandLine::wantsWindow(argc, argv);
+    if (!windowWanted || !windowhandover::displayAvailable()) {
         heiko::platform::attachParentConsole();
         QCoreApplication app(argc, argv);
         startup::setApplicationIdentity();
         const CommandLine::Result parsed = CommandLine::parse(QCoreApplication::arguments());
         if (const int status = startup::finishEarly(parsed); status >= 0)
             return status;
+        if (!parsed.options.headless)
+            return windowhandover::handOverWithoutDisplay(parsed.options);
         // Headless keeps a short ring: nothing reads the backlog, the lines go straight out.
         heiko::LogHub log(1000);
         log.installQtMessageHandler();

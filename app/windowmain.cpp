@@ -2,7 +2,6 @@
 
 #include "appsettings.h"
 #include "commandline.h"
-#include "commandlineurls.h"
 #include "downloadmanager.h"
 #include "headlessrunner.h"
 #include "loghub.h"
@@ -11,7 +10,7 @@
 #include "queuestore.h"
 #include "singleinstance.h"
 #include "startup.h"
-#include "urllist.h"
+#include "windowhandover.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -40,50 +39,23 @@ int runWindow(int argc, char *argv[])
 
     // The URLs to queue: the arguments and, with -i, a list file, whose names (out=) and folders (dir=)
     // travel as its option lines; its refused lines are said on stderr, as a headless run says them.
-    // Each argument is checked here, as a headless run checks it: a second window hands its URLs to the
-    // first, and the terminal it was started from is the only place that can say which were skipped.
-    const CommandLineUrls read = CommandLineUrls::read(parsed.options.urls, parsed.options.inputFile);
-    if (!read.error().isEmpty()) {
-        std::fprintf(stderr, "heiko: %s\n", qPrintable(read.error()));
-        return HeadlessRunner::UsageError;
-    }
-    const qsizetype skipped = read.refusedCount();
-    QStringList urls;
-    for (const CommandLineUrls::Problem &refused : read.refused()) {
-        std::fprintf(stderr, "heiko: [list] %s skipped: %s: %s\n", qPrintable(refused.where),
-                     qPrintable(refused.reason), qPrintable(refused.text));
-        // A refused argument is passed on all the same, so that the window says so too, in its status bar
-        // and log, for a start from a file manager or a browser, without a terminal; not one that would read
-        // as more than one line, or as a list's option or comment line ("  out=...") belonging to the URL
-        // before it.
-        if (refused.argument >= 0) {
-            const QString &argument = parsed.options.urls.at(refused.argument);
-            if (!argument.contains(u'\n') && !argument.startsWith(u' ') && !argument.startsWith(u'\t')
-                && !argument.startsWith(u'#') && !argument.isEmpty())
-                urls.append(argument);
-        }
-    }
-    for (const CommandLineUrls::Problem &warning : read.warnings())
-        std::fprintf(stderr, "heiko: [list] %s: %s\n", qPrintable(warning.where), qPrintable(warning.reason));
-    QList<heiko::UrlList::Entry> entries;
-    entries.reserve(read.entries().size());
-    for (const CommandLineUrls::Entry &entry : read.entries())
-        entries.append(entry.entry);
-    urls.append(heiko::UrlList::toLines(entries));
-    const QString directory
-        = parsed.options.directory.isEmpty() ? QString() : QDir(parsed.options.directory).absolutePath();
+    const windowhandover::Request request = windowhandover::prepare(parsed.options);
+    if (request.exitStatus >= 0)
+        return request.exitStatus;
 
-    // One window per user: a second `heiko URL...` hands its URLs to the first and exits. A folder given
-    // with -d travels as a leading "--dir=" entry (never a URL), made absolute here, where it was typed.
+    // One window per user: a second `heiko URL...` hands its URLs to the first and exits.
     SingleInstance instance(SingleInstance::defaultServerName());
     if (!instance.listen()) {
         QString error;
         bool reached = false;
-        const QStringList message
-            = directory.isEmpty() ? urls : QStringList { u"--dir="_s + directory } + urls;
-        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), message, &error,
-                                     SingleInstance::kDefaultSendTimeout, &reached))
-            return skipped > 0 ? HeadlessRunner::SomeFailed : 0;
+        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), request.message, &error,
+                                     SingleInstance::kDefaultSendTimeout, &reached)) {
+            if (const QStringList ignored = windowhandover::optionsNotHandedOver(parsed.options);
+                !ignored.isEmpty())
+                std::fprintf(stderr, "heiko: %s not applied: the running Heiko keeps its own settings\n",
+                             qPrintable(ignored.join(u", "_s)));
+            return request.skipped > 0 ? HeadlessRunner::SomeFailed : 0;
+        }
         if (reached) {
             // It took the connection (and refused the URLs, or did not confirm them: they may still arrive).
             // A second window would run the same queue and the same .part files beside it.
@@ -121,17 +93,17 @@ int runWindow(int argc, char *argv[])
     heiko::QueuePersistence persistence(manager, queueStore, heiko::QueuePersistence::Mode::WholeQueue, log);
 
     MainWindow window(manager, log, settings);
-    QObject::connect(&instance, &SingleInstance::urlsReceived, &window, [&window](QStringList received) {
-        QString folder;
-        if (!received.isEmpty() && received.constFirst().startsWith(u"--dir="_s))
-            folder = received.takeFirst().mid(6);
-        window.queueUrls(received, folder);
-        window.showAndRaise();
-    });
+    QObject::connect(&instance, &SingleInstance::urlsReceived, &window,
+                     [&window](const QStringList &message) {
+                         const windowhandover::Received received = windowhandover::unpack(message);
+                         if (!received.urls.isEmpty())
+                             window.queueUrls(received.urls, received.directory);
+                         window.showAndRaise();
+                     });
     QObject::connect(&instance, &SingleInstance::activationRequested, &window, &MainWindow::showAndRaise);
     window.show();
     // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
-    window.queueUrls(urls, directory);
+    window.queueUrls(request.urls, request.directory);
     const int status = QApplication::exec();
     // No more URLs handed over from here on: this window is going away, and they would be lost with it.
     instance.close();

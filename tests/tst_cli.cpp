@@ -85,6 +85,7 @@ private Q_SLOTS:
     void terminalShowsLiveProgress();
     void secondInstanceHandsUrlsToTheFirst();
     void silentFirstInstanceGetsNoSecondWindowBesideIt();
+    void noDisplayAndNoWindowIsAClearError();
     void killedRunContinuesWhenRunAgain_data();
     void killedRunContinuesWhenRunAgain();
     void windowRestoresItsQueueAfterAKill();
@@ -638,6 +639,26 @@ void TestCli::silentFirstInstanceGetsNoSecondWindowBesideIt()
     QVERIFY2(run.err.contains(u"argument 2 skipped"_s) && run.err.contains(u"ftp"_s), qPrintable(run.err));
 }
 
+void TestCli::noDisplayAndNoWindowIsAClearError()
+{
+    // `heiko URL` without a display and without a running window: no crash in the GUI platform, but a
+    // message that says what to do, and usage errors are usage errors there too.
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : { u"QT_QPA_PLATFORM"_s, u"DISPLAY"_s, u"WAYLAND_DISPLAY"_s })
+        environment.remove(name);
+    environment.insert(u"HOME"_s, m_dir->path());
+    environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s, m_dir->filePath(u"nobody-listens"_s));
+    const Run run = heiko({ m_server->url("/a.bin").toString() }, {}, 20'000, environment);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(u"no display to open a window on"_s) && run.err.contains(u"--headless"_s),
+             qPrintable(run.err));
+    QCOMPARE(m_server->requestCount("/a.bin"), 0);
+    const Run bad = heiko({ u"--frobnicate"_s }, {}, 20'000, environment);
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains(u"frobnicate"_s), qPrintable(bad.err));
+}
+
 void TestCli::secondInstanceHandsUrlsToTheFirst()
 {
     // The window, offscreen, with its own settings and instance name: the second `heiko URL` must hand its
@@ -667,6 +688,28 @@ void TestCli::secondInstanceHandsUrlsToTheFirst()
     // HOME/Downloads here too.
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(folder + u"/first.bin"_s), 30'000);
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(m_dir->filePath(u"Downloads/second.bin"_s)), 30'000);
+
+    // From where no window can be opened (ssh, cron: no display), the URLs still reach the window. Options
+    // the running window cannot take are said to be ignored, and an argument posing as the folder marker
+    // is a URL that is refused, not a folder.
+    m_server->setResponse("/third.bin", generated(3000, 3));
+    QProcessEnvironment noDisplay = environment;
+    for (const QString &name : { u"QT_QPA_PLATFORM"_s, u"DISPLAY"_s, u"WAYLAND_DISPLAY"_s })
+        noDisplay.remove(name);
+    const QString elsewhere = m_dir->filePath(u"elsewhere"_s);
+    QProcess third;
+    third.setProcessEnvironment(noDisplay);
+    third.start(m_binary,
+                { u"--limit-rate"_s, u"10K"_s, u"--"_s, u"--dir="_s + elsewhere,
+                  m_server->url("/third.bin").toString() });
+    QVERIFY(third.waitForFinished(30'000));
+    const QString thirdErr = QString::fromUtf8(third.readAllStandardError());
+    QCOMPARE(third.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(third.exitCode(), 1); // one argument skipped
+    QVERIFY2(thirdErr.contains(u"argument 1 skipped"_s), qPrintable(thirdErr));
+    QVERIFY2(thirdErr.contains(u"--limit-rate not applied"_s), qPrintable(thirdErr));
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(m_dir->filePath(u"Downloads/third.bin"_s)), 30'000);
+    QVERIFY(!QFileInfo::exists(elsewhere));
     first.kill();
     first.waitForFinished();
     QCOMPARE(readFile(m_dir->filePath(u"Downloads/second.bin"_s)), TestHttpServer::patternBytes(2, 0, 2000));

@@ -12,6 +12,7 @@
 #include "settingsdialog.h"
 #include "testhttpserver.h"
 #include "trayicon.h"
+#include "units.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
@@ -94,6 +95,9 @@ private Q_SLOTS:
     void removeWithFilesDeletesAfterConfirmation();
     void retryRestartsAFailedDownload();
     void workersSpinBoxReachesThePool();
+    void typedLimitAppliesWhenComplete();
+    void onlyTheWindowTakesDrops();
+    void downloadWithoutALengthShowsItsSizeWhenFinished();
     void settingsPersist();
     void downloadFromTheWindowFinishesIntact();
     void filterAndSort();
@@ -461,6 +465,56 @@ void TestMainWindow::workersSpinBoxReachesThePool()
     QCOMPARE(m_server->maxConcurrentRequests(), 4);
 }
 
+void TestMainWindow::typedLimitAppliesWhenComplete()
+{
+    // Typing 2000 into the speed limit applies 2000 KiB/s once, at Enter: not 2, 20 and 200 on the way, each
+    // applied, logged and saved.
+    makeWindow();
+    auto *box = m_window->findChild<QSpinBox *>(u"overallLimit"_s);
+    QVERIFY(box);
+    box->setFocus();
+    box->selectAll();
+    const qint64 before = m_log->lastSequence();
+    QTest::keyClicks(box, u"2000"_s);
+    QCOMPARE(m_manager->overallRateLimit(), qint64(0));
+    QTest::keyClick(box, Qt::Key_Return);
+    QCOMPARE(m_manager->overallRateLimit(), qint64(2000) * 1024);
+    QCOMPARE(m_settings->engineOptions().overallRateLimit, qint64(2000) * 1024);
+    int limitLines = 0;
+    for (const heiko::LogRecord &record : m_log->recordsSince(before))
+        limitLines += record.message.startsWith(u"[limit]"_s) ? 1 : 0;
+    QCOMPARE(limitLines, 1);
+}
+
+void TestMainWindow::onlyTheWindowTakesDrops()
+{
+    // A drop anywhere queues links: no child may take it for itself (a line edit would take the links as
+    // its text, the log's search box filtering the log by them).
+    makeWindow();
+    QStringList takers;
+    for (const QWidget *child : m_window->findChildren<QWidget *>()) {
+        if (child->acceptDrops() && child->isVisible())
+            takers.append(QString::fromLatin1(child->metaObject()->className()) + u' ' + child->objectName());
+    }
+    QVERIFY2(takers.isEmpty(), qPrintable(takers.join(u", "_s)));
+}
+
+void TestMainWindow::downloadWithoutALengthShowsItsSizeWhenFinished()
+{
+    m_settings->setStartAutomatically(true);
+    makeWindow();
+    Response chunked = TestHttpServer::generated(50 * 1024, 5);
+    chunked.chunked = true;
+    m_server->setResponse("/chunked", chunked);
+    const int id = m_manager->add({ m_server->url("/chunked"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QCOMPARE(m_manager->info(id).state, heiko::DownloadState::Finished);
+    DownloadTableModel *model = m_window->downloadModel();
+    const QModelIndex size = model->index(model->rowOf(id), DownloadTableModel::Size);
+    QTRY_COMPARE(model->data(size).toString(), heiko::units::formatBytes(50 * 1024));
+    QCOMPARE(model->data(size, DownloadTableModel::SortRole).toLongLong(), qint64(50 * 1024));
+}
+
 void TestMainWindow::settingsPersist()
 {
     makeWindow();
@@ -532,7 +586,7 @@ void TestMainWindow::statusBarCountsDownloads()
     QVERIFY(waitIdle());
     auto *counts = m_window->findChild<QLabel *>(u"statusCounts"_s);
     QVERIFY(counts);
-    QTRY_COMPARE(counts->text(), u"0 running · 1 queued · 1 finished · 1 failed"_s);
+    QTRY_COMPARE(counts->text(), u"0 running · 0 queued · 1 paused · 1 finished · 1 failed"_s);
     auto *workers = m_window->findChild<QLabel *>(u"statusWorkers"_s);
     QVERIFY(workers);
     QTRY_COMPARE(workers->text(), u"Workers 0 / 2"_s);

@@ -10,6 +10,18 @@
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+// A body without a length (chunked, or ending with the connection) has one once it is finished.
+qint64 knownSize(const heiko::DownloadInfo &info)
+{
+    if (info.bytesTotal < 0 && info.state == heiko::DownloadState::Finished)
+        return info.bytesReceived;
+    return info.bytesTotal;
+}
+
+} // namespace
+
 DownloadTableModel::DownloadTableModel(heiko::DownloadManager &manager, QObject *parent)
     : QAbstractTableModel(parent)
     , m_manager(manager)
@@ -180,7 +192,7 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
         case Progress:
             return fraction;
         case Size:
-            return info.bytesTotal;
+            return knownSize(info);
         case Done:
             return info.bytesReceived;
         case Speed:
@@ -202,8 +214,10 @@ QVariant DownloadTableModel::data(const QModelIndex &index, int role) const
             return info.fileName;
         case Progress:
             return u"%1%"_s.arg(int(fraction * 100));
-        case Size:
-            return info.bytesTotal >= 0 ? heiko::units::formatBytes(info.bytesTotal) : QString();
+        case Size: {
+            const qint64 size = knownSize(info);
+            return size >= 0 ? heiko::units::formatBytes(size) : QString();
+        }
         case Done:
             return heiko::units::formatBytes(info.bytesReceived);
         case Speed:

@@ -72,6 +72,7 @@ void LogPanel::buildToolRow()
     m_search->setObjectName(u"searchEdit"_s);
     m_search->setClearButtonEnabled(true);
     m_search->setPlaceholderText(tr("Filter by message, source or thread"));
+    m_search->setAcceptDrops(false); // a drop anywhere in the window queues links, even here
     connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
         m_proxy->setTextFilter(text);
         filtersChanged();

@@ -373,6 +373,10 @@ void MainWindow::buildToolBar()
     m_workers->setRange(1, heiko::EngineOptions::kMaxWorkersLimit);
     m_workers->setValue(m_manager.maxWorkers());
     m_workers->setToolTip(tr("Worker threads: how many files download at once. Applies at once."));
+    // Typed numbers apply when complete (Enter, or leaving the box), not at every keystroke: typing "16"
+    // would start one worker first, typing a limit of 2000 would apply, log and save 2, 20 and 200 on
+    // the way. The arrows and the wheel still apply at once.
+    m_workers->setKeyboardTracking(false);
     label->setBuddy(m_workers);
     connect(m_workers, &QSpinBox::valueChanged, this, [this](int workers) {
         m_manager.setMaxWorkers(workers);
@@ -392,6 +396,7 @@ void MainWindow::buildToolBar()
     m_overallLimit->setValue(
         heiko::units::rateAsKiB(m_manager.overallRateLimit(), m_overallLimit->maximum()));
     m_overallLimit->setToolTip(tr("All downloads together at most this fast. Applies at once."));
+    m_overallLimit->setKeyboardTracking(false);
     limitLabel->setBuddy(m_overallLimit);
     connect(m_overallLimit, &QSpinBox::valueChanged, this, [this](int kib) {
         m_manager.setOverallRateLimit(qint64(kib) * 1024);
@@ -666,9 +671,11 @@ void MainWindow::scheduleStatusUpdate()
 QString MainWindow::statusSummary() const
 {
     const heiko::DownloadManager::StateCounts counts = m_manager.stateCounts();
-    return tr("%1 running · %2 queued · %3 finished · %4 failed")
+    // Paused ones apart: "queued" would promise that they start by themselves.
+    return tr("%1 running · %2 queued · %3 paused · %4 finished · %5 failed")
         .arg(counts.running)
-        .arg(counts.queued + counts.paused)
+        .arg(counts.queued)
+        .arg(counts.paused)
         .arg(counts.finished)
         .arg(counts.failed + counts.cancelled);
 }

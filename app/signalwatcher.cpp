@@ -24,6 +24,8 @@ std::atomic<SignalWatcher *> g_watcher { nullptr };
 // The self-pipe trick: the handler may only do async-signal-safe things, so it writes one byte that a
 // QSocketNotifier turns into an event on the watcher's thread.
 int g_fds[2] = { -1, -1 };
+// Ctrl+C, kill, and the terminal or ssh session going away: each a request to stop cleanly.
+constexpr int kSignals[] = { SIGINT, SIGTERM, SIGHUP };
 
 void handleSignal(int)
 {
@@ -62,8 +64,14 @@ SignalWatcher::SignalWatcher(QObject *parent)
         action.sa_handler = &handleSignal;
         sigemptyset(&action.sa_mask);
         action.sa_flags = SA_RESTART;
-        ::sigaction(SIGINT, &action, nullptr);
-        ::sigaction(SIGTERM, &action, nullptr);
+        for (const int signal : kSignals) {
+            // A signal the starting program told us to ignore stays ignored: `nohup heiko ...` must
+            // survive the terminal closing (SIGHUP).
+            struct sigaction previous = {};
+            if (::sigaction(signal, nullptr, &previous) == 0 && previous.sa_handler == SIG_IGN)
+                continue;
+            ::sigaction(signal, &action, nullptr);
+        }
     }
 #elif defined(Q_OS_WIN)
     SetConsoleCtrlHandler(&handleConsoleEvent, TRUE);
@@ -73,8 +81,11 @@ SignalWatcher::SignalWatcher(QObject *parent)
 SignalWatcher::~SignalWatcher()
 {
 #if defined(Q_OS_UNIX)
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    for (const int signal : kSignals) {
+        struct sigaction current = {};
+        if (::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == &handleSignal)
+            ::signal(signal, SIG_DFL);
+    }
     delete m_notifier;
     for (int &fd : g_fds) {
         if (fd >= 0)

@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "queuepersistence.h"
 #include "queuestore.h"
+#include "signalwatcher.h"
 #include "singleinstance.h"
 #include "startup.h"
 #include "windowhandover.h"
@@ -21,6 +22,7 @@
 #include <QStandardPaths>
 
 #include <cstdio>
+#include <memory>
 
 using namespace Qt::StringLiterals;
 
@@ -101,10 +103,21 @@ int runWindow(int argc, char *argv[])
                          window.showAndRaise();
                      });
     QObject::connect(&instance, &SingleInstance::activationRequested, &window, &MainWindow::showAndRaise);
+    // kill, a logout or the terminal it was started from going away: quit as the Quit action does, so that
+    // the workers sync their .part files and the queue is saved (without it they were killed outright, and
+    // the last seconds of the queue were lost).
+    auto signalWatcher = std::make_unique<SignalWatcher>();
+    QObject::connect(signalWatcher.get(), &SignalWatcher::interrupted, &window, [&window, &log] {
+        log.info(HEIKO_HERE,
+                 u"[heiko] asked to quit by a signal: stopping; unfinished downloads keep their "
+                 u".part files"_s);
+        window.quitNow();
+    });
     window.show();
     // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
     window.queueUrls(request.urls, request.directory);
     const int status = QApplication::exec();
+    signalWatcher.reset(); // a second signal while the workers stop ends the process
     // No more URLs handed over from here on: this window is going away, and they would be lost with it.
     instance.close();
     // Workers stop and sync their .part files before the queue is saved for the last time (persistence's

@@ -89,6 +89,8 @@ private Q_SLOTS:
     void killedRunContinuesWhenRunAgain_data();
     void killedRunContinuesWhenRunAgain();
     void windowRestoresItsQueueAfterAKill();
+    void windowStopsCleanlyOnSigterm();
+    void hangupStopsAHeadlessRunCleanlyUnlessIgnored();
     void diskFullMidwayKeepsThePart();
 
 private:
@@ -825,6 +827,77 @@ void TestCli::windowRestoresItsQueueAfterAKill()
     const QByteArray range = m_server->requests().last().header("Range");
     QVERIFY2(range.startsWith("bytes=") && range != "bytes=0-", range.constData());
     QCOMPARE(readFile(folder + u"/album.zip"_s), TestHttpServer::patternBytes(22, 0, size));
+#endif
+}
+
+void TestCli::windowStopsCleanlyOnSigterm()
+{
+    // kill (SIGTERM), as a logout or a service manager sends it: the window quits as its Quit action does.
+    // The worker syncs the .part and the queue is saved with what is on the disk now, not what the last
+    // periodic save saw (the download here has no periodic save yet: it is under 2 s old).
+#if !defined(Q_OS_UNIX)
+    QSKIP("sends signals");
+#else
+    m_server->setResponse("/term.bin", generated(8 * 1024 * 1024, 23, 512 * 1024));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    environment.insert(u"HOME"_s, m_dir->path());
+    environment.insert(u"XDG_CONFIG_HOME"_s, m_dir->filePath(u"config"_s));
+    environment.insert(u"XDG_DATA_HOME"_s, m_dir->filePath(u"data"_s));
+    environment.insert(u"HEIKO_INSTANCE_NAME"_s, m_dir->filePath(u"instance"_s));
+    const QString folder = m_dir->filePath(u"Downloads"_s);
+    const QString queue = m_dir->filePath(u"data/Heiko/heiko/queue.json"_s);
+    QProcess window;
+    window.setProcessEnvironment(environment);
+    window.start(m_binary, { u"-d"_s, folder, m_server->url("/term.bin").toString() });
+    QVERIFY(window.waitForStarted());
+    const QString part = folder + u"/term.bin.part"_s;
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 200 * 1024, 30'000);
+    window.terminate(); // SIGTERM
+    QVERIFY(window.waitForFinished(30'000));
+    QCOMPARE(window.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(window.exitCode(), 0);
+    const qint64 kept = QFileInfo(part).size();
+    QVERIFY(kept > 200 * 1024);
+    QCOMPARE(savedDurableBytes(queue), kept);
+#endif
+}
+
+void TestCli::hangupStopsAHeadlessRunCleanlyUnlessIgnored()
+{
+    // The ssh session ends (SIGHUP): the run stops as on Ctrl+C, its .part synced and its state saved for the
+    // next run. Started under nohup (SIGHUP ignored), it goes on instead.
+#if !defined(Q_OS_UNIX)
+    QSKIP("sends signals");
+#else
+    m_server->setResponse("/hup.bin", generated(4 * 1024 * 1024, 24, 256 * 1024));
+    QProcess process;
+    process.start(m_binary,
+                  { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/hup.bin").toString() });
+    QVERIFY(process.waitForStarted());
+    const QString part = m_dir->filePath(u"hup.bin.part"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 64 * 1024, 20'000);
+    ::kill(pid_t(process.processId()), SIGHUP);
+    QVERIFY(process.waitForFinished(20'000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 130);
+    QVERIFY(QFileInfo(part).size() > 64 * 1024);
+    QCOMPARE(savedDurableBytes(headlessState(m_dir->path())), QFileInfo(part).size());
+
+    m_server->setResponse("/nohup.bin", generated(1024 * 1024, 25, 1024 * 1024));
+    QProcess ignoring;
+    ignoring.setProgram(u"nohup"_s);
+    ignoring.setArguments(
+        { m_binary, u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/nohup.bin").toString() });
+    ignoring.setWorkingDirectory(m_dir->path()); // nohup may write nohup.out there
+    ignoring.start();
+    QVERIFY(ignoring.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(m_dir->filePath(u"nohup.bin.part"_s)).size() > 0, 20'000);
+    ::kill(pid_t(ignoring.processId()), SIGHUP);
+    QVERIFY(ignoring.waitForFinished(20'000));
+    QCOMPARE(ignoring.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(ignoring.exitCode(), 0);
+    QCOMPARE(readFile(m_dir->filePath(u"nohup.bin"_s)), TestHttpServer::patternBytes(25, 0, 1024 * 1024));
 #endif
 }
 

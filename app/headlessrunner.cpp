@@ -133,6 +133,7 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
     heiko::QueueStore store(heiko::QueueStore::headlessStatePath(dataFolder, m_options.directory));
     QString notice;
     QList<heiko::SavedDownload> saved = store.loadAtStart(&notice);
+    QList<heiko::SavedDownload> taken; // continued by this run: its entries in the file from now on
     if (!notice.isEmpty())
         m_log.warning(HEIKO_HERE, u"[queue] "_s + notice);
     for (const heiko::DownloadRequest &request : requests) {
@@ -147,6 +148,7 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
         int id = -1;
         if (match != saved.end()) {
             id = m_manager->add(request, &*match);
+            taken.append(*match);
             saved.erase(match);
         } else {
             id = m_manager->add(request);
@@ -156,7 +158,8 @@ void HeadlessRunner::addRequests(const QList<heiko::DownloadRequest> &requests)
     }
     m_persistence = std::make_unique<heiko::QueuePersistence>(
         *m_manager, store, heiko::QueuePersistence::Mode::UnfinishedOnly, m_log);
-    m_persistence->setKeptEntries(saved);
+    // Another run into this folder may be saving into the same file: each save keeps that run's entries.
+    m_persistence->shareFileWithOtherRuns(taken);
 }
 
 bool HeadlessRunner::readRequests(QList<heiko::DownloadRequest> *requests)

@@ -3,6 +3,7 @@
 #include "downloadmanager.h"
 #include "loghub.h"
 
+#include <QLockFile>
 #include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
@@ -70,12 +71,50 @@ void QueuePersistence::scheduleSave(int delayMs)
         m_timer.start(delayMs);
 }
 
-QList<SavedDownload> QueuePersistence::collect() const
+void QueuePersistence::shareFileWithOtherRuns(const QList<SavedDownload> &taken)
+{
+    m_ownParts.emplace();
+    for (const SavedDownload &download : taken) {
+        if (!download.files.partPath.isEmpty())
+            m_ownParts->insert(download.files.partPath);
+    }
+}
+
+QList<SavedDownload> QueuePersistence::collect()
 {
     QList<SavedDownload> all = m_manager.savedState();
     if (m_mode == Mode::UnfinishedOnly)
         all.removeIf([](const SavedDownload &d) { return !d.isUnfinished() || d.files.partPath.isEmpty(); });
-    return m_kept + all;
+    if (m_ownParts) {
+        for (const SavedDownload &download : std::as_const(all))
+            m_ownParts->insert(download.files.partPath);
+    }
+    return all;
+}
+
+QString QueuePersistence::write(const QueueStore &store, const QList<SavedDownload> &own,
+                                const std::optional<QSet<QString>> &ownParts)
+{
+    QString error;
+    if (!ownParts) {
+        store.save(own, &error);
+        return error;
+    }
+    QLockFile lock(store.path() + u".lock"_s);
+    if (!lock.tryLock(kLockWaitMs)) {
+        return u"cannot save the downloads to %1: another Heiko holds %2 (error %3); the progress of this "
+               u"run is saved at its next save"_s.arg(store.path(), lock.fileName(),
+                                                      QString::number(int(lock.error())));
+    }
+    QList<SavedDownload> inFile;
+    QString loadError;
+    // A file that cannot be read now (another program's, damaged since the start) keeps nothing of it: the
+    // runs' own entries are what matters, and each run writes its own.
+    if (!store.load(&inFile, &loadError))
+        inFile.clear();
+    inFile.removeIf([&ownParts](const SavedDownload &d) { return ownParts->contains(d.files.partPath); });
+    store.save(inFile + own, &error);
+    return error;
 }
 
 void QueuePersistence::saveInBackground()
@@ -86,11 +125,10 @@ void QueuePersistence::saveInBackground()
     QList<SavedDownload> downloads = collect();
     m_lastSavedCount = downloads.size();
     // The copy is cheap (implicitly shared strings); the JSON and the disk sync happen off this thread.
-    QFuture<QString> future = QtConcurrent::run([store = m_store, downloads = std::move(downloads)] {
-        QString error;
-        store.save(downloads, &error);
-        return error;
-    });
+    QFuture<QString> future
+        = QtConcurrent::run([store = m_store, downloads = std::move(downloads), ownParts = m_ownParts] {
+              return write(store, downloads, ownParts);
+          });
     m_writer.setFuture(future);
 }
 
@@ -99,8 +137,8 @@ bool QueuePersistence::saveNow()
     m_timer.stop();
     m_writer.waitForFinished();
     m_dirty = false;
-    QString error;
-    if (!m_store.save(collect(), &error)) {
+    const QString error = write(m_store, collect(), m_ownParts);
+    if (!error.isEmpty()) {
         m_log.warning(HEIKO_HERE, u"[queue] "_s + error);
         return false;
     }

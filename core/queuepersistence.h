@@ -4,7 +4,10 @@
 
 #include <QFutureWatcher>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
+
+#include <optional>
 
 namespace heiko {
 
@@ -24,6 +27,7 @@ class QueuePersistence final : public QObject
 public:
     static constexpr int kSaveIntervalMs = 2000;
     static constexpr int kMaxProgressSaveIntervalMs = 30'000;
+    static constexpr int kLockWaitMs = 5000; // for a shared file's lock, held by another run for one save
 
     // How long byte progress may wait to be saved, for a list of this many downloads: kSaveIntervalMs up to
     // 500, then longer in proportion (5,000 downloads: 20 s), at most kMaxProgressSaveIntervalMs. Every save
@@ -41,9 +45,12 @@ public:
     // Saves one last time (call DownloadManager::stopAndWait() first for final byte counts).
     ~QueuePersistence() override;
 
-    // Saved downloads that are not in the manager but must stay in the file (another command's, for the
-    // same folder).
-    void setKeptEntries(const QList<SavedDownload> &entries) { m_kept = entries; }
+    // The headless command: other runs into the same folder save into the same file, maybe at the same time.
+    // Every save then re-reads the file under a lock (QLockFile, beside it) and replaces only this run's
+    // entries, told apart by their .part: those it took over at its start (`taken`) and those it saved
+    // since. (Writing its own list over the file erased another run's entries, and that run's .part files
+    // then started over under new names.)
+    void shareFileWithOtherRuns(const QList<SavedDownload> &taken);
     // Writes now and waits for it; false with the reason logged if it failed.
     bool saveNow();
 
@@ -52,13 +59,16 @@ private:
     void markProgress(); // bytes arrived
     void scheduleSave(int delayMs);
     void saveInBackground();
-    QList<SavedDownload> collect() const;
+    QList<SavedDownload> collect();
+    // Writes `own` into the store: with the other runs' entries when `ownParts` is set (shared).
+    static QString write(const QueueStore &store, const QList<SavedDownload> &own,
+                         const std::optional<QSet<QString>> &ownParts);
 
     DownloadManager &m_manager;
     QueueStore m_store;
     Mode m_mode;
     LogHub &m_log;
-    QList<SavedDownload> m_kept;
+    std::optional<QSet<QString>> m_ownParts; // when the file is shared: the .part files this run answers for
     QTimer m_timer;
     QFutureWatcher<QString> m_writer; // the error of the last background save, empty when it worked
     bool m_dirty = false;

@@ -90,6 +90,7 @@ private Q_SLOTS:
     void killedRunContinuesWhenRunAgain();
     void windowRestoresItsQueueAfterAKill();
     void windowStopsCleanlyOnSigterm();
+    void twoRunsIntoOneFolderKeepEachOthersProgress();
     void hangupStopsAHeadlessRunCleanlyUnlessIgnored();
     void diskFullMidwayKeepsThePart();
 
@@ -898,6 +899,45 @@ void TestCli::hangupStopsAHeadlessRunCleanlyUnlessIgnored()
     QCOMPARE(ignoring.exitStatus(), QProcess::NormalExit);
     QCOMPARE(ignoring.exitCode(), 0);
     QCOMPARE(readFile(m_dir->filePath(u"nohup.bin"_s)), TestHttpServer::patternBytes(25, 0, 1024 * 1024));
+#endif
+}
+
+void TestCli::twoRunsIntoOneFolderKeepEachOthersProgress()
+{
+    // Two headless runs into one folder at once (two terminals, two lists, one Downloads folder) save into
+    // the same state file. Run 2 is interrupted with y.bin unfinished while run 1 goes on and finishes
+    // x.bin: run 1's last save must not erase run 2's entry, so that running run 2's command again
+    // continues y.bin's .part instead of starting it over under a new name.
+#if !defined(Q_OS_UNIX)
+    QSKIP("sends signals");
+#else
+    constexpr qint64 ySize = 4 * 1024 * 1024;
+    m_server->setResponse("/x.bin", generated(1024 * 1024, 31, 512 * 1024));
+    m_server->setResponse("/y.bin", generated(ySize, 32, 256 * 1024));
+    QProcess run1;
+    run1.start(m_binary, { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/x.bin").toString() });
+    QVERIFY(run1.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(m_dir->filePath(u"x.bin.part"_s)).size() > 0, 20'000);
+    QProcess run2;
+    run2.start(m_binary, { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/y.bin").toString() });
+    QVERIFY(run2.waitForStarted());
+    const QString yPart = m_dir->filePath(u"y.bin.part"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(yPart).size() > 128 * 1024, 20'000);
+    ::kill(pid_t(run2.processId()), SIGINT);
+    QVERIFY(run2.waitForFinished(20'000));
+    QCOMPARE(run2.exitCode(), 130);
+    QVERIFY(run1.waitForFinished(30'000));
+    QCOMPARE(run1.exitCode(), 0);
+    QVERIFY(QFile::exists(m_dir->filePath(u"x.bin"_s)));
+    const qint64 kept = QFileInfo(yPart).size();
+    QCOMPARE(savedDurableBytes(headlessState(m_dir->path())), kept);
+
+    m_server->setResponse("/y.bin", generated(ySize, 32));
+    const Run again = heiko({ u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/y.bin").toString() });
+    QCOMPARE(again.exitCode, 0);
+    QCOMPARE(m_server->requests().last().header("Range"), "bytes=" + QByteArray::number(kept) + '-');
+    QCOMPARE(readFile(m_dir->filePath(u"y.bin"_s)), TestHttpServer::patternBytes(32, 0, ySize));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"y (1).bin"_s)));
 #endif
 }
 

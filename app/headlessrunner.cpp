@@ -81,7 +81,9 @@ int HeadlessRunner::run()
     }
 
     m_manager = std::make_unique<heiko::DownloadManager>(m_log, m_options.engine);
-    if (heiko::platform::isTerminal(stderr))
+    // Not with --json on the same terminal: a redraw moves the cursor up over the live rows and erases to the
+    // end of the screen, and the JSON lines printed since would go with them.
+    if (heiko::platform::isTerminal(stderr) && !(m_json && heiko::platform::isTerminal(stdout)))
         m_terminal = std::make_unique<TerminalProgress>(stderr, *m_manager);
 
     heiko::DownloadManager *manager = m_manager.get();

@@ -619,6 +619,17 @@ void TestCli::terminalShowsLiveProgress()
     QVERIFY(out.contains(u"workers 1/2"_s));
     QVERIFY(out.contains(u"[summary] 1 finished"_s));
     QCOMPARE(readFile(m_dir->filePath(u"live.bin"_s)), TestHttpServer::patternBytes(4, 0, 600 * 1024));
+
+    // With --json on the same terminal, the JSON lines come between redraws, and a redraw (cursor up over
+    // the block, erase to the end of the screen) would erase them: no live rows then.
+    QVERIFY(QFile::remove(m_dir->filePath(u"live.bin"_s)));
+    QProcess json;
+    json.start(script, { u"-qfec"_s, command + u" --json"_s, u"/dev/null"_s });
+    QVERIFY(json.waitForFinished(60'000));
+    QCOMPARE(json.exitCode(), 0);
+    const QString jsonOut = QString::fromUtf8(json.readAllStandardOutput());
+    QVERIFY2(!jsonOut.contains(u"\x1b["_s), qPrintable(jsonOut.left(2000)));
+    QVERIFY2(jsonOut.contains(u"\"event\":\"finished\""_s), qPrintable(jsonOut.left(2000)));
 #endif
 }
 

@@ -568,6 +568,25 @@ private Q_SLOTS:
         QCOMPARE(texts.size(), 3);
     }
 
+    void helpTextIsWholeAtTheFirstShow()
+    {
+        // The policy's explanation wraps onto several lines: the dialog, at its first show, is tall enough
+        // for all of them (it was sized before the wrap was known, and the last line was cut off).
+        QSettings ini(iniPath(), QSettings::IniFormat);
+        AppSettings settings(ini);
+        SettingsDialog dialog(settings);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        for (auto *label : dialog.findChildren<QLabel *>()) {
+            if (!label->wordWrap() || !label->isVisible())
+                continue;
+            QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+                     qPrintable(u"%1: %2 px high, needs %3"_s.arg(label->text())
+                                    .arg(label->height())
+                                    .arg(label->heightForWidth(label->width()))));
+        }
+    }
+
     void unusableFolderKeepsDialogOpen_data()
     {
         QTest::addColumn<QString>("folder"); // "$TMP" stands for the test's temporary folder

@@ -321,10 +321,18 @@ void SettingsDialog::updateCollisionHelp()
 
 // A top-level layout does not grow the window for text that wraps onto more lines (the folder message,
 // a longer policy explanation), so without this the word-wrapped labels would be squeezed and clipped.
+void SettingsDialog::showEvent(QShowEvent *event)
+{
+    QDialog::showEvent(event);
+    // The size hint the first show() used was taken before the labels knew their width, so a wrapped label
+    // got one line's height and its last lines were cut off.
+    growToFit();
+}
+
 void SettingsDialog::growToFit()
 {
     if (!isVisible())
-        return; // the first show() sizes the dialog from its size hint, which already fits
+        return; // showEvent() does it
     layout()->activate();
     if (const int needed = layout()->totalHeightForWidth(width()); needed > height())
         resize(width(), needed);

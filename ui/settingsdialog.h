@@ -41,6 +41,9 @@ public:
     // Puts the defaults into the widgets; nothing is saved until OK.
     void restoreDefaults();
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 Q_SIGNALS:
     void settingsApplied(const heiko::EngineOptions &engine);
     // The settings apply, but could not be written to disk: `problem` says why and what to do.

@@ -631,6 +631,13 @@ void DownloadManager::handleAttemptFinished(int id)
                             e->request.url.host(), QString::number(error.httpStatus()),
                             QString::number(double(delay.count()) / 1000.0, 'f', 1)),
                         id);
+                    // The others waiting for that server show the wait too (info() counts it), not "Queued".
+                    if (m_queuedPerHost.value(e->host) > 0) {
+                        for (const int waiting : std::as_const(m_queue)) {
+                            if (const Entry *other = entry(waiting); other && other->host == e->host)
+                                Q_EMIT downloadChanged(waiting);
+                        }
+                    }
                 }
             }
             m_log.warning(HEIKO_HERE,

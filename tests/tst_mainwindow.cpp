@@ -98,6 +98,7 @@ private Q_SLOTS:
     void typedLimitAppliesWhenComplete();
     void onlyTheWindowTakesDrops();
     void downloadWithoutALengthShowsItsSizeWhenFinished();
+    void serverCoolDownShowsOnEveryRowWaitingForIt();
     void settingsPersist();
     void downloadFromTheWindowFinishesIntact();
     void filterAndSort();
@@ -513,6 +514,30 @@ void TestMainWindow::downloadWithoutALengthShowsItsSizeWhenFinished()
     const QModelIndex size = model->index(model->rowOf(id), DownloadTableModel::Size);
     QTRY_COMPARE(model->data(size).toString(), heiko::units::formatBytes(50 * 1024));
     QCOMPARE(model->data(size, DownloadTableModel::SortRole).toLongLong(), qint64(50 * 1024));
+}
+
+void TestMainWindow::serverCoolDownShowsOnEveryRowWaitingForIt()
+{
+    // A 503 with Retry-After holds every download from that server back, not only the one that got it: the
+    // others' rows say they wait, and for how long, rather than "Queued".
+    m_settings->setStartAutomatically(true);
+    makeWindow();
+    m_manager->setMaxWorkers(1);
+    Response busy;
+    busy.status = 503;
+    busy.body = "busy";
+    busy.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("30")));
+    m_server->setResponse("/busy", busy);
+    m_server->setResponse("/other", TestHttpServer::generated(10 * 1024, 1));
+    const int a = m_manager->add({ m_server->url("/busy"), m_settings->downloadFolder(), {}, false });
+    const int b = m_manager->add({ m_server->url("/other"), m_settings->downloadFolder(), {}, false });
+    DownloadTableModel *model = m_window->downloadModel();
+    const auto state = [model](int id) {
+        return model->data(model->index(model->rowOf(id), DownloadTableModel::State)).toString();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(state(a).startsWith(u"Retrying in"_s), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(state(b).startsWith(u"Waiting"_s), kWaitMs);
+    QCOMPARE(m_server->requestCount("/other"), 0);
 }
 
 void TestMainWindow::settingsPersist()

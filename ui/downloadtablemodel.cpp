@@ -248,7 +248,8 @@ QString DownloadTableModel::stateText(const heiko::DownloadInfo &info)
         if (info.retryAtMs > 0) {
             const qint64 seconds
                 = qMax<qint64>(0, (info.retryAtMs - QDateTime::currentMSecsSinceEpoch() + 999) / 1000);
-            return tr("Retrying in %1 s").arg(seconds);
+            // Never tried yet: it waits for its server's cool-down (a 429 or 503 to another download).
+            return info.attempt > 0 ? tr("Retrying in %1 s").arg(seconds) : tr("Waiting %1 s").arg(seconds);
         }
         return tr("Queued");
     case heiko::DownloadState::Running:

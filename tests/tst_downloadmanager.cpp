@@ -155,6 +155,7 @@ private Q_SLOTS:
     void noStealingWithoutAValidator();
     void refusedConnectionIsDroppedAndItsPieceTakenOver();
     void refusedConnectionsAreNotReplacedByNewOnes();
+    void downloadShortOfPlacesDoesNotGrowAfterADrop();
     void restingConnectionTakesTheFirstPlaceBack();
     void segmentsSurvivePauseAndRestart();
     void segmentedResumeWithAnEmptyFirstPiece();
@@ -1852,6 +1853,27 @@ void TestDownloadManager::refusedConnectionsAreNotReplacedByNewOnes()
     // 8 MiB is done and its connection takes a refused one's (a legitimate fifth request).
     QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 6 * 1024 * 1024, kWaitMs);
     QCOMPARE(m_server->requestCount("/two.bin"), 4);
+    manager->cancel(id);
+    QVERIFY(waitIdle(*manager));
+}
+
+void TestDownloadManager::downloadShortOfPlacesDoesNotGrowAfterADrop()
+{
+    // The server cap allows two connections; the download asks for four and gets two. Its second one is
+    // refused (503) and gives its place back. The download was short of places, and one is free now, but
+    // the server has said what it allows: the attempt does not take the place again at its next ticks.
+    constexpr qint64 size = 32 * 1024 * 1024;
+    const Response ok = TestHttpServer::generated(size, 131, 2 * 1024 * 1024);
+    m_server->setResponseSequence("/short.bin", { ok, status(503), ok });
+    m_options.connectionsPerFile = 4;
+    m_options.maxConnectionsPerHost = 2;
+    m_options.timeout = std::chrono::seconds(2); // the attempt's tick every 0.5 s
+    auto manager = makeManager(1);
+    const int id = manager->add({ m_server->url("/short.bin"), m_dir->path(), {}, false });
+    // 3 MiB in (about 1.5 s): ticks after the refusal, and seconds before the first connection's piece of
+    // 16 MiB is done and it takes the refused one's (a legitimate third request).
+    QTRY_VERIFY_WITH_TIMEOUT(manager->info(id).bytesReceived > 3 * 1024 * 1024, kWaitMs);
+    QCOMPARE(m_server->requestCount("/short.bin"), 2);
     manager->cancel(id);
     QVERIFY(waitIdle(*manager));
 }

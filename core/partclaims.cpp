@@ -16,11 +16,21 @@ QString PartClaims::folderKeyLocked(const QString &folder)
 {
     auto known = m_canonical.constFind(folder);
     if (known == m_canonical.cend()) {
-        // Resolved once per spelling (a few lstat calls); a folder that does not exist yet is taken by its
-        // absolute path and resolved again next time.
+        // Resolved once per spelling (a few lstat calls). A folder that does not exist yet (a download holds
+        // its name before its create makes the folder) is its nearest existing parent, resolved, and the
+        // rest of the path: the key it will have once made. Resolved again next time.
         const QString canonical = QFileInfo(folder).canonicalFilePath();
-        if (canonical.isEmpty())
-            return QDir::cleanPath(QDir(folder).absolutePath());
+        if (canonical.isEmpty()) {
+            QString existing = QDir::cleanPath(QDir(folder).absolutePath());
+            QStringList missing;
+            while (!QFileInfo::exists(existing) && !QDir(existing).isRoot()) {
+                const QFileInfo info(existing);
+                missing.prepend(info.fileName());
+                existing = info.path();
+            }
+            const QString base = QFileInfo(existing).canonicalFilePath();
+            return QDir::cleanPath((base.isEmpty() ? existing : base) + u'/' + missing.join(u'/'));
+        }
         known = m_canonical.insert(folder, canonical);
     }
     return *known;

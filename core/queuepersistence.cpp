@@ -3,6 +3,8 @@
 #include "downloadmanager.h"
 #include "loghub.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QLockFile>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -23,6 +25,7 @@ QueuePersistence::QueuePersistence(DownloadManager &manager, QueueStore store, M
     connect(&m_timer, &QTimer::timeout, this, &QueuePersistence::saveInBackground);
     connect(&m_writer, &QFutureWatcherBase::finished, this, [this] {
         const QString error = m_writer.result();
+        saved(error.isEmpty());
         if (!error.isEmpty() && error != m_lastError)
             m_log.warning(HEIKO_HERE, u"[queue] "_s + error);
         m_lastError = error;
@@ -86,10 +89,32 @@ QList<SavedDownload> QueuePersistence::collect()
     if (m_mode == Mode::UnfinishedOnly)
         all.removeIf([](const SavedDownload &d) { return !d.isUnfinished() || d.files.partPath.isEmpty(); });
     if (m_ownParts) {
+        m_writingParts.clear();
         for (const SavedDownload &download : std::as_const(all))
-            m_ownParts->insert(download.files.partPath);
+            m_writingParts.insert(download.files.partPath);
     }
     return all;
+}
+
+std::optional<QSet<QString>> QueuePersistence::partsToReplace() const
+{
+    // This run's entries in the file: those it wrote last (or took over at its start), and those it writes
+    // now.
+    if (!m_ownParts)
+        return std::nullopt;
+    return *m_ownParts + m_writingParts;
+}
+
+void QueuePersistence::saved(bool succeeded)
+{
+    // Once written, the file holds exactly this run's entries of now: one it finished is gone from it, and
+    // its .part name is no longer this run's to remove (another run may have taken it since).
+    if (!m_ownParts)
+        return;
+    if (succeeded)
+        *m_ownParts = m_writingParts;
+    else
+        *m_ownParts += m_writingParts;
 }
 
 QString QueuePersistence::write(const QueueStore &store, const QList<SavedDownload> &own,
@@ -100,11 +125,19 @@ QString QueuePersistence::write(const QueueStore &store, const QList<SavedDownlo
         store.save(own, &error);
         return error;
     }
+    // The lock file goes beside the state file: its folder first (the first save ever makes it).
+    const QString folder = QFileInfo(store.path()).absolutePath();
+    if (!QDir().mkpath(folder))
+        return u"cannot create the folder %1 to save the downloads in; check that it is writable"_s.arg(
+            folder);
     QLockFile lock(store.path() + u".lock"_s);
     if (!lock.tryLock(kLockWaitMs)) {
-        return u"cannot save the downloads to %1: another Heiko holds %2 (error %3); the progress of this "
-               u"run is saved at its next save"_s.arg(store.path(), lock.fileName(),
-                                                      QString::number(int(lock.error())));
+        return lock.error() == QLockFile::LockFailedError
+            ? u"cannot save the downloads to %1: another Heiko run has held %2 for %3 s; this run's progress "
+              u"is saved at its next save"_s.arg(store.path(), lock.fileName(),
+                                                 QString::number(kLockWaitMs / 1000))
+            : u"cannot save the downloads to %1: cannot create the lock file %2; check that the folder is "
+              u"writable"_s.arg(store.path(), lock.fileName());
     }
     QList<SavedDownload> inFile;
     QString loadError;
@@ -126,7 +159,7 @@ void QueuePersistence::saveInBackground()
     m_lastSavedCount = downloads.size();
     // The copy is cheap (implicitly shared strings); the JSON and the disk sync happen off this thread.
     QFuture<QString> future
-        = QtConcurrent::run([store = m_store, downloads = std::move(downloads), ownParts = m_ownParts] {
+        = QtConcurrent::run([store = m_store, downloads = std::move(downloads), ownParts = partsToReplace()] {
               return write(store, downloads, ownParts);
           });
     m_writer.setFuture(future);
@@ -137,7 +170,9 @@ bool QueuePersistence::saveNow()
     m_timer.stop();
     m_writer.waitForFinished();
     m_dirty = false;
-    const QString error = write(m_store, collect(), m_ownParts);
+    const QList<SavedDownload> downloads = collect();
+    const QString error = write(m_store, downloads, partsToReplace());
+    saved(error.isEmpty());
     if (!error.isEmpty()) {
         m_log.warning(HEIKO_HERE, u"[queue] "_s + error);
         return false;

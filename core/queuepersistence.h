@@ -60,6 +60,8 @@ private:
     void scheduleSave(int delayMs);
     void saveInBackground();
     QList<SavedDownload> collect();
+    std::optional<QSet<QString>> partsToReplace() const;
+    void saved(bool succeeded);
     // Writes `own` into the store: with the other runs' entries when `ownParts` is set (shared).
     static QString write(const QueueStore &store, const QList<SavedDownload> &own,
                          const std::optional<QSet<QString>> &ownParts);
@@ -68,7 +70,10 @@ private:
     QueueStore m_store;
     Mode m_mode;
     LogHub &m_log;
-    std::optional<QSet<QString>> m_ownParts; // when the file is shared: the .part files this run answers for
+    // When the file is shared: the .part files of this run's entries in it (written last, or taken over at
+    // the start), and of those being written now.
+    std::optional<QSet<QString>> m_ownParts;
+    QSet<QString> m_writingParts;
     QTimer m_timer;
     QFutureWatcher<QString> m_writer; // the error of the last background save, empty when it worked
     bool m_dirty = false;

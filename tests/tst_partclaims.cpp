@@ -23,6 +23,7 @@ private Q_SLOTS:
     void hugeFolderIsLookedAtOnTheDisk();
     void folderThroughASymlinkIsTheSameFolder();
     void heldNameIsNobodyElses();
+    void holdTakenBeforeTheFolderIsMadeStaysHeld();
 
 private:
     static bool touch(const QString &path)
@@ -150,6 +151,24 @@ void TestPartClaims::heldNameIsNobodyElses()
     claims.release(1);
     QVERIFY(!claims.isHeldByAnother(folder, u"b.bin.part"_s, 3));
     QVERIFY(claims.isHeldByAnother(folder, u"a.bin.part"_s, 3));
+}
+
+void TestPartClaims::holdTakenBeforeTheFolderIsMadeStaysHeld()
+{
+    // A download holds its name before its create makes the missing folder. Reached through a symlink, the
+    // folder made afterwards must be the same folder for the hold as for every later look.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString folder = folderOf(dir);
+    QVERIFY(QDir(folder).mkdir(u"real"_s));
+    QVERIFY(QFile::link(folder + u"/real"_s, dir.filePath(u"via"_s)));
+    const QString target = dir.filePath(u"via/new"_s);
+    PartClaims claims(1h);
+    QVERIFY(claims.hold(target, u"a.bin.part"_s, 1));
+    QVERIFY(QDir().mkpath(target));
+    QVERIFY(claims.isHeldByAnother(target, u"a.bin.part"_s, 2));
+    QVERIFY(!claims.hold(target, u"a.bin.part"_s, 2));
+    QVERIFY(claims.isHeldByAnother(folder + u"/real/new"_s, u"a.bin.part"_s, 2));
 }
 
 QTEST_GUILESS_MAIN(TestPartClaims)

@@ -4,6 +4,8 @@
 #include "queuestore.h"
 #include "testhttpserver.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -39,6 +41,8 @@ private Q_SLOTS:
     void progressOfALongListIsSavedLessOften();
     void progressIsSaved();
     void changeIsSavedSoonEvenWhileProgressWaits();
+    void sharedFileIsSavedIntoAFolderNotMadeYet();
+    void anotherRunsEntryUnderANameThisRunUsedBeforeIsKept();
 };
 
 void TestQueuePersistence::progressOfALongListIsSavedLessOften_data()
@@ -115,6 +119,68 @@ void TestQueuePersistence::changeIsSavedSoonEvenWhileProgressWaits()
     elapsed.start();
     QTRY_COMPARE_WITH_TIMEOUT(loadAll(store).size(), 2001, kWaitMs);
     QVERIFY2(elapsed.elapsed() < 5000, qPrintable(u"saved after %1 ms"_s.arg(elapsed.elapsed())));
+    manager.stopAndWait();
+}
+
+void TestQueuePersistence::sharedFileIsSavedIntoAFolderNotMadeYet()
+{
+    // The first headless run on an account: <data>/unfinished/ does not exist yet, and the lock file beside
+    // the state file is made in it before the state file is.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/slow.bin", TestHttpServer::generated(4 * 1024 * 1024, 3, 256 * 1024));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QueueStore store(dir.filePath(u"data/unfinished/state.json"_s));
+    heiko::LogHub log;
+    DownloadManager manager(log);
+    QueuePersistence persistence(manager, store, QueuePersistence::Mode::UnfinishedOnly, log);
+    persistence.shareFileWithOtherRuns({});
+    manager.add({ server.url("/slow.bin"), dir.path(), {}, false });
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(dir.filePath(u"slow.bin.part"_s)).size() > 0, kWaitMs);
+    manager.stopAndWait();
+    QVERIFY2(persistence.saveNow(), "the shared state file could not be saved");
+    QCOMPARE(loadAll(store).size(), 1);
+}
+
+void TestQueuePersistence::anotherRunsEntryUnderANameThisRunUsedBeforeIsKept()
+{
+    // Run A finishes x.bin; x.bin is moved away (a script), and run B, into the same folder, is interrupted
+    // with its own x.bin.part. A's next save must not erase B's entry: x.bin.part is no longer A's.
+    TestHttpServer server;
+    QVERIFY(server.start());
+    server.setResponse("/a/x.bin", TestHttpServer::generated(1024 * 1024, 4, 384 * 1024)); // ~3 s
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QueueStore store(dir.filePath(u"state.json"_s));
+    heiko::LogHub log;
+    heiko::EngineOptions options;
+    DownloadManager manager(log, options);
+    QueuePersistence persistence(manager, store, QueuePersistence::Mode::UnfinishedOnly, log);
+    persistence.shareFileWithOtherRuns({});
+    const int a = manager.add({ server.url("/a/x.bin"), dir.path(), {}, false });
+    QTRY_COMPARE_WITH_TIMEOUT(loadAll(store).size(), 1, kWaitMs); // saved while unfinished
+    SavedDownload entryB = loadAll(store).first();
+    QTRY_COMPARE_WITH_TIMEOUT(manager.info(a).state, DownloadState::Finished, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(loadAll(store).size(), 0, kWaitMs);
+    QVERIFY(QFile::rename(dir.filePath(u"x.bin"_s), dir.filePath(u"moved.bin"_s)));
+    // Run B's save, as B's QueuePersistence writes it.
+    entryB.url = server.url("/b/x.bin");
+    entryB.state = DownloadState::Paused;
+    QFile part(entryB.files.partPath);
+    QVERIFY(part.open(QIODevice::WriteOnly));
+    part.write(QByteArray(1000, 'b'));
+    part.close();
+    QString error;
+    QVERIFY(store.save({ entryB }, &error));
+    // Anything in run A makes it save again.
+    const int other = manager.add({ server.url("/a/other.bin"), dir.path(), {}, true });
+    Q_UNUSED(other);
+    QVERIFY(persistence.saveNow());
+    const QList<SavedDownload> after = loadAll(store);
+    QVERIFY2(std::any_of(after.cbegin(), after.cend(),
+                         [&](const SavedDownload &d) { return d.url == entryB.url; }),
+             "run A's save erased run B's entry");
     manager.stopAndWait();
 }
 

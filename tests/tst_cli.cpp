@@ -101,6 +101,7 @@ private:
     QString m_binary;
     std::unique_ptr<TestHttpServer> m_server;
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QTemporaryDir> m_data; // XDG_DATA_HOME of every run: fresh, as on a new account
 };
 
 void TestCli::initTestCase()
@@ -115,12 +116,18 @@ void TestCli::init()
     QVERIFY(m_server->start());
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
+    // Where headless runs keep their state: nothing left there by an earlier test or run (the first save on
+    // a new account makes the folder).
+    m_data = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_data->isValid());
+    qputenv("XDG_DATA_HOME", QFile::encodeName(m_data->filePath(u"share"_s)));
 }
 
 void TestCli::cleanup()
 {
     m_server.reset();
     m_dir.reset();
+    m_data.reset();
 }
 
 Run TestCli::heiko(const QStringList &arguments, const QByteArray &stdinData, int timeoutMs,

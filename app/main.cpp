@@ -12,6 +12,8 @@
 
 #include <QCoreApplication>
 
+#include <cstdio>
+
 int main(int argc, char *argv[])
 {
     heiko::platform::tuneAllocator();
@@ -26,6 +28,15 @@ int main(int argc, char *argv[])
         const CommandLine::Result parsed = CommandLine::parse(QCoreApplication::arguments());
         if (const int status = startup::finishEarly(parsed); status >= 0)
             return status;
+        if (!parsed.options.headless && !windowWanted) {
+            // wantsWindow() saw --headless, --help or --version, which parse() took as the value of the
+            // option before it ("-d --headless"): downloading into a folder named "--headless", or handing
+            // the URLs to a window, would both be surprises.
+            std::fprintf(stderr,
+                         "heiko: an option's value starts with '-' (as in '-d --headless'); give that "
+                         "option its value\nTry 'heiko --help' for more information.\n");
+            return HeadlessRunner::UsageError;
+        }
         if (!parsed.options.headless)
             return windowhandover::handOverWithoutDisplay(parsed.options);
         // Headless keeps a short ring: nothing reads the backlog, the lines go straight out.

@@ -65,10 +65,12 @@ SignalWatcher::SignalWatcher(QObject *parent)
         sigemptyset(&action.sa_mask);
         action.sa_flags = SA_RESTART;
         for (const int signal : kSignals) {
-            // A signal the starting program told us to ignore stays ignored: `nohup heiko ...` must
-            // survive the terminal closing (SIGHUP).
+            // A hangup the starting program told us to ignore stays ignored: `nohup heiko ...` must survive
+            // the terminal closing. (Not so Ctrl+C and kill: a shell starts background jobs with SIGINT
+            // ignored, and `kill -INT` must still stop a run cleanly.)
             struct sigaction previous = {};
-            if (::sigaction(signal, nullptr, &previous) == 0 && previous.sa_handler == SIG_IGN)
+            if (signal == SIGHUP && ::sigaction(signal, nullptr, &previous) == 0
+                && previous.sa_handler == SIG_IGN)
                 continue;
             ::sigaction(signal, &action, nullptr);
         }

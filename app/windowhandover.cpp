@@ -81,9 +81,20 @@ QStringList optionsNotHandedOver(const CommandLine::Options &options)
 bool displayAvailable()
 {
 #if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN) && !defined(Q_OS_ANDROID)
-    for (const char *name : { "QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY" }) {
-        if (!qEnvironmentVariableIsEmpty(name))
-            return true;
+    if (!qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        return true;
+    // A platform chosen with QT_QPA_PLATFORM ("xcb", "wayland;xcb", "offscreen", "vnc:size=800x600") opens
+    // without a display only if it draws somewhere else; xcb and wayland, often set for a whole account,
+    // abort without one.
+    const QString chosen = qEnvironmentVariable("QT_QPA_PLATFORM");
+    for (const QString &platform : chosen.split(u';', Qt::SkipEmptyParts)) {
+        const QString name = platform.section(u':', 0, 0).trimmed();
+        for (const QLatin1StringView displayless :
+             { "offscreen"_L1, "minimal"_L1, "minimalegl"_L1, "eglfs"_L1, "linuxfb"_L1, "vnc"_L1,
+               "vkkhrdisplay"_L1 }) {
+            if (name == displayless)
+                return true;
+        }
     }
     return false;
 #else

@@ -40,7 +40,8 @@ Received unpack(QStringList message);
 QStringList optionsNotHandedOver(const CommandLine::Options &options);
 
 // Whether a window can be opened: on X11 and Wayland systems only with a display (DISPLAY,
-// WAYLAND_DISPLAY) or a chosen Qt platform (QT_QPA_PLATFORM); elsewhere always.
+// WAYLAND_DISPLAY) or a Qt platform that needs none (QT_QPA_PLATFORM=offscreen, vnc, eglfs...); elsewhere
+// always.
 bool displayAvailable();
 
 // A start that wants a window where none can be opened: the URLs go to the running window, or the user is

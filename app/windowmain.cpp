@@ -117,12 +117,14 @@ int runWindow(int argc, char *argv[])
     // -d applies to the URLs on this command line only; the saved folder stays what the settings say.
     window.queueUrls(request.urls, request.directory);
     const int status = QApplication::exec();
-    signalWatcher.reset(); // a second signal while the workers stop ends the process
     // No more URLs handed over from here on: this window is going away, and they would be lost with it.
     instance.close();
-    // Workers stop and sync their .part files before the queue is saved for the last time (persistence's
-    // destructor, which runs before the manager's).
+    // Workers stop and sync their .part files before the queue is saved for the last time. The signal
+    // watcher stays until then: a logout sends SIGTERM and SIGHUP a moment apart, and the second, with its
+    // default action, ended the process before the save.
     manager.stopAndWait();
+    persistence.saveNow();
+    signalWatcher.reset();
     return status;
 }
 

@@ -223,6 +223,8 @@ void TestCli::usageErrorsExitWith2_data()
     QTest::newRow("overall connections 0")
         << QStringList { u"--headless"_s, u"--max-connections"_s, u"0"_s, u"http://x/"_s }
         << u"invalid --max-connections '0'"_s;
+    QTest::newRow("--headless taken as a value")
+        << QStringList { u"-d"_s, u"--headless"_s, u"http://x/"_s } << u"an option's value starts with '-'"_s;
     QTest::newRow("json in the window")
         << QStringList { u"--json"_s, u"http://x/"_s } << u"--json needs --headless"_s;
     QTest::newRow("missing list") << QStringList {
@@ -678,6 +680,13 @@ void TestCli::noDisplayAndNoWindowIsAClearError()
     const Run bad = heiko({ u"--frobnicate"_s }, {}, 20'000, environment);
     QCOMPARE(bad.exitCode, 2);
     QVERIFY2(bad.err.contains(u"frobnicate"_s), qPrintable(bad.err));
+    // A platform that needs a display, set for the whole account (as in ~/.profile), is no display.
+    for (const QString &platform : { u"xcb"_s, u"wayland;xcb"_s }) {
+        environment.insert(u"QT_QPA_PLATFORM"_s, platform);
+        const Run chosen = heiko({ m_server->url("/a.bin").toString() }, {}, 20'000, environment);
+        QCOMPARE(chosen.exitCode, 2);
+        QVERIFY2(chosen.err.contains(u"no display to open a window on"_s), qPrintable(chosen.err));
+    }
 }
 
 void TestCli::secondInstanceHandsUrlsToTheFirst()
@@ -872,7 +881,10 @@ void TestCli::windowStopsCleanlyOnSigterm()
     QVERIFY(window.waitForStarted());
     const QString part = folder + u"/term.bin.part"_s;
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 200 * 1024, 30'000);
-    window.terminate(); // SIGTERM
+    // SIGTERM and, a moment later, SIGHUP, as a logout sends them: the second must not end the process
+    // before the queue is saved.
+    window.terminate();
+    ::kill(pid_t(window.processId()), SIGHUP);
     QVERIFY(window.waitForFinished(30'000));
     QCOMPARE(window.exitStatus(), QProcess::NormalExit);
     QCOMPARE(window.exitCode(), 0);

@@ -514,6 +514,17 @@ void TestMainWindow::downloadWithoutALengthShowsItsSizeWhenFinished()
     const QModelIndex size = model->index(model->rowOf(id), DownloadTableModel::Size);
     QTRY_COMPARE(model->data(size).toString(), heiko::units::formatBytes(50 * 1024));
     QCOMPARE(model->data(size, DownloadTableModel::SortRole).toLongLong(), qint64(50 * 1024));
+
+    // Skipped because the file is already there (Skip policy): nothing was received, so no size, not "0 B".
+    heiko::EngineOptions options = m_manager->options();
+    options.collisionPolicy = heiko::CollisionPolicy::Skip;
+    m_manager->setOptions(options);
+    const int skipped
+        = m_manager->add({ m_server->url("/chunked"), m_settings->downloadFolder(), {}, false });
+    QVERIFY(waitIdle());
+    QCOMPARE(m_manager->info(skipped).state, heiko::DownloadState::Finished);
+    QCOMPARE(model->data(model->index(model->rowOf(skipped), DownloadTableModel::Size)).toString(),
+             QString());
 }
 
 void TestMainWindow::serverCoolDownShowsOnEveryRowWaitingForIt()

@@ -15,8 +15,8 @@ namespace {
 // A body without a length (chunked, or ending with the connection) has one once it is finished.
 qint64 knownSize(const heiko::DownloadInfo &info)
 {
-    if (info.bytesTotal < 0 && info.state == heiko::DownloadState::Finished)
-        return info.bytesReceived;
+    if (info.bytesTotal < 0 && info.state == heiko::DownloadState::Finished && info.bytesReceived > 0)
+        return info.bytesReceived; // not a file skipped as already there: nothing was received for it
     return info.bytesTotal;
 }
 

@@ -25,7 +25,7 @@ QueuePersistence::QueuePersistence(DownloadManager &manager, QueueStore store, M
     connect(&m_timer, &QTimer::timeout, this, &QueuePersistence::saveInBackground);
     connect(&m_writer, &QFutureWatcherBase::finished, this, [this] {
         const QString error = m_writer.result();
-        saved(error.isEmpty());
+        settleBackgroundSave();
         if (!error.isEmpty() && error != m_lastError)
             m_log.warning(HEIKO_HERE, u"[queue] "_s + error);
         m_lastError = error;
@@ -105,16 +105,26 @@ std::optional<QSet<QString>> QueuePersistence::partsToReplace() const
     return *m_ownParts + m_writingParts;
 }
 
-void QueuePersistence::saved(bool succeeded)
+void QueuePersistence::saved(bool succeeded, const QSet<QString> &written)
 {
-    // Once written, the file holds exactly this run's entries of now: one it finished is gone from it, and
+    // Once written, the file holds exactly this run's entries of then: one it finished is gone from it, and
     // its .part name is no longer this run's to remove (another run may have taken it since).
     if (!m_ownParts)
         return;
     if (succeeded)
-        *m_ownParts = m_writingParts;
+        *m_ownParts = written;
     else
-        *m_ownParts += m_writingParts;
+        *m_ownParts += written;
+}
+
+void QueuePersistence::settleBackgroundSave()
+{
+    // Once per background save: from its finished() or, if saveNow() comes first, from there (the signal is
+    // delivered later, and a save with the old list of this run's entries would remove another run's).
+    if (!m_inFlight)
+        return;
+    m_inFlight = false;
+    saved(m_writer.result().isEmpty(), m_inFlightParts);
 }
 
 QString QueuePersistence::write(const QueueStore &store, const QList<SavedDownload> &own,
@@ -162,6 +172,8 @@ void QueuePersistence::saveInBackground()
         = QtConcurrent::run([store = m_store, downloads = std::move(downloads), ownParts = partsToReplace()] {
               return write(store, downloads, ownParts);
           });
+    m_inFlightParts = m_writingParts;
+    m_inFlight = true;
     m_writer.setFuture(future);
 }
 
@@ -169,10 +181,11 @@ bool QueuePersistence::saveNow()
 {
     m_timer.stop();
     m_writer.waitForFinished();
+    settleBackgroundSave();
     m_dirty = false;
     const QList<SavedDownload> downloads = collect();
     const QString error = write(m_store, downloads, partsToReplace());
-    saved(error.isEmpty());
+    saved(error.isEmpty(), m_writingParts);
     if (!error.isEmpty()) {
         m_log.warning(HEIKO_HERE, u"[queue] "_s + error);
         return false;

@@ -61,7 +61,8 @@ private:
     void saveInBackground();
     QList<SavedDownload> collect();
     std::optional<QSet<QString>> partsToReplace() const;
-    void saved(bool succeeded);
+    void saved(bool succeeded, const QSet<QString> &written);
+    void settleBackgroundSave();
     // Writes `own` into the store: with the other runs' entries when `ownParts` is set (shared).
     static QString write(const QueueStore &store, const QList<SavedDownload> &own,
                          const std::optional<QSet<QString>> &ownParts);
@@ -74,6 +75,8 @@ private:
     // the start), and of those being written now.
     std::optional<QSet<QString>> m_ownParts;
     QSet<QString> m_writingParts;
+    QSet<QString> m_inFlightParts; // of the background save being written
+    bool m_inFlight = false; // a background save whose end saved() has not seen yet
     QTimer m_timer;
     QFutureWatcher<QString> m_writer; // the error of the last background save, empty when it worked
     bool m_dirty = false;

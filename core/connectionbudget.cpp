@@ -49,12 +49,6 @@ int ConnectionBudget::inUse(const QString &host) const
     return m_perHost.value(host);
 }
 
-int ConnectionBudget::perHostCap() const
-{
-    const std::lock_guard lock(m_mutex);
-    return m_perHostCap;
-}
-
 int ConnectionBudget::inUseOverall() const
 {
     const std::lock_guard lock(m_mutex);

@@ -22,7 +22,6 @@ public:
     void release(const QString &host, int count);
 
     int inUse(const QString &host) const;
-    int perHostCap() const;
     int inUseOverall() const;
     // No further connection may open to `host` now.
     bool isFull(const QString &host) const;

@@ -6,7 +6,6 @@
 #include "httpclient.h"
 #include "httpheaders.h"
 #include "httpreply.h"
-#include "idleconnections.h"
 #include "loghub.h"
 #include "partclaims.h"
 #include "platform.h"
@@ -133,16 +132,6 @@ AttemptResult DownloadAttempt::run()
     state.setWorkerDispatcher(QAbstractEventDispatcher::instance());
     const auto forgetDispatcher = qScopeGuard([&state] { state.setWorkerDispatcher(nullptr); });
 
-    // Counting idle connections costs two system calls per download (IdleConnections); it matters only where
-    // the workers' idle connections could outnumber the server's cap: a worker keeps one per connection it
-    // had open at once, and a connection in use is not idle.
-    const EngineOptions &options = m_job.options;
-    const bool countIdle
-        = options.maxConnectionsPerHost < options.maxWorkers * qMax(1, options.connectionsPerFile);
-    m_network.setIdleConnections(countIdle ? m_job.idleConnections : nullptr);
-    if (countIdle)
-        m_network.setBeforeConnect([this](const QString &server) { makeRoomForConnection(server); });
-    const auto unhook = qScopeGuard([this] { m_network.setBeforeConnect({}); });
     m_files = state.files();
     if (!m_files.partPath.isEmpty()) {
         const QFileInfo part(m_files.partPath);
@@ -341,16 +330,6 @@ QByteArray DownloadAttempt::ifRangeValidator() const
     // RFC 9110 §13.1.5: If-Range takes only a strong validator; a server compares a weak one as "changed" and
     // sends the whole file every time.
     return http::isStrongEtag(m_files.etag) ? m_files.etag : m_files.lastModified;
-}
-
-void DownloadAttempt::makeRoomForConnection(const QString &server)
-{
-    // A reply is about to open a new connection (this worker keeps none idle to the server): the idle ones
-    // other workers keep to it end where the cap leaves them no room (see IdleConnections).
-    if (!m_job.idleConnections || !m_job.connectionBudget || m_job.idleConnections->count(server) == 0)
-        return;
-    m_job.idleConnections->endExcess(
-        server, &m_network, m_job.connectionBudget->perHostCap() - m_job.connectionBudget->inUse(server));
 }
 
 bool DownloadAttempt::isHeldByAnother(const QString &name) const

@@ -85,7 +85,6 @@ private:
     DownloadError networkError() const;
     DownloadError completeFile();
     QString describeUrl() const;
-    void makeRoomForConnection(const QString &server);
     HttpRequest makeRequest() const;
     bool writeAt(qint64 position, const char *data, qint64 size);
 

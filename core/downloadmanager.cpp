@@ -472,7 +472,6 @@ void DownloadManager::start(Entry &e)
     job.connections = m_options.connectionsPerFile;
     job.host = e.host;
     job.connectionBudget = m_connectionBudget;
-    job.idleConnections = m_idleConnections;
 
     const int id = e.id;
     e.startSignalled = false;

@@ -5,7 +5,6 @@
 #include "downloadworker.h"
 #include "engineoptions.h"
 #include "filenamehints.h"
-#include "idleconnections.h"
 #include "partclaims.h"
 #include "speedmeter.h"
 
@@ -146,9 +145,6 @@ private:
     std::shared_ptr<RateLimiter> m_overallLimit;
     std::shared_ptr<ConnectionBudget>
         m_connectionBudget; // shared with the workers (pieces of segmented files)
-    // Shared with the workers' HttpClients, which outlive this manager's last attempt by a little (their
-    // threads are retired after it).
-    std::shared_ptr<IdleConnections> m_idleConnections = std::make_shared<IdleConnections>();
     QList<int> m_order; // every id not removed, in order
     QList<int> m_queue; // ids waiting to run, sorted by id
     QHash<QString, qsizetype> m_queuedPerHost; // how many of m_queue belong to each host

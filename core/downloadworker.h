@@ -13,7 +13,6 @@ namespace heiko {
 
 class ConnectionBudget;
 class FileNameHints;
-class IdleConnections;
 class PartClaims;
 class LogHub;
 class RateLimiter;
@@ -39,7 +38,6 @@ struct AttemptJob
     int connections = 1;
     QString host; // "scheme://host:port" of the URL asked for: the key in connectionBudget
     std::shared_ptr<ConnectionBudget> connectionBudget; // shared by every download; may be null
-    std::shared_ptr<IdleConnections> idleConnections; // every worker's idle connections; may be null
 };
 
 // How an attempt ended. An error of kind None means the file is complete under finalPath.

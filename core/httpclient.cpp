@@ -1,7 +1,6 @@
 #include "httpclient.h"
 
 #include "httpreply.h"
-#include "idleconnections.h"
 #include "platform.h"
 
 #include <QAbstractSocket>
@@ -25,16 +24,9 @@ HttpClient::~HttpClient()
 {
     const QHash<QString, QList<Idle>> idle = std::exchange(m_idle, {});
     for (const QList<Idle> &list : idle) {
-        for (const Idle &i : list) {
-            forget(i);
+        for (const Idle &i : list)
             discard(i.socket.data());
-        }
     }
-}
-
-bool HttpClient::forget(const Idle &idle)
-{
-    return !idle.registry || idle.token == 0 || idle.registry->take(idle.token);
 }
 
 void HttpClient::discard(QAbstractSocket *socket)
@@ -73,10 +65,6 @@ QAbstractSocket *HttpClient::takeIdle(const QString &origin)
     while (it != m_idle.end() && !it->isEmpty()) {
         const Idle idle = it->takeLast(); // the most recently used: the least likely to have been closed
         QAbstractSocket *socket = idle.socket.data();
-        if (!forget(idle)) {
-            discard(socket); // another worker ended it: the server allows no more connections
-            continue;
-        }
         if (!socket)
             continue;
         // An unbuffered socket learns that the server closed it only by reading (and nothing reads an idle
@@ -114,21 +102,12 @@ void HttpClient::giveBack(const QString &origin, QAbstractSocket *socket)
     // A server that closes an idle connection: forget it at once.
     Idle idle;
     idle.closedWhileIdle = connect(socket, &QAbstractSocket::disconnected, this, [this, origin, socket] {
-        m_idle[origin].removeIf([socket](const Idle &i) {
-            if (i.socket != socket)
-                return false;
-            forget(i);
-            return true;
-        });
+        m_idle[origin].removeIf([socket](const Idle &i) { return i.socket == socket; });
         socket->deleteLater();
     });
     idle.socket = socket;
     idle.tls = qobject_cast<QSslSocket *>(socket) != nullptr;
     idle.since.start();
-    if (m_registry) {
-        idle.registry = m_registry;
-        idle.token = m_registry->add(origin, socket->socketDescriptor(), this);
-    }
     list.append(idle);
     if (!m_expiry.isActive())
         m_expiry.start();
@@ -144,7 +123,6 @@ void HttpClient::expireIdle()
         it->removeIf([this, &expired](const Idle &idle) {
             if (idle.socket && idle.since.elapsed() < m_idleExpiryMs)
                 return false;
-            forget(idle);
             expired.append(idle.socket.data());
             return true;
         });

@@ -10,15 +10,11 @@
 #include <QTimer>
 #include <QUrl>
 
-#include <functional>
-#include <memory>
-
 class QAbstractSocket;
 
 namespace heiko {
 
 class HttpReply;
-class IdleConnections;
 
 // What to ask for: a GET of `url` with these extra header fields (Range, If-Range, ...).
 struct HttpRequest
@@ -54,19 +50,6 @@ public:
     QAbstractSocket *takeIdle(const QString &origin);
     // For HttpReply: a connection whose last response was complete and may carry another request.
     void giveBack(const QString &origin, QAbstractSocket *socket);
-    // Called by a reply before it opens a new connection (none idle to reuse), with its origin; set for the
-    // length of an attempt, which makes room for it under the server's cap (see IdleConnections).
-    void setBeforeConnect(std::function<void(const QString &origin)> hook)
-    {
-        m_beforeConnect = std::move(hook);
-    }
-    void aboutToConnect(const QString &origin)
-    {
-        if (m_beforeConnect)
-            m_beforeConnect(origin);
-    }
-    // Where the idle connections are counted from now on, with every other worker's (may be null).
-    void setIdleConnections(std::shared_ptr<IdleConnections> registry) { m_registry = std::move(registry); }
     int idleCount() const; // idle connections kept now, over all origins
     static QString originOf(const QUrl &url); // "https://host:443"
 
@@ -77,19 +60,13 @@ private:
         QElapsedTimer since;
         QMetaObject::Connection closedWhileIdle;
         bool tls = false;
-        std::shared_ptr<IdleConnections> registry; // where it is counted, if anywhere
-        quint64 token = 0; // its entry there
     };
     void expireIdle();
-    // Takes it out of its registry; false when another worker ended it there.
-    static bool forget(const Idle &idle);
     static void discard(QAbstractSocket *socket);
 
     const int m_idleExpiryMs;
     QHash<QString, QList<Idle>> m_idle;
     QTimer m_expiry;
-    std::shared_ptr<IdleConnections> m_registry;
-    std::function<void(const QString &)> m_beforeConnect;
 };
 
 } // namespace heiko

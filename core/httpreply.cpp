@@ -71,7 +71,6 @@ void HttpReply::start()
         return;
     }
     m_reused = false;
-    m_client.aboutToConnect(m_origin);
     const quint16 port = quint16(m_request.url.port(isHttps(m_request.url) ? 443 : 80));
     if (isHttps(m_request.url)) {
         auto *socket = new QSslSocket;

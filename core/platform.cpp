@@ -379,36 +379,6 @@ PeerState peekConnection(qintptr descriptor)
 #endif
 }
 
-qintptr holdConnection(qintptr descriptor)
-{
-#if defined(Q_OS_UNIX)
-    return descriptor >= 0 ? qintptr(::fcntl(int(descriptor), F_DUPFD_CLOEXEC, 0)) : -1;
-#else
-    Q_UNUSED(descriptor);
-    return -1;
-#endif
-}
-
-bool endConnection(qintptr held)
-{
-#if defined(Q_OS_UNIX)
-    return held >= 0 && ::shutdown(int(held), SHUT_RDWR) == 0;
-#else
-    Q_UNUSED(held);
-    return false;
-#endif
-}
-
-void releaseConnection(qintptr held)
-{
-#if defined(Q_OS_UNIX)
-    if (held >= 0)
-        ::close(int(held));
-#else
-    Q_UNUSED(held);
-#endif
-}
-
 void tuneAllocator()
 {
 #if defined(__GLIBC__)

@@ -85,14 +85,6 @@ QStringList namesEndingWith(const QString &folder, QStringView suffix, qsizetype
 enum class PeerState { Nothing, Data, Closed, Reset, Unknown };
 PeerState peekConnection(qintptr descriptor);
 
-// A second descriptor of a connected socket (dup(2)), through which another thread can end the connection
-// (shutdown(2) both ways: the peer sees it closed at once) while the owner's descriptor stays open, so that
-// the owner finds it ended when it next looks. Its number is not reused while it is held, whatever the owner
-// does with its own. -1 where this is not done (Windows for now).
-qintptr holdConnection(qintptr descriptor);
-bool endConnection(qintptr held);
-void releaseConnection(qintptr held);
-
 // glibc: keeps the allocator from holding on to freed network buffers. Qt passes body data between its
 // HTTP thread and ours in short-lived 64-128 KiB blocks; with glibc's adaptive thresholds a burst of them
 // (while a write waits for the disk) left tens of MB in the arenas. Fixed thresholds keep peak RSS flat at

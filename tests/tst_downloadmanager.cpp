@@ -143,7 +143,6 @@ private Q_SLOTS:
     void savedStateRestoresAndResumesFromSyncedBytes();
     void rangeNotSatisfiableWithDifferentTotalStartsOver();
     void perHostCapAcrossDownloads();
-    void idleConnectionsCountAgainstTheHostCap();
     void retryWaitDoesNotHoldBackOtherServers();
     void downloadSpeedLimitHoldsAndChangesLive();
     void overallSpeedLimitCapsTogether();
@@ -1304,26 +1303,6 @@ void TestDownloadManager::perHostCapAcrossDownloads()
     QCOMPARE(m_server->maxConcurrentRequests(), 2);
     QCOMPARE(other.maxConcurrentRequests(), 2);
     QCOMPARE(manager->stateCounts().finished, 8);
-}
-
-void TestDownloadManager::idleConnectionsCountAgainstTheHostCap()
-{
-    // A server that allows one connection, and four workers taking its files one after another. A worker
-    // keeps its connection open for its next download; another worker, which cannot use that connection,
-    // ends it before opening its own: the server never sees more open connections than the cap, also
-    // between downloads and after the last one (a server that counts them refuses the next one).
-    for (int i = 0; i < 8; ++i)
-        m_server->setResponse("/c" + QByteArray::number(i),
-                              TestHttpServer::generated(64 * 1024, quint32(90 + i), 1024 * 1024));
-    m_options.maxConnectionsPerHost = 1;
-    auto manager = makeManager(4);
-    for (int i = 0; i < 8; ++i)
-        manager->add({ m_server->url("/c" + QByteArray::number(i)), m_dir->path(), {}, false });
-    QVERIFY(waitIdle(*manager));
-    QCOMPARE(manager->stateCounts().finished, 8);
-    QVERIFY(m_server->connectionCount() > 1); // more than one worker took part
-    // Within seconds, not when the pool retires its idle threads (30 s), which closes every connection.
-    QTRY_VERIFY_WITH_TIMEOUT(m_server->openConnectionCount() <= 1, 5'000);
 }
 
 void TestDownloadManager::retryWaitDoesNotHoldBackOtherServers()

@@ -1,7 +1,6 @@
 #include "httpclient.h"
 #include "httpfetch.h"
 #include "httpreply.h"
-#include "idleconnections.h"
 #include "testhttpserver.h"
 
 #include <QSignalSpy>
@@ -59,7 +58,6 @@ class TestHttpClient final : public QObject
 private Q_SLOTS:
     void idleConnectionIsReused();
     void idleConnectionClosedByTheServerIsNotReused();
-    void idleConnectionEndedByAnotherWorkerIsNotReused();
     void connectionWithUnaskedBytesIsNotReused();
     void bodyEndingWithTheConnectionIsNotWholeAfterAReset_data();
     void bodyEndingWithTheConnectionIsNotWholeAfterAReset();
@@ -111,34 +109,6 @@ void TestHttpClient::idleConnectionClosedByTheServerIsNotReused()
     QCOMPARE(second.body, TestHttpServer::patternBytes(2, 0, 1000));
     QVERIFY(!second.reused);
     QCOMPARE(server.connectionCount(), 2);
-}
-
-void TestHttpClient::idleConnectionEndedByAnotherWorkerIsNotReused()
-{
-    // Two clients (two workers) count their idle connections in one registry. One ends the other's: the
-    // server sees it closed at once, the owner does not reuse it, and its own connection is never ended.
-    TestHttpServer server;
-    QVERIFY(server.start());
-    server.setResponse("/a", small(4));
-    const auto registry = std::make_shared<heiko::IdleConnections>();
-    heiko::HttpClient owner;
-    heiko::HttpClient other;
-    owner.setIdleConnections(registry);
-    other.setIdleConnections(registry);
-    QVERIFY(fetch(owner, server.url("/a")).finished);
-    QVERIFY(fetch(other, server.url("/a")).finished);
-    const QString origin = heiko::HttpClient::originOf(server.url("/a"));
-    QCOMPARE(registry->count(origin), 2);
-    QCOMPARE(server.openConnectionCount(), 2);
-    QCOMPARE(registry->endExcess(origin, &other, 0), 1); // the owner's, not its own
-    QTRY_COMPARE_WITH_TIMEOUT(server.openConnectionCount(), 1, kWaitMs);
-    QCOMPARE(registry->count(origin), 1);
-    const Fetched again = fetch(owner, server.url("/a"));
-    QVERIFY(again.finished);
-    QCOMPARE(again.error, heiko::HttpReply::Error::None);
-    QVERIFY(!again.reused);
-    QVERIFY(fetch(other, server.url("/a")).reused);
-    QCOMPARE(registry->endExcess(origin, &other, 1), 0); // one left to others: within what is allowed
 }
 
 void TestHttpClient::reusedConnectionDroppedBeforeAnswerIsRetriedOnANewOne()

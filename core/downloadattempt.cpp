@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -104,6 +105,7 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
 
 DownloadAttempt::~DownloadAttempt()
 {
+    platform::unlockFile(m_partLock);
     if (m_reply) {
         // Nothing it emits while it aborts may reach this half-destroyed attempt. Blocked rather than
         // disconnected: disconnect(this) looks through every signal of the reply, for every download.
@@ -137,6 +139,15 @@ AttemptResult DownloadAttempt::run()
         const QFileInfo part(m_files.partPath);
         if (part.isSymLink() || !part.isFile()) {
             // The .part is gone (or was replaced by something that is not ours): start over.
+            m_files = {};
+        } else if (!lockPart(m_files.partPath)) {
+            // Another process writes it: a second run of the same command (a cron job overlapping the one
+            // before), or another Heiko. Not a byte of it is touched (the cut to the synced length below
+            // would truncate the other's live file), and this download lets go of it.
+            m_error = DownloadError(
+                DownloadError::Kind::Disk,
+                u"%1 is being downloaded by another Heiko (another window, or a run of the same list); this "
+                u"one leaves it alone: retry it once that one is done"_s.arg(m_files.partPath));
             m_files = {};
         } else if (!m_files.segments.isEmpty() && m_files.rangesSupported && state.bytesTotal() > 0) {
             // A segmented .part has holes: each piece continues from what was synced of it.
@@ -197,7 +208,7 @@ AttemptResult DownloadAttempt::run()
     const bool alreadyComplete = m_offset > 0 && m_offset == state.bytesTotal();
     if (alreadyComplete)
         m_expectedTotal = m_offset;
-    while (!alreadyComplete && !m_promise.isCanceled()) {
+    while (!alreadyComplete && !m_error && !m_promise.isCanceled()) {
         m_redirectTarget.reset();
         m_accepted = false;
         m_timedOut = false;
@@ -330,6 +341,17 @@ QByteArray DownloadAttempt::ifRangeValidator() const
     // RFC 9110 §13.1.5: If-Range takes only a strong validator; a server compares a weak one as "changed" and
     // sends the whole file every time.
     return http::isStrongEtag(m_files.etag) ? m_files.etag : m_files.lastModified;
+}
+
+bool DownloadAttempt::lockPart(const QString &path)
+{
+    if (m_partLock >= 0 && m_partLockPath == path)
+        return true;
+    platform::unlockFile(std::exchange(m_partLock, -1));
+    bool busy = false;
+    m_partLock = platform::lockFile(path, &busy);
+    m_partLockPath = m_partLock >= 0 ? path : QString();
+    return !busy;
 }
 
 bool DownloadAttempt::isHeldByAnother(const QString &name) const
@@ -827,6 +849,9 @@ bool DownloadAttempt::reserveFiles(const QString &name)
             m_files.fileName = candidate;
             m_files.partPath = partPath;
             m_files.baseName = name;
+            // Locked while it is written, so that another process resuming it sees it taken: one system call
+            // on the descriptor just opened (the lock goes with it when it is closed).
+            platform::lockOpenFile(m_file);
             return NameChoice::Taken;
         }
         // Another download's .part (or something planted there). That download may have finished between our

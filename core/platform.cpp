@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -124,6 +125,52 @@ bool isDeleted(const QFileDevice &openFile)
 #else
     Q_UNUSED(openFile);
     return false;
+#endif
+}
+
+int lockFile(const QString &path, bool *busy)
+{
+    *busy = false;
+#if defined(Q_OS_UNIX)
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int result = 0;
+    do
+        result = ::flock(fd, LOCK_EX | LOCK_NB);
+    while (result < 0 && errno == EINTR);
+    if (result == 0)
+        return fd;
+    *busy = errno == EWOULDBLOCK;
+    ::close(fd);
+    return -1;
+#else
+    Q_UNUSED(path);
+    return -1;
+#endif
+}
+
+void unlockFile(int descriptor)
+{
+#if defined(Q_OS_UNIX)
+    if (descriptor >= 0)
+        ::close(descriptor); // the lock goes with the last descriptor of its open file
+#else
+    Q_UNUSED(descriptor);
+#endif
+}
+
+bool lockOpenFile(const QFileDevice &file)
+{
+#if defined(Q_OS_UNIX)
+    int result = 0;
+    do
+        result = ::flock(file.handle(), LOCK_EX | LOCK_NB);
+    while (result < 0 && errno == EINTR);
+    return result == 0;
+#else
+    Q_UNUSED(file);
+    return true;
 #endif
 }
 

@@ -42,6 +42,15 @@ bool isDeleted(const QFileDevice &openFile);
 // WriteOnly with Append or Truncate. Elsewhere than Unix it opens normally after checking for a link.
 bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode mode);
 
+// An advisory lock on the file at `path` (flock(2), not following a symbolic link), held while the returned
+// descriptor is open: another process, or another open of the file, that asks for it is told `*busy`. -1 with
+// *busy false where no lock is taken (the file cannot be opened; Windows for now): the caller goes on
+// without one.
+int lockFile(const QString &path, bool *busy);
+void unlockFile(int descriptor);
+// The same lock on a file already open, for as long as it stays open; false when another holds it.
+bool lockOpenFile(const QFileDevice &file);
+
 // Whether anything is at `path`: a file, a folder, or a symbolic link (even a dangling one). One lstat(2):
 // QFileInfo::exists() plus isSymLink() cost two or three system calls, for every file of a 5,000-file list.
 bool pathExists(const QString &path);

@@ -160,6 +160,7 @@ private Q_SLOTS:
     void segmentsSurvivePauseAndRestart();
     void segmentedResumeWithAnEmptyFirstPiece();
     void segmentedPartCutShortIsNotFinishedShort();
+    void partBeingWrittenByAnotherProcessIsLeftAlone();
     void pausedDownloadKeepsItsNameWhenItsPartIsDeleted();
     void removingADownloadWhosePartIsGoneDeletesNoOtherFile();
     void overwriteNeverReplacesAnotherDownloadsPart();
@@ -2033,6 +2034,37 @@ void TestDownloadManager::segmentedPartCutShortIsNotFinishedShort()
     const QByteArray got = readFile(second->info(id).filePath);
     QVERIFY2(got == TestHttpServer::patternBytes(151, 0, size),
              qPrintable(u"the file has %1 bytes of %2, or other bytes"_s.arg(got.size()).arg(size)));
+}
+
+void TestDownloadManager::partBeingWrittenByAnotherProcessIsLeftAlone()
+{
+    // A second run of the same list (a cron job overlapping the one before) finds the first run's saved entry
+    // and would continue its .part while the first still writes it: its start cuts the file to the synced
+    // length under the other's feet. The .part is locked while it is written; the second leaves it alone,
+    // says why, and lets go of it (its cancel must not delete it).
+    constexpr qint64 size = 2 * 1024 * 1024;
+    m_server->setResponse("/shared.bin", TestHttpServer::generated(size, 141, 512 * 1024));
+    auto first = makeManager(1);
+    const int id = first->add({ m_server->url("/shared.bin"), m_dir->path(), {}, false });
+    const QString part = m_dir->filePath(u"shared.bin.part"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 256 * 1024, kWaitMs);
+    const QList<heiko::SavedDownload> saved = first->savedState();
+    QCOMPARE(saved.size(), 1);
+
+    auto second = makeManager(1);
+    const int other = second->restore(saved.first());
+    second->resume(other);
+    QVERIFY(waitIdle(*second));
+    QCOMPARE(second->info(other).state, DownloadState::Failed);
+    QVERIFY2(second->info(other).error.message().contains(u"is being downloaded by another Heiko"_s),
+             qPrintable(second->info(other).error.message()));
+    second->cancel(other);
+    QVERIFY(QFile::exists(part) || QFile::exists(m_dir->filePath(u"shared.bin"_s)));
+
+    QVERIFY(waitIdle(*first));
+    QCOMPARE(first->info(id).state, DownloadState::Finished);
+    QVERIFY2(readFile(m_dir->filePath(u"shared.bin"_s)) == TestHttpServer::patternBytes(141, 0, size),
+             "the file is not the server's");
 }
 
 void TestDownloadManager::pausedDownloadKeepsItsNameWhenItsPartIsDeleted()

@@ -7,8 +7,8 @@ class QSocketNotifier;
 // Turns Ctrl+C, SIGTERM and SIGHUP (Windows: console close and Ctrl+C events) into a Qt signal in the
 // thread that created the watcher, so that a headless run or the window can stop its downloads cleanly,
 // keep their .part files and save the queue. A SIGHUP that was ignored when the watcher was made (nohup)
-// stays ignored. Destroying the watcher gives the signals their default action back: a second request
-// while stopping ends the process. One instance at a time.
+// stays ignored. Destroying the watcher gives the signals their default action back. One instance at a
+// time.
 class SignalWatcher final : public QObject
 {
     Q_OBJECT

@@ -82,6 +82,10 @@ int runWindow(int argc, char *argv[])
             return HeadlessRunner::UsageError;
         }
     }
+    // Made before the manager and the queue's persistence, so that it goes after them: until the last save
+    // and the workers are done, a signal (a logout sends SIGTERM and SIGHUP a moment apart) is taken by the
+    // watcher, not by its default action, which ended the process before the queue was saved.
+    const auto signalWatcher = std::make_unique<SignalWatcher>();
     heiko::DownloadManager manager(log, engine);
 
     // The queue comes back as it was left: unfinished downloads continue their .part files.
@@ -106,7 +110,6 @@ int runWindow(int argc, char *argv[])
     // kill, a logout or the terminal it was started from going away: quit as the Quit action does, so that
     // the workers sync their .part files and the queue is saved (without it they were killed outright, and
     // the last seconds of the queue were lost).
-    auto signalWatcher = std::make_unique<SignalWatcher>();
     QObject::connect(signalWatcher.get(), &SignalWatcher::interrupted, &window, [&window, &log] {
         log.info(HEIKO_HERE,
                  u"[heiko] asked to quit by a signal: stopping; unfinished downloads keep their "
@@ -119,12 +122,9 @@ int runWindow(int argc, char *argv[])
     const int status = QApplication::exec();
     // No more URLs handed over from here on: this window is going away, and they would be lost with it.
     instance.close();
-    // Workers stop and sync their .part files before the queue is saved for the last time. The signal
-    // watcher stays until then: a logout sends SIGTERM and SIGHUP a moment apart, and the second, with its
-    // default action, ended the process before the save.
+    // Workers stop and sync their .part files before the queue is saved for the last time (persistence's
+    // destructor, which runs before the manager's and the signal watcher's).
     manager.stopAndWait();
-    persistence.saveNow();
-    signalWatcher.reset();
     return status;
 }
 

@@ -105,7 +105,6 @@ DownloadAttempt::DownloadAttempt(const AttemptJob &job, QPromise<AttemptResult> 
 
 DownloadAttempt::~DownloadAttempt()
 {
-    platform::unlockFile(m_partLock);
     if (m_reply) {
         // Nothing it emits while it aborts may reach this half-destroyed attempt. Blocked rather than
         // disconnected: disconnect(this) looks through every signal of the reply, for every download.
@@ -140,14 +139,11 @@ AttemptResult DownloadAttempt::run()
         if (part.isSymLink() || !part.isFile()) {
             // The .part is gone (or was replaced by something that is not ours): start over.
             m_files = {};
-        } else if (!lockPart(m_files.partPath)) {
+        } else if (partIsBusy(m_files.partPath)) {
             // Another process writes it: a second run of the same command (a cron job overlapping the one
             // before), or another Heiko. Not a byte of it is touched (the cut to the synced length below
             // would truncate the other's live file), and this download lets go of it.
-            m_error = DownloadError(
-                DownloadError::Kind::Disk,
-                u"%1 is being downloaded by another Heiko (another window, or a run of the same list); this "
-                u"one leaves it alone: retry it once that one is done"_s.arg(m_files.partPath));
+            m_error = busyError();
             m_files = {};
         } else if (!m_files.segments.isEmpty() && m_files.rangesSupported && state.bytesTotal() > 0) {
             // A segmented .part has holes: each piece continues from what was synced of it.
@@ -343,15 +339,21 @@ QByteArray DownloadAttempt::ifRangeValidator() const
     return http::isStrongEtag(m_files.etag) ? m_files.etag : m_files.lastModified;
 }
 
-bool DownloadAttempt::lockPart(const QString &path)
+bool DownloadAttempt::partIsBusy(const QString &path) const
 {
-    if (m_partLock >= 0 && m_partLockPath == path)
-        return true;
-    platform::unlockFile(std::exchange(m_partLock, -1));
+    // Only a look: the lock is taken on the descriptor the .part is written through (openPartForResume()), as
+    // file systems that turn flock into byte-range locks (NFS, SMB) tie it to that descriptor.
     bool busy = false;
-    m_partLock = platform::lockFile(path, &busy);
-    m_partLockPath = m_partLock >= 0 ? path : QString();
-    return !busy;
+    platform::unlockFile(platform::lockFile(path, &busy));
+    return busy;
+}
+
+DownloadError DownloadAttempt::busyError() const
+{
+    return DownloadError(
+        DownloadError::Kind::Disk,
+        u"%1 is being downloaded by another Heiko (another window, or a run of the same list); "
+        u"this one leaves it alone: retry it once that one is done"_s.arg(m_files.partPath));
 }
 
 bool DownloadAttempt::isHeldByAnother(const QString &name) const
@@ -891,6 +893,14 @@ bool DownloadAttempt::openPartForResume(bool truncate)
                      u"through links and starts over under a new name"_s
                    : u"cannot reopen the unfinished file: %1; starting over"_s.arg(m_file.errorString()),
             true));
+        return false;
+    }
+    // Locked while it is written (run() only looked): another process that took it since is left alone.
+    if (!platform::lockOpenFile(m_file)) {
+        m_file.close();
+        stopReply(busyError());
+        m_files = {};
+        m_segments.clear();
         return false;
     }
     if (!truncate && !m_segments.isEmpty())

@@ -71,8 +71,9 @@ private:
     // nothing.
     QByteArray ifRangeValidator() const;
     bool isHeldByAnother(const QString &name) const; // another download's .part has that name
-    // Locks the .part against other processes for the rest of the attempt; false when one holds it.
-    bool lockPart(const QString &path);
+    // Whether another process holds the lock on the .part (it writes it).
+    bool partIsBusy(const QString &path) const;
+    DownloadError busyError() const;
     // Whether a 206's validators and encoding allow its bytes into our .part (see the .cpp).
     bool describesOurFile(const HttpReply &reply) const;
     enum class NameChoice { Taken, Next, Stop };
@@ -137,8 +138,6 @@ private:
 
     TransferState::Files m_files;
     QFile m_file;
-    int m_partLock = -1; // platform::lockFile() on the .part, released with the attempt
-    QString m_partLockPath;
     QByteArray &m_buffer; // the worker thread's own, reused by every download on it
 
     struct Connection

@@ -132,7 +132,8 @@ int lockFile(const QString &path, bool *busy)
 {
     *busy = false;
 #if defined(Q_OS_UNIX)
-    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // Writable: NFS turns flock into a byte-range lock, which an exclusive lock needs a writable file for.
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int result = 0;
@@ -167,7 +168,7 @@ bool lockOpenFile(const QFileDevice &file)
     do
         result = ::flock(file.handle(), LOCK_EX | LOCK_NB);
     while (result < 0 && errno == EINTR);
-    return result == 0;
+    return result == 0 || errno != EWOULDBLOCK; // no lock to be had here (ENOLCK...): go on without one
 #else
     Q_UNUSED(file);
     return true;

@@ -48,7 +48,7 @@ bool openExistingNoFollow(QFile &file, const QString &path, QIODevice::OpenMode 
 // without one.
 int lockFile(const QString &path, bool *busy);
 void unlockFile(int descriptor);
-// The same lock on a file already open, for as long as it stays open; false when another holds it.
+// The same lock on a file already open, for as long as it stays open; false only when another holds it.
 bool lockOpenFile(const QFileDevice &file);
 
 // Whether anything is at `path`: a file, a folder, or a symbolic link (even a dangling one). One lstat(2):

@@ -18,6 +18,17 @@ namespace {
 
 const QString kDirectoryEntry = u"--dir="_s;
 
+// The options that cannot travel to a running window (it keeps its own settings), by their long names.
+QStringList optionsNotHandedOver(const CommandLine::Options &options)
+{
+    QStringList names;
+    for (const QString &name : options.given) {
+        if (name != u"dir"_s && name != u"input-file"_s)
+            names.append(u"--"_s + name);
+    }
+    return names;
+}
+
 } // namespace
 
 Request prepare(const CommandLine::Options &options)
@@ -68,16 +79,6 @@ Received unpack(QStringList message)
     return received;
 }
 
-QStringList optionsNotHandedOver(const CommandLine::Options &options)
-{
-    QStringList names;
-    for (const QString &name : options.given) {
-        if (name != u"dir"_s && name != u"input-file"_s)
-            names.append(u"--"_s + name);
-    }
-    return names;
-}
-
 bool displayAvailable()
 {
 #if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN) && !defined(Q_OS_ANDROID)
@@ -102,14 +103,10 @@ bool displayAvailable()
 #endif
 }
 
-int handOverWithoutDisplay(const CommandLine::Options &options)
+std::optional<int> send(const Request &request, const CommandLine::Options &options, QString *error)
 {
-    const Request request = prepare(options);
-    if (request.exitStatus >= 0)
-        return request.exitStatus;
-    QString error;
     bool reached = false;
-    if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), request.message, &error,
+    if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), request.message, error,
                                  SingleInstance::kDefaultSendTimeout, &reached)) {
         if (const QStringList ignored = optionsNotHandedOver(options); !ignored.isEmpty())
             std::fprintf(stderr, "heiko: %s not applied: the running Heiko keeps its own settings\n",
@@ -117,9 +114,21 @@ int handOverWithoutDisplay(const CommandLine::Options &options)
         return request.skipped > 0 ? HeadlessRunner::SomeFailed : 0;
     }
     if (reached) {
-        std::fprintf(stderr, "heiko: %s\n", qPrintable(error));
+        std::fprintf(stderr, "heiko: %s; no second window is opened beside the running Heiko\n",
+                     qPrintable(*error));
         return HeadlessRunner::SomeFailed;
     }
+    return std::nullopt;
+}
+
+int handOverWithoutDisplay(const CommandLine::Options &options)
+{
+    const Request request = prepare(options);
+    if (request.exitStatus >= 0)
+        return request.exitStatus;
+    QString error;
+    if (const std::optional<int> status = send(request, options, &error))
+        return *status;
     std::fprintf(stderr,
                  "heiko: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set), and no "
                  "running Heiko to hand the URLs to; use --headless to download without a window\n");

@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 // A `heiko URL...` that wants a window hands its URLs to the window already running, if there is one
 // (SingleInstance carries them). Shared by the window's start and by a start without a display, which can
 // open no window of its own but can still reach the one on the desktop (a `heiko URL` from ssh or cron).
@@ -35,9 +37,11 @@ struct Received
 // may have none).
 Received unpack(QStringList message);
 
-// The options that cannot travel to a running window (it keeps its own settings), as the user typed
-// them ("--limit-rate", "-x" is "--connections"); empty when there are none.
-QStringList optionsNotHandedOver(const CommandLine::Options &options);
+// Hands the request to the running window. Returns this process's exit status when it is done: the URLs
+// were delivered (options the window cannot take are said on stderr), or a running Heiko took the
+// connection without confirming them (said on stderr: they may still arrive, and a second window would run
+// the same queue beside it). std::nullopt when no Heiko listens, with the reason in `error`.
+std::optional<int> send(const Request &request, const CommandLine::Options &options, QString *error);
 
 // Whether a window can be opened: on X11 and Wayland systems only with a display (DISPLAY,
 // WAYLAND_DISPLAY) or a Qt platform that needs none (QT_QPA_PLATFORM=offscreen, vnc, eglfs...); elsewhere

@@ -49,22 +49,8 @@ int runWindow(int argc, char *argv[])
     SingleInstance instance(SingleInstance::defaultServerName());
     if (!instance.listen()) {
         QString error;
-        bool reached = false;
-        if (SingleInstance::sendUrls(SingleInstance::defaultServerName(), request.message, &error,
-                                     SingleInstance::kDefaultSendTimeout, &reached)) {
-            if (const QStringList ignored = windowhandover::optionsNotHandedOver(parsed.options);
-                !ignored.isEmpty())
-                std::fprintf(stderr, "heiko: %s not applied: the running Heiko keeps its own settings\n",
-                             qPrintable(ignored.join(u", "_s)));
-            return request.skipped > 0 ? HeadlessRunner::SomeFailed : 0;
-        }
-        if (reached) {
-            // It took the connection (and refused the URLs, or did not confirm them: they may still arrive).
-            // A second window would run the same queue and the same .part files beside it.
-            std::fprintf(stderr, "heiko: %s; no second window is opened beside the running Heiko\n",
-                         qPrintable(error));
-            return HeadlessRunner::SomeFailed;
-        }
+        if (const std::optional<int> status = windowhandover::send(request, parsed.options, &error))
+            return *status;
         std::fprintf(stderr, "heiko: %s; opening a new window\n", qPrintable(error));
     }
 

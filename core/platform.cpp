@@ -128,6 +128,22 @@ bool isDeleted(const QFileDevice &openFile)
 #endif
 }
 
+#if defined(Q_OS_UNIX)
+namespace {
+
+// 0, or the errno of flock(LOCK_EX | LOCK_NB): EWOULDBLOCK when another holds the lock.
+int lockExclusive(int fd)
+{
+    int result = 0;
+    do
+        result = ::flock(fd, LOCK_EX | LOCK_NB);
+    while (result < 0 && errno == EINTR);
+    return result == 0 ? 0 : errno;
+}
+
+} // namespace
+#endif
+
 int lockFile(const QString &path, bool *busy)
 {
     *busy = false;
@@ -136,13 +152,10 @@ int lockFile(const QString &path, bool *busy)
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    int result = 0;
-    do
-        result = ::flock(fd, LOCK_EX | LOCK_NB);
-    while (result < 0 && errno == EINTR);
-    if (result == 0)
+    const int error = lockExclusive(fd);
+    if (error == 0)
         return fd;
-    *busy = errno == EWOULDBLOCK;
+    *busy = error == EWOULDBLOCK;
     ::close(fd);
     return -1;
 #else
@@ -164,11 +177,8 @@ void unlockFile(int descriptor)
 bool lockOpenFile(const QFileDevice &file)
 {
 #if defined(Q_OS_UNIX)
-    int result = 0;
-    do
-        result = ::flock(file.handle(), LOCK_EX | LOCK_NB);
-    while (result < 0 && errno == EINTR);
-    return result == 0 || errno != EWOULDBLOCK; // no lock to be had here (ENOLCK...): go on without one
+    return lockExclusive(file.handle())
+        != EWOULDBLOCK; // no lock to be had here (ENOLCK...): go on without one
 #else
     Q_UNUSED(file);
     return true;

@@ -81,6 +81,7 @@ private Q_SLOTS:
     void logFileGetsTheLog();
     void credentialsNeverAppear();
     void unwritableTargetFolderIsAClearError();
+    void interruptKeepsPartFiles_data();
     void interruptKeepsPartFiles();
     void terminalShowsLiveProgress();
     void secondInstanceHandsUrlsToTheFirst();
@@ -91,7 +92,7 @@ private Q_SLOTS:
     void windowRestoresItsQueueAfterAKill();
     void windowStopsCleanlyOnSigterm();
     void twoRunsIntoOneFolderKeepEachOthersProgress();
-    void hangupStopsAHeadlessRunCleanlyUnlessIgnored();
+    void ignoredHangupLetsTheRunFinish();
     void diskFullMidwayKeepsThePart();
 
 private:
@@ -585,11 +586,41 @@ void TestCli::unwritableTargetFolderIsAClearError()
              qPrintable(run.err));
 }
 
+namespace {
+
+// Where a headless run into `folder` keeps what it left unfinished (the test's XDG_DATA_HOME).
+QString headlessState(const QString &folder)
+{
+    const QString data = qEnvironmentVariable("XDG_DATA_HOME", QDir::homePath() + u"/.local/share"_s);
+    return heiko::QueueStore::headlessStatePath(data + u"/Heiko/heiko"_s, folder);
+}
+
+qint64 savedDurableBytes(const QString &stateFile)
+{
+    QList<heiko::SavedDownload> saved;
+    QString error;
+    if (!heiko::QueueStore(stateFile).load(&saved, &error) || saved.isEmpty())
+        return -1;
+    return saved.first().durableBytes;
+}
+
+} // namespace
+
+void TestCli::interruptKeepsPartFiles_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::newRow("Ctrl+C") << int(SIGINT);
+    QTest::newRow("kill") << int(SIGTERM);
+    QTest::newRow("ssh session ends") << int(SIGHUP);
+}
+
 void TestCli::interruptKeepsPartFiles()
 {
+    // The run stops, its .part synced and its state saved for the next run, which continues it.
 #if !defined(Q_OS_UNIX)
-    QSKIP("sends SIGINT");
+    QSKIP("sends signals");
 #else
+    QFETCH(int, signal);
     m_server->setResponse("/slow.bin", generated(4 * 1024 * 1024, 9, 256 * 1024));
     QProcess process;
     process.start(m_binary,
@@ -597,12 +628,14 @@ void TestCli::interruptKeepsPartFiles()
     QVERIFY(process.waitForStarted());
     const QString part = m_dir->filePath(u"slow.bin.part"_s);
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 64 * 1024, 20'000);
-    ::kill(pid_t(process.processId()), SIGINT);
+    ::kill(pid_t(process.processId()), signal);
     QVERIFY(process.waitForFinished(20'000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
     QCOMPARE(process.exitCode(), 130);
     QVERIFY(QFileInfo(part).size() > 64 * 1024);
     QVERIFY(!QFile::exists(m_dir->filePath(u"slow.bin"_s)));
     QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(u"interrupted"_s));
+    QCOMPARE(savedDurableBytes(headlessState(m_dir->path())), QFileInfo(part).size());
 #endif
 }
 
@@ -745,26 +778,6 @@ void TestCli::secondInstanceHandsUrlsToTheFirst()
     QCOMPARE(readFile(m_dir->filePath(u"Downloads/second.bin"_s)), TestHttpServer::patternBytes(2, 0, 2000));
 }
 
-namespace {
-
-// Where a headless run into `folder` keeps what it left unfinished (the test's XDG_DATA_HOME).
-QString headlessState(const QString &folder)
-{
-    const QString data = qEnvironmentVariable("XDG_DATA_HOME", QDir::homePath() + u"/.local/share"_s);
-    return heiko::QueueStore::headlessStatePath(data + u"/Heiko/heiko"_s, folder);
-}
-
-qint64 savedDurableBytes(const QString &stateFile)
-{
-    QList<heiko::SavedDownload> saved;
-    QString error;
-    if (!heiko::QueueStore(stateFile).load(&saved, &error) || saved.isEmpty())
-        return -1;
-    return saved.first().durableBytes;
-}
-
-} // namespace
-
 void TestCli::killedRunContinuesWhenRunAgain_data()
 {
     QTest::addColumn<bool>("hardKill");
@@ -894,27 +907,12 @@ void TestCli::windowStopsCleanlyOnSigterm()
 #endif
 }
 
-void TestCli::hangupStopsAHeadlessRunCleanlyUnlessIgnored()
+void TestCli::ignoredHangupLetsTheRunFinish()
 {
-    // The ssh session ends (SIGHUP): the run stops as on Ctrl+C, its .part synced and its state saved for the
-    // next run. Started under nohup (SIGHUP ignored), it goes on instead.
+    // Started under nohup (SIGHUP ignored), a run goes on when the terminal closes.
 #if !defined(Q_OS_UNIX)
     QSKIP("sends signals");
 #else
-    m_server->setResponse("/hup.bin", generated(4 * 1024 * 1024, 24, 256 * 1024));
-    QProcess process;
-    process.start(m_binary,
-                  { u"--headless"_s, u"-d"_s, m_dir->path(), m_server->url("/hup.bin").toString() });
-    QVERIFY(process.waitForStarted());
-    const QString part = m_dir->filePath(u"hup.bin.part"_s);
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(part).size() > 64 * 1024, 20'000);
-    ::kill(pid_t(process.processId()), SIGHUP);
-    QVERIFY(process.waitForFinished(20'000));
-    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(process.exitCode(), 130);
-    QVERIFY(QFileInfo(part).size() > 64 * 1024);
-    QCOMPARE(savedDurableBytes(headlessState(m_dir->path())), QFileInfo(part).size());
-
     m_server->setResponse("/nohup.bin", generated(1024 * 1024, 25, 1024 * 1024));
     QProcess ignoring;
     ignoring.setProgram(u"nohup"_s);
